@@ -1,0 +1,152 @@
+// Command atelier is the one binary of the product: the service, its workers
+// and the offline tools (synthetic world, import, training, evaluation,
+// redesign), each a subcommand. It only parses arguments and wires packages
+// together; the work is done in the packages it imports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// env is what a subcommand gets from the process, passed explicitly so that
+// tests can run commands in-process with their own arguments and streams.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one subcommand. Commands with sub-subcommands (train, eval,
+// watermark) dispatch again on their first argument.
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+// commands lists every subcommand, one file each (cmd_<name>.go).
+func commands() map[string]command {
+	return map[string]command{
+		"version": {"print the version", runVersion},
+	}
+}
+
+// usageError marks errors in how the command was called (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode prints err as one line and returns the process exit status.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	fmt.Fprintln(stderr, "atelier: "+msg)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// run dispatches args[0] to its subcommand.
+func run(ctx context.Context, args []string, e env) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(e.stdout, cmds)
+		if len(args) == 0 {
+			return usagef("no command given")
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		return usagef("unknown command %q (run 'atelier help')", args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: atelier COMMAND [flags]\n\ncommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting.
+func newFlags(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("atelier "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into usage errors; positional
+// arguments are refused unless allowArgs.
+func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if !allowArgs && fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// subcommands dispatches a command group such as "train recommender".
+func subcommands(ctx context.Context, e env, group string, args []string, subs map[string]command) error {
+	if len(args) == 0 {
+		names := make([]string, 0, len(subs))
+		for n := range subs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return usagef("%s: want one of: %s", group, strings.Join(names, ", "))
+	}
+	c, ok := subs[args[0]]
+	if !ok {
+		return usagef("%s: unknown target %q", group, args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+var version = "dev" // set with -ldflags "-X main.version=..."
+
+func runVersion(_ context.Context, e env, args []string) error {
+	if len(args) > 0 {
+		return usagef("version: takes no arguments")
+	}
+	fmt.Fprintln(e.stdout, "atelier", version)
+	return nil
+}

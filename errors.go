@@ -1,0 +1,101 @@
+// Package atelier holds the domain vocabulary shared by every layer of the
+// service: the error type with its kinds, and the domain records that the
+// storage layer persists and the API serves. It imports nothing heavy, so the
+// compute packages (gan, recommender) may depend on it freely.
+package atelier
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error by what the caller can do about it. The API maps
+// each kind to exactly one HTTP status in one place (api/errors.go).
+type Kind string
+
+const (
+	KindInvalid      Kind = "invalid"      // the request or input is wrong; fix it and retry
+	KindNotFound     Kind = "not_found"    // no such thing, or not yours to see
+	KindConflict     Kind = "conflict"     // the state does not allow it now
+	KindUnauthorized Kind = "unauthorized" // missing or bad credentials
+	KindForbidden    Kind = "forbidden"    // credentials are fine but not enough
+	KindTooLarge     Kind = "too_large"    // input exceeds a configured limit
+	KindUnavailable  Kind = "unavailable"  // a dependency is down; retry later
+	KindInternal     Kind = "internal"     // a bug or an unexpected failure
+)
+
+// Error is the one error type of the product. Message is safe to show to a
+// client; Err (the cause) is for logs only and never leaves the process.
+type Error struct {
+	Kind    Kind
+	Field   string // the input field at fault, when there is one
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	if e.Err != nil {
+		if msg == "" {
+			return e.Err.Error()
+		}
+		return msg + ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error of the given kind with a client-safe message.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns a KindInvalid error naming the input field at fault.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Kind: KindInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap attaches a kind and a client-safe message to a cause.
+func Wrap(kind Kind, err error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrorKind returns the kind of the first *Error in err's chain, or
+// KindInternal for any other non-nil error.
+func ErrorKind(err error) Kind {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// ErrorMessage returns the client-safe message of err: the message of the
+// first *Error in its chain (with its field), or a generic text for anything
+// else, so internal details never reach a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != KindInternal {
+		if e.Field != "" {
+			return e.Field + ": " + e.Message
+		}
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorField returns the input field named by the first *Error in err's chain.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -1,0 +1,158 @@
+// Package config reads the service's settings from environment variables,
+// fills in embedded defaults (a SQLite file and a local blob folder under the
+// data directory, so the service runs on a machine with no servers) and
+// validates them, naming the variable at fault.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of a process.
+type Config struct {
+	Addr            string        // ATELIER_ADDR: listen address of the HTTP server
+	DataDir         string        // ATELIER_DATA_DIR: home of the embedded defaults
+	DatabaseURL     string        // ATELIER_DATABASE_URL: sqlite://PATH or postgres://...
+	BlobURL         string        // ATELIER_BLOB_URL: file://PATH or s3:// / minio:// URL
+	AdminKey        string        // ATELIER_ADMIN_KEY: operator API key (secret)
+	WatermarkKey    string        // ATELIER_WATERMARK_KEY: key of the invisible watermark (secret)
+	LogLevel        slog.Level    // ATELIER_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string        // ATELIER_LOG_FORMAT: json or text
+	Workers         int           // ATELIER_WORKERS: job workers inside this process (0: none)
+	ShutdownTimeout time.Duration // ATELIER_SHUTDOWN_TIMEOUT: grace period on SIGTERM
+	MaxUploadBytes  int64         // ATELIER_MAX_UPLOAD_BYTES: largest accepted image upload
+	MaxUploadPixels int           // ATELIER_MAX_UPLOAD_PIXELS: largest accepted width×height
+}
+
+// Error names the variable whose value is wrong.
+type Error struct {
+	Var, Value, Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests) and validates it.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:      get("ATELIER_ADDR", "127.0.0.1:8080"),
+		DataDir:   get("ATELIER_DATA_DIR", "atelier-data"),
+		AdminKey:  getenv("ATELIER_ADMIN_KEY"),
+		LogFormat: get("ATELIER_LOG_FORMAT", "json"),
+	}
+	c.WatermarkKey = get("ATELIER_WATERMARK_KEY", "atelier-demo-watermark-key")
+	c.DatabaseURL = get("ATELIER_DATABASE_URL", "sqlite://"+filepath.Join(c.DataDir, "atelier.db"))
+	c.BlobURL = get("ATELIER_BLOB_URL", "file://"+filepath.Join(c.DataDir, "blobs"))
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, &Error{"ATELIER_ADDR", c.Addr, "want host:port, e.g. 127.0.0.1:8080"}
+	}
+	if err := checkURL("ATELIER_DATABASE_URL", c.DatabaseURL, "sqlite", "postgres", "postgresql"); err != nil {
+		return c, err
+	}
+	if err := checkURL("ATELIER_BLOB_URL", c.BlobURL, "file", "s3", "minio"); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("ATELIER_LOG_LEVEL", "info"))); err != nil {
+		return c, &Error{"ATELIER_LOG_LEVEL", getenv("ATELIER_LOG_LEVEL"), "want debug, info, warn or error"}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, &Error{"ATELIER_LOG_FORMAT", c.LogFormat, "want json or text"}
+	}
+	var err error
+	if c.Workers, err = intVar(get, "ATELIER_WORKERS", "1", 0, 64); err != nil {
+		return c, err
+	}
+	if c.MaxUploadPixels, err = intVar(get, "ATELIER_MAX_UPLOAD_PIXELS", "25000000", 64*64, 1<<30); err != nil {
+		return c, err
+	}
+	maxBytes, err := intVar(get, "ATELIER_MAX_UPLOAD_BYTES", "20971520", 1024, 1<<30)
+	if err != nil {
+		return c, err
+	}
+	c.MaxUploadBytes = int64(maxBytes)
+	raw := get("ATELIER_SHUTDOWN_TIMEOUT", "10s")
+	if c.ShutdownTimeout, err = time.ParseDuration(raw); err != nil || c.ShutdownTimeout <= 0 {
+		return c, &Error{"ATELIER_SHUTDOWN_TIMEOUT", raw, "want a positive duration, e.g. 10s"}
+	}
+	return c, nil
+}
+
+func intVar(get func(string, string) string, name, def string, lo, hi int) (int, error) {
+	raw := get(name, def)
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, &Error{name, raw, fmt.Sprintf("want an integer in [%d, %d]", lo, hi)}
+	}
+	return n, nil
+}
+
+func checkURL(name, raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &Error{name, Mask(raw), "not a URL: " + err.Error()}
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return &Error{name, Mask(raw), "unsupported scheme " + strconv.Quote(u.Scheme) + ", want one of " + strings.Join(schemes, ", ")}
+}
+
+// Mask hides the password of a URL (and of key=value DSN parameters such as
+// secret_key=...) so that it can be logged.
+func Mask(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	q := u.Query()
+	for k := range q {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "secret") || strings.Contains(lk, "password") || strings.Contains(lk, "token") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.Redacted()
+}
+
+func maskKey(k string) string {
+	if k == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// LogValue lets slog log a Config with its secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("data_dir", c.DataDir),
+		slog.String("database_url", Mask(c.DatabaseURL)),
+		slog.String("blob_url", Mask(c.BlobURL)),
+		slog.String("admin_key", maskKey(c.AdminKey)),
+		slog.String("watermark_key", maskKey(c.WatermarkKey)),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Int("workers", c.Workers),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.Int("max_upload_pixels", c.MaxUploadPixels),
+	)
+}

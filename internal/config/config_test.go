@@ -1,0 +1,81 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaultsAreEmbedded(t *testing.T) {
+	c, err := Load(env(map[string]string{"ATELIER_DATA_DIR": "/tmp/at"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "sqlite:///tmp/at/atelier.db" {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+	if c.BlobURL != "file:///tmp/at/blobs" {
+		t.Errorf("BlobURL = %q", c.BlobURL)
+	}
+	if c.Workers != 1 || c.ShutdownTimeout.Seconds() != 10 {
+		t.Errorf("unexpected defaults %+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name, value string
+	}{
+		{"ATELIER_DATABASE_URL", "mysql://x"},
+		{"ATELIER_DATABASE_URL", "::not a url"},
+		{"ATELIER_BLOB_URL", "ftp://host/bucket"},
+		{"ATELIER_ADDR", "8080"},
+		{"ATELIER_LOG_LEVEL", "loud"},
+		{"ATELIER_LOG_FORMAT", "xml"},
+		{"ATELIER_WORKERS", "-1"},
+		{"ATELIER_WORKERS", "many"},
+		{"ATELIER_SHUTDOWN_TIMEOUT", "soon"},
+		{"ATELIER_MAX_UPLOAD_BYTES", "12"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			_, err := Load(env(map[string]string{tt.name: tt.value}))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Var != tt.name {
+				t.Fatalf("err = %v, want a config error naming %s", err, tt.name)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"ATELIER_DATABASE_URL":  "postgres://atelier:hunter2@db:5432/atelier",
+		"ATELIER_BLOB_URL":      "s3://AKIA:topsecret@minio:9000/atelier?tls=false",
+		"ATELIER_ADMIN_KEY":     "admin-key-value",
+		"ATELIER_WATERMARK_KEY": "wm-key-value",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	out := buf.String()
+	for _, secret := range []string{"hunter2", "topsecret", "admin-key-value", "wm-key-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log leaks %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "db:5432") || !strings.Contains(out, "minio:9000") {
+		t.Errorf("log lost the hosts: %s", out)
+	}
+}

@@ -1,0 +1,57 @@
+package progress
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func TestPlainBarThrottlesAndPrintsFinal(t *testing.T) {
+	var sb strings.Builder
+	c := &clock{t: time.Unix(0, 0)}
+	b := NewBar(&sb, false)
+	b.now = c.now
+	for i := 1; i <= 10; i++ {
+		c.t = c.t.Add(time.Second)
+		b.Update(Update{Stage: "render", Step: i, Total: 10, Metrics: map[string]float64{"loss": 0.5}})
+	}
+	b.Done()
+	lines := strings.Split(strings.TrimSpace(sb.String()), "\n")
+	// One line on the first update, one after five more seconds, and the final one.
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines, want 3:\n%s", len(lines), sb.String())
+	}
+	last := lines[len(lines)-1]
+	for _, want := range []string{"render", "10/10", "100%", "loss=0.5"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("final line %q lacks %q", last, want)
+		}
+	}
+}
+
+func TestTTYBarRedrawsInPlace(t *testing.T) {
+	var sb strings.Builder
+	c := &clock{t: time.Unix(0, 0)}
+	b := NewBar(&sb, true)
+	b.now = c.now
+	c.t = c.t.Add(time.Second)
+	b.Update(Update{Stage: "train", Step: 1, Total: 4})
+	c.t = c.t.Add(time.Second)
+	b.Update(Update{Stage: "train", Step: 4, Total: 4})
+	out := sb.String()
+	if strings.Count(out, "\r") != 2 || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("unexpected tty output %q", out)
+	}
+	if !strings.Contains(out, "[========================]") {
+		t.Fatalf("full bar missing in %q", out)
+	}
+}
+
+func TestNilFuncIgnoresUpdates(t *testing.T) {
+	var f Func
+	f.Report(Update{Stage: "x"}) // must not panic
+}
