@@ -1,0 +1,60 @@
+package imaging
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+)
+
+func TestTensorRoundTrip(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(0, 0, color.NRGBA{255, 0, 0, 255})
+	img.Set(2, 1, color.NRGBA{10, 128, 250, 255})
+	img.Set(1, 0, color.NRGBA{0, 0, 0, 0}) // transparent: becomes white
+	tn := FromImage(img)
+	if r, g, b := tn.RGB(0, 0); r != 1 || g != 0 || b != 0 {
+		t.Fatalf("red pixel = %v %v %v", r, g, b)
+	}
+	if r, g, b := tn.RGB(1, 0); r != 1 || g != 1 || b != 1 {
+		t.Fatalf("transparent pixel = %v %v %v, want white", r, g, b)
+	}
+	back := tn.Image()
+	if got := back.NRGBAAt(2, 1); got != (color.NRGBA{10, 128, 250, 255}) {
+		t.Fatalf("round trip = %v", got)
+	}
+	if got := back.NRGBAAt(1, 0); got != (color.NRGBA{255, 255, 255, 255}) {
+		t.Fatalf("transparent round trip = %v", got)
+	}
+}
+
+func TestResizeKeepsFlatColour(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 128, 128))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = 40, 90, 200, 255
+	}
+	tn := FromImageSize(img, 64)
+	if tn.H != 64 || tn.W != 64 {
+		t.Fatalf("size %dx%d", tn.W, tn.H)
+	}
+	r, g, b := tn.RGB(31, 17)
+	if d := r - 40.0/255; d > 1e-3 || d < -1e-3 || g < 0.35 || b < 0.78 {
+		t.Fatalf("colour drifted: %v %v %v", r, g, b)
+	}
+}
+
+func TestWritePNGAndGrid(t *testing.T) {
+	tile := NewTensor(4, 4).Image()
+	g := Grid([]image.Image{tile, tile, tile}, 2, 1)
+	if g.Bounds().Dx() != 2*5+1 || g.Bounds().Dy() != 2*5+1 {
+		t.Fatalf("grid bounds %v", g.Bounds())
+	}
+	var buf bytes.Buffer
+	if err := WritePNG(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(&buf); err != nil {
+		t.Fatal(err)
+	}
+}
