@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs, once, what the build and the tests need on a fresh Debian machine:
+# OpenBLAS (faster neural networks), PostgreSQL, and a MinIO server built from
+# source into a cache outside the repository. Safe to run again: each step is
+# skipped when its result is already there.
+set -euo pipefail
+
+CACHE=${ATELIER_CACHE:-$HOME/.cache/atelier}
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+want=${1:-all}
+
+apt_install() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: need root to apt-get install $*; install them by hand" >&2
+		return 1
+	fi
+	if [ ! -f "$CACHE/.apt-updated" ]; then
+		apt-get update -qq
+		mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+openblas() {
+	ldconfig -p | grep -q 'libopenblas\.so ' && return 0
+	echo "deps: installing OpenBLAS" >&2
+	apt_install libopenblas-dev
+}
+
+postgres() {
+	command -v pg_lsclusters >/dev/null && [ -n "$(pg_lsclusters -h 2>/dev/null)" ] && return 0
+	echo "deps: installing PostgreSQL" >&2
+	apt_install postgresql
+}
+
+minio() {
+	[ -x "$CACHE/bin/minio" ] && return 0
+	echo "deps: building the MinIO server $MINIO_VERSION (takes minutes, once)" >&2
+	mkdir -p "$CACHE/bin"
+	GOBIN="$CACHE/bin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
+}
+
+chromium() {
+	command -v chromium >/dev/null && return 0
+	echo "deps: installing Chromium for browser tests" >&2
+	apt_install chromium
+}
+
+case $want in
+all) openblas; postgres; minio ;;
+*) "$want" ;;
+esac
