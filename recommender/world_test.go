@@ -24,7 +24,7 @@ type fixtureItem struct {
 // fixture is a tiny dataset in the on-disk format `atelier synth` writes.
 type fixture struct {
 	items        []fixtureItem
-	attrs        []string   // extra items.csv columns, filled with "a<row>"
+	attrs        []string    // extra items.csv columns, filled with "a<row>"
 	consumers    [][2]string // consumer_id, segment
 	interactions [][3]string // consumer_id, item_id, timestamp
 }
