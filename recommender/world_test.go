@@ -97,34 +97,36 @@ func writePNG(t testing.TB, path string, img image.Image) {
 	}
 }
 
-// groupWorld is an easy synthetic world: the catalog's first half is
-// "red" items, the second half "blue"; half the consumers take only red
-// items, the others only blue. Some items of each half are new: nobody
-// takes them except as a consumer's last (test) item, so they are cold.
+// groupWorld is an easy synthetic world: the catalog is cut into groups
+// of equal size, each with its own colour, and consumer u takes items only
+// from group u mod groups. The last fifth of each group's items are new:
+// nobody takes them except as a consumer's last (test) item, with
+// probability coldShare, so they are cold.
 type groupWorld struct {
 	split  *Split
-	images *Images // red or blue squares with a little noise, 8×8
-	group  []int   // per consumer, 0 red, 1 blue
+	images *Images // squares of the group's colour with a little noise, 8×8
+	group  []int   // per consumer
+	groups int
 }
 
-func newGroupWorld(t testing.TB, consumers, items, perConsumer int, coldShare float64, seed uint64) groupWorld {
+func newGroupWorld(t testing.TB, consumers, items, perConsumer, groups int, coldShare float64, seed uint64) groupWorld {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
-	half := items / 2
-	newPerHalf := half / 5 // the last fifth of each half is new
-	w := groupWorld{group: make([]int, consumers)}
+	per := items / groups
+	newPer := per / 5
+	w := groupWorld{group: make([]int, consumers), groups: groups}
 	var log []Interaction
 	for u := 0; u < consumers; u++ {
-		g := u % 2
+		g := u % groups
 		w.group[u] = g
-		lo := g * half
-		regular := rng.Perm(half - newPerHalf)
+		lo := g * per
+		regular := rng.Perm(per - newPer)
 		for k := 0; k < perConsumer-1; k++ {
 			log = append(log, Interaction{Consumer: u, Item: lo + regular[k], Time: int64(k)})
 		}
 		last := lo + regular[perConsumer-1]
 		if rng.Float64() < coldShare {
-			last = lo + half - newPerHalf + rng.IntN(newPerHalf)
+			last = lo + per - newPer + rng.IntN(newPer)
 		}
 		log = append(log, Interaction{Consumer: u, Item: last, Time: int64(perConsumer)})
 	}
@@ -134,18 +136,15 @@ func newGroupWorld(t testing.TB, consumers, items, perConsumer int, coldShare fl
 	}
 	w.split = s
 	const size = 8
+	palette := [][3]float32{{1, 0, 0}, {0, 0.8, 0}, {0, 0, 1}, {1, 0.8, 0}, {0.6, 0, 0.8}, {0, 0.7, 0.7}}
 	w.images = &Images{Size: size, Pix: make([]float32, items*3*size*size)}
 	for i := 0; i < items; i++ {
 		px := w.images.Item(i).Pix
-		for k := range px {
-			px[k] = 0.1 * rng.Float32()
-		}
-		ch := 0 // red
-		if i >= half {
-			ch = 2 // blue
-		}
-		for k := 0; k < size*size; k++ {
-			px[ch*size*size+k] += 0.8
+		col := palette[min(i/per, groups-1)%len(palette)]
+		for c := 0; c < 3; c++ {
+			for k := 0; k < size*size; k++ {
+				px[c*size*size+k] = 0.85*col[c] + 0.15*rng.Float32()
+			}
 		}
 	}
 	return w
