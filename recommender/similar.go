@@ -39,6 +39,16 @@ func NewCosineIndex(features [][]float32) (*CosineIndex, error) {
 	return &CosineIndex{unit: unit}, nil
 }
 
+// NewPixelIndex indexes the images' raw pixels (PixelFeatures at size), the
+// baseline that "similar items" on learnt features is compared with.
+func NewPixelIndex(im *Images, size int) (*CosineIndex, error) {
+	feats, err := PixelFeatures(im, size)
+	if err != nil {
+		return nil, err
+	}
+	return &CosineIndex{unit: feats}, nil // already unit length
+}
+
 // Len is the number of items in the index.
 func (x *CosineIndex) Len() int { return len(x.unit) }
 

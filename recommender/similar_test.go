@@ -88,9 +88,14 @@ func TestCosineIndexEdges(t *testing.T) {
 // Raw-pixel neighbours on the colour world stay within the colour.
 func TestCosineIndexOnPixels(t *testing.T) {
 	w := newGroupWorld(t, 2, 40, 3, 2, 0, 1)
-	feats, _ := PixelFeatures(w.images, 8)
-	x, _ := NewCosineIndex(feats)
+	x, err := NewPixelIndex(w.images, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, _ := x.Similar(3, 5)
+	if len(got) != 5 {
+		t.Fatalf("%d neighbours, want 5", len(got))
+	}
 	for _, n := range got {
 		if n.Item >= 20 {
 			t.Errorf("a blue item %d among the neighbours of red item 3", n.Item)
