@@ -37,6 +37,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
+		"eval":    {"evaluate models (eval recommender)", runEval},
 	}
 }
 

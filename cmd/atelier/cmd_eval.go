@@ -1,0 +1,11 @@
+package main
+
+import "context"
+
+// runEval dispatches `atelier eval TARGET`: offline evaluations of trained
+// models on held-out data.
+func runEval(ctx context.Context, e env, args []string) error {
+	return subcommands(ctx, e, "eval", args, map[string]command{
+		"recommender": {"evaluate recommenders on a dataset's held-out interactions", runEvalRecommender},
+	})
+}

@@ -1,0 +1,70 @@
+// Package recommender learns consumer taste from interaction logs and
+// pairwise picks, and measures how well it does: datasets, the time-ordered
+// split, evaluation metrics, baselines (random, popularity, BPR-MF, raw
+// pixels), consumer segments, fold-in of new consumers, similar items and
+// personalised thumbnails. The visual model (DVBPR) plugs into all of it as
+// one more Scorer.
+//
+// # Preference and the BPR objective
+//
+// Every model scores a consumer u and an item i with a preference x(u,i).
+// Latent-factor models use x(u,i) = θ_u·f_i, where f_i is an item vector: a
+// free embedding in BPR-MF, φ(X_i) computed from the item's image X_i in
+// DVBPR. They are trained with Bayesian Personalised Ranking on triplets
+// (u, i, j), i taken by u in training and j not:
+//
+//	maximise Σ_(u,i,j) ln σ(x(u,i) − x(u,j)) − λ‖Θ‖²,   σ(z) = 1/(1+e^−z)
+//
+// i.e. the probability that u prefers i over j is σ(x(u,i) − x(u,j)).
+//
+// # Split
+//
+// Per consumer, interactions sorted by time (ties by file order): the last
+// is the test item, the one before the validation item, the rest training.
+// Consumers with fewer than three distinct items are all training and are
+// not evaluated. A repeated (consumer, item) pair counts once, at its first
+// time: taking an item again says nothing new about taste.
+//
+// # Metrics
+//
+// For an evaluated consumer u with held-out item h (the test item, or the
+// validation item during model selection), the negatives N_u are the items
+// u never took (in training, validation or test):
+//
+//	AUC_u = (1/|N_u|) Σ_{j∈N_u} [x(u,h) > x(u,j)] + ½[x(u,h) = x(u,j)]
+//
+// AUC is the mean of AUC_u over consumers. AUC@100 ("auc_sampled") uses 100
+// negatives drawn without replacement from N_u with a seeded generator.
+// Cold-start AUC is AUC restricted to consumers whose held-out item nobody
+// took in training, which a model without image features cannot rank.
+//
+// Ranking metrics rank h among the candidates C_u = N_u ∪ {h} (all items
+// not taken in training or, for the test item, validation). With r the
+// 0-based rank of h:
+//
+//	HR@k = Recall@k = [r < k],   NDCG@k = [r < k] / log2(r + 2)
+//
+// With one held-out item per consumer, Recall@k and HR@k coincide (recall
+// divides the hits by the number of held-out items, which is one); both are
+// reported under their usual names. Ties in score are broken uniformly at
+// random in expectation: with g candidates scoring strictly above h and e
+// tied with it, each metric is its mean over r ∈ {g, …, g+e}, which keeps a
+// model that scores many items equally (popularity on cold items, BPR-MF on
+// unseen ones) from being rewarded or punished by an arbitrary order.
+//
+// # Fold-in
+//
+// A new consumer gives a few picks, each one chosen image c over the others
+// o shown with it; with item features f fixed, θ maximises
+//
+//	L(θ) = Σ_(c,o) ln σ(θ·(f_c − f_o)) − λ‖θ − θ₀‖²
+//
+// where θ₀ is a prior (the mean θ of known consumers, or zero). L is
+// strictly concave for λ > 0; FoldIn runs damped Newton steps on it.
+//
+// # Segments
+//
+// A segment is a set of consumers; its preference for a feature vector f is
+// the mean of its members' preferences, (1/|S|) Σ_{u∈S} θ_u·f = θ̄_S·f.
+// Segments come from k-means++ over θ vectors or from imported labels.
+package recommender
