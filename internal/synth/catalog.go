@@ -110,10 +110,10 @@ type Attributes struct {
 	Flap     bool    // handbag: has a flap
 
 	// Jitter, so that no two items sit identically in the frame.
-	Scale    float64 // about 0.92-1.04
-	OffsetX  float64 // fraction of the frame, about ±0.03
+	Scale    float64 // about 0.92-1.02
+	OffsetX  float64 // fraction of the frame, about ±0.025
 	OffsetY  float64
-	Rotation float64 // degrees, about ±4
+	Rotation float64 // degrees, about ±3
 }
 
 // Item is one catalog product.
@@ -199,10 +199,10 @@ func DrawAttributes(rng *rand.Rand, c Category) Attributes {
 		a.Flap = rng.IntN(2) == 0
 	}
 
-	a.Scale = u(0.92, 1.04)
-	a.OffsetX = u(-0.03, 0.03)
-	a.OffsetY = u(-0.03, 0.03)
-	a.Rotation = u(-4, 4)
+	a.Scale = u(0.92, 1.02)
+	a.OffsetX = u(-0.025, 0.025)
+	a.OffsetY = u(-0.025, 0.025)
+	a.Rotation = u(-3, 3)
 	return a
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -138,9 +139,10 @@ func Write(ctx context.Context, dir string, cfg Config, force bool, report progr
 
 	items := DrawCatalog(cfg.Seed, cfg.Items)
 	renderStart := time.Now()
+	enc := newPNGEncoder()
 	feats, err := RenderCatalog(ctx, items, cfg.Size, cfg.Workers, func(i int, img *image.NRGBA) error {
 		return writeFile(filepath.Join(tmp, "images", items[i].ID+".png"), func(w io.Writer) error {
-			return imaging.WritePNG(w, img)
+			return enc.Encode(w, img)
 		})
 	}, report)
 	if err != nil {
@@ -253,7 +255,7 @@ func RenderCatalog(ctx context.Context, items []Item, size, workers int, sink fu
 					return
 				}
 				img := r.Render(items[i].Attributes, size)
-				feats[i] = FeaturesOf(imaging.FromImage(img))
+				feats[i] = FeaturesOf(tensorOf(img))
 				if sink != nil {
 					if err := sink(i, img); err != nil {
 						cancel(fmt.Errorf("item %s: %w", items[i].ID, err))
@@ -278,6 +280,41 @@ func RenderCatalog(ctx context.Context, items []Item, size, workers int, sink fu
 	}
 	return feats, nil
 }
+
+// tensorOf converts an opaque 8-bit image to a tensor; it gives the same
+// values as imaging.FromImage (v/255 is correctly rounded either way) without
+// a call per pixel.
+func tensorOf(img *image.NRGBA) imaging.Tensor {
+	b := img.Bounds()
+	t := imaging.Tensor{H: b.Dy(), W: b.Dx(), Pix: make([]float32, 3*b.Dx()*b.Dy())}
+	n := t.H * t.W
+	for y := 0; y < t.H; y++ {
+		row := img.Pix[y*img.Stride:]
+		for x := 0; x < t.W; x++ {
+			i := y*t.W + x
+			t.Pix[i] = float32(row[4*x]) / 255
+			t.Pix[n+i] = float32(row[4*x+1]) / 255
+			t.Pix[2*n+i] = float32(row[4*x+2]) / 255
+		}
+	}
+	return t
+}
+
+// newPNGEncoder returns an encoder with the settings of imaging.WritePNG
+// (so the bytes are the same) that reuses its compression buffers: a fresh
+// deflate state per image costs more than rendering it.
+func newPNGEncoder() *png.Encoder {
+	return &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
+}
+
+type pngPool struct{ p sync.Pool }
+
+func (p *pngPool) Get() *png.EncoderBuffer {
+	b, _ := p.p.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
 
 // writeTables writes the CSV and JSON files of a world into dir.
 func writeTables(dir string, cfg Config, items []Item, consumers []Consumer, inter []Interaction) error {

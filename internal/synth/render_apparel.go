@@ -19,14 +19,19 @@ func sleeve(su, sv, deg, length, cuff float64) (ou, ov, iu, iv float64) {
 }
 
 func drawTShirt(p *painter, a Attributes, body fill) {
-	hw := lerp(0.17, 0.23, a.Width)   // half body width
-	hem := lerp(0.80, 0.94, a.Length) // hem line
+	hw := lerp(0.16, 0.21, a.Width)   // half body width
+	hem := lerp(0.78, 0.91, a.Length) // hem line
 	top := 0.10                       // neck points
 	nw := 0.085                       // half neck width
 	su, sv := 0.5+hw+0.04, top+0.035  // right shoulder point
 	arm := sv + 0.19                  // armpit height
 	ang := lerp(62, 16, a.Sleeve)     // short sleeves stand out, long ones hang
 	length := lerp(0.17, 0.56, a.Sleeve)
+	// Mid-length sleeves would reach furthest out: let them hang lower
+	// instead, so the shirt stays inside the frame.
+	if reach := 0.91 - su; length*math.Sin(ang*math.Pi/180) > reach {
+		ang = math.Asin(reach/length) * 180 / math.Pi
+	}
 	ou, ov, iu, iv := sleeve(su, sv, ang, length, lerp(0.15, 0.11, a.Sleeve))
 
 	p.begin()
@@ -64,10 +69,10 @@ func drawTShirt(p *painter, a Attributes, body fill) {
 }
 
 func drawDress(p *painter, a Attributes, body, detail fill) {
-	hem := lerp(0.62, 0.96, a.Length)
+	hem := lerp(0.60, 0.89, a.Length)
 	// A short dress sits a bit lower so the picture stays centred.
-	shift := (0.96 - hem) / 2
-	top := 0.06 + shift
+	shift := (0.89 - hem) / 2
+	top := 0.08 + shift
 	waist := 0.40 + shift
 	hem += shift
 	bust, wst := 0.15, 0.115
@@ -142,9 +147,9 @@ func drawDress(p *painter, a Attributes, body, detail fill) {
 }
 
 func drawTrousers(p *painter, a Attributes, body, detail fill) {
-	hem := lerp(0.74, 0.95, a.Length)
-	shift := (0.95 - hem) / 2
-	top := 0.05 + shift
+	hem := lerp(0.72, 0.91, a.Length)
+	shift := (0.91 - hem) / 2
+	top := 0.09 + shift
 	hem += shift
 	hw := 0.22 // half waist
 	hip := top + 0.15

@@ -10,7 +10,7 @@ func drawHandbag(p *painter, a Attributes, body, detail fill) {
 	var handle float64               // how far the handle rises above the body
 	switch a.Handle {
 	case "shoulder":
-		handle = 0.40
+		handle = min(0.40, 0.83-bh)
 	case "double":
 		handle = 0.2
 	default:

@@ -12,7 +12,7 @@ func drawSneaker(p *painter, a Attributes, body, detail fill) {
 	ground := 0.5 + tall/2
 	collar := ground - tall
 	st := ground - sole // top of the sole
-	back, toe := 0.07, 0.94
+	back, toe := 0.09, 0.91
 	tongue := back + 0.30
 
 	// Upper: rounded heel, a dip at the ankle, the tongue, then the lace
@@ -68,7 +68,7 @@ func drawHeel(p *painter, a Attributes, body, detail fill) {
 	ground := 0.5 + span/2 + 0.02
 	seatU, seatV := 0.14, ground-hh // heel seat
 	ball := ground - plat           // sole line under the forefoot
-	toe := 0.93
+	toe := 0.9
 
 	// Upper: counter, a low topline down to the vamp, the toe box, then
 	// back along the arch to the heel seat.
