@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	atelier "github.com/atelier-app/atelier"
 )
@@ -145,7 +147,7 @@ func ParseConsumers(data []byte) ([]Consumer, error) {
 		if c.ID == "" {
 			return nil, atelier.FieldErrorf(fmt.Sprintf("consumers[%d].consumer_id", i), "consumer has no id")
 		}
-		for cat := range c.Categories {
+		for _, cat := range slices.Sorted(maps.Keys(c.Categories)) {
 			if !cat.Valid() {
 				return nil, atelier.FieldErrorf(fmt.Sprintf("consumers[%d].categories", i), "unknown category %q of consumer %q", cat, c.ID)
 			}

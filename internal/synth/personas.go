@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -101,7 +102,7 @@ func ParsePersonas(data []byte) ([]Persona, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&file); err != nil {
-		return nil, atelier.Errorf(atelier.KindInvalid, "not a persona file: %v", err)
+		return nil, atelier.Errorf(atelier.KindInvalid, "not a persona file: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	ps := make([]Persona, 0, len(file.Personas))
 	for i, raw := range file.Personas {
@@ -109,7 +110,7 @@ func ParsePersonas(data []byte) ([]Persona, error) {
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&pj); err != nil {
-			return nil, atelier.FieldErrorf(fmt.Sprintf("personas[%d]", i), "%v", err)
+			return nil, decodeError(i, raw, err)
 		}
 		p, err := pj.persona(i)
 		if err != nil {
@@ -121,6 +122,37 @@ func ParsePersonas(data []byte) ([]Persona, error) {
 		return nil, err
 	}
 	return ps, nil
+}
+
+// decodeError names the persona (when its name can be read) and the field
+// of a JSON decoding error, without Go type names.
+func decodeError(i int, raw []byte, err error) error {
+	var named struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(raw, &named) // best effort: the name is only for the message
+	who := ""
+	if named.Name != "" {
+		who = fmt.Sprintf(" in persona %q", named.Name)
+	}
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return atelier.FieldErrorf(fmt.Sprintf("personas[%d].%s", i, ute.Field), "want %s, got a JSON %s%s", jsonKind(ute.Type.Kind().String()), ute.Value, who)
+	}
+	return atelier.FieldErrorf(fmt.Sprintf("personas[%d]", i), "%s%s", strings.TrimPrefix(err.Error(), "json: "), who)
+}
+
+// jsonKind names a Go kind the way a persona file author thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "map", "struct":
+		return "an object"
+	}
+	return kind
 }
 
 func (pj personaJSON) persona(i int) (Persona, error) {
