@@ -38,6 +38,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
 		"eval":    {"evaluate models (eval recommender)", runEval},
+		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
+		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 	}
 }
 
