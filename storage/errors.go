@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -28,7 +29,7 @@ func dbErr(err error, format string, args ...any) error {
 		return atelier.Wrap(atelier.KindNotFound, err, "%s not found", what)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return atelier.Wrap(atelier.KindConflict, err, "%s already exists", what)
-	case errors.Is(err, gorm.ErrForeignKeyViolated):
+	case isForeignKeyViolation(err):
 		return atelier.Wrap(atelier.KindConflict, err, "%s refers to a record that does not exist, or is still in use", what)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: %w", what, err)
@@ -42,4 +43,12 @@ func dbErr(err error, format string, args ...any) error {
 // records cannot be probed.
 func notFound(format string, args ...any) error {
 	return atelier.Errorf(atelier.KindNotFound, format+" not found", args...)
+}
+
+// isForeignKeyViolation recognises foreign-key failures. GORM translates
+// most of them; SQLite reports ON DELETE RESTRICT through a different code
+// (SQLITE_CONSTRAINT_TRIGGER) that it leaves alone, so the message decides.
+func isForeignKeyViolation(err error) bool {
+	return errors.Is(err, gorm.ErrForeignKeyViolated) ||
+		strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }

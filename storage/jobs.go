@@ -14,17 +14,14 @@ import (
 // seller_id, status, stage, step, total, error, created_at, updated_at,
 // started_at, finished_at).
 
-// claimAttempts bounds how often a worker retries when other workers win
-// the race for the oldest queued job.
-const claimAttempts = 8
-
 // claimJob moves the oldest queued job of a table to running and returns
 // its id, or "" when none is queued. The guarded update (status still
 // queued) makes the claim safe with many workers on one database: exactly
-// one of them wins each job.
+// one of them wins each job. Losing a race means another worker took that
+// job, so the loop ends once the queue is empty.
 func (s *Store) claimJob(ctx context.Context, model any) (string, error) {
 	db := s.db.WithContext(ctx)
-	for range claimAttempts {
+	for {
 		var ids []string
 		err := db.Model(model).Where("status = ?", atelier.JobQueued).
 			Order("created_at, id").Limit(1).Pluck("id", &ids).Error
@@ -42,7 +39,6 @@ func (s *Store) claimJob(ctx context.Context, model any) (string, error) {
 			return ids[0], nil
 		}
 	}
-	return "", nil
 }
 
 // transition applies updates to job id if its status is one of from (and,
@@ -106,4 +102,6 @@ func checkProgress(p atelier.Progress) error {
 // from running (a job cancelled meanwhile makes its worker's next report
 // fail, which tells it to stop), cancellation from queued or running.
 func fromRunning() []atelier.JobStatus { return []atelier.JobStatus{atelier.JobRunning} }
-func fromActive() []atelier.JobStatus  { return []atelier.JobStatus{atelier.JobQueued, atelier.JobRunning} }
+func fromActive() []atelier.JobStatus {
+	return []atelier.JobStatus{atelier.JobQueued, atelier.JobRunning}
+}

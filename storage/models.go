@@ -56,7 +56,7 @@ func (s *Store) CreateModelVersion(ctx context.Context, mv atelier.ModelVersion)
 			return err
 		}
 		if mv.Active {
-			return activate(tx, row.ID, row.Kind)
+			return s.activate(tx, row.ID, row.Kind)
 		}
 		return nil
 	})
@@ -112,7 +112,7 @@ func (s *Store) ActivateModelVersion(ctx context.Context, id string) (atelier.Mo
 		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
 			return dbErr(err, "model version %q", id)
 		}
-		return activate(tx, row.ID, row.Kind)
+		return s.activate(tx, row.ID, row.Kind)
 	})
 	if err != nil {
 		return atelier.ModelVersion{}, dbErr(err, "activate model version %q", id)
@@ -121,13 +121,22 @@ func (s *Store) ActivateModelVersion(ctx context.Context, id string) (atelier.Mo
 	return toModelVersion(row), nil
 }
 
-// activate deactivates every version of kind, then activates id. Updating
-// all rows of the kind (not only the active one) makes concurrent
-// activations on PostgreSQL queue on the same row locks, so the last one
-// wins instead of tripping the unique index.
-func activate(tx *gorm.DB, id, kind string) error {
+// activate deactivates every version of kind, then activates id. On
+// PostgreSQL a transaction-scoped advisory lock per kind serialises
+// activations (row locks alone deadlock when two transactions update the
+// same rows in different orders, and miss versions created meanwhile);
+// SQLite serialises writers anyway.
+func (s *Store) activate(tx *gorm.DB, id, kind string) error {
+	if s.dialect == "postgres" {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", activationLock, kind).Error; err != nil {
+			return err
+		}
+	}
 	if err := tx.Model(&modelVersionRow{}).Where("kind = ?", kind).Update("active", false).Error; err != nil {
 		return err
 	}
 	return tx.Model(&modelVersionRow{}).Where("id = ?", id).Update("active", true).Error
 }
+
+// activationLock is the first key of the advisory locks of activations.
+const activationLock = 0x61746c72 // "atlr"

@@ -176,6 +176,7 @@ func (s *Store) SyncImportedSegments(ctx context.Context) (int, error) {
 			if err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{DoNothing: true}).Create(&seg).Error; err != nil {
 				return err
 			}
+			seg = segmentRow{} // a set id would narrow the lookup to the new row
 			if err := tx.Where("kind = ? AND name = ?", atelier.SegmentImported, label).Take(&seg).Error; err != nil {
 				return err
 			}

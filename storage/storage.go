@@ -19,7 +19,6 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
 
 	"github.com/atelier-app/atelier"
 )
@@ -53,11 +52,7 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*Store, er
 		TranslateError:       true,
 		DisableAutomaticPing: true, // we ping ourselves, with a deadline
 		NowFunc:              func() time.Time { return dbTime(time.Now()) },
-		Logger: gormlogger.NewSlogLogger(log, gormlogger.Config{
-			SlowThreshold:             time.Second,
-			LogLevel:                  gormlogger.Warn,
-			IgnoreRecordNotFoundError: true,
-		}),
+		Logger:               newLogger(log),
 	})
 	if err != nil {
 		return nil, atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (%s)", where)

@@ -67,7 +67,7 @@ func SQLiteURL(t testing.TB) string {
 
 // Backend is one kind of server a suite runs against.
 type Backend struct {
-	Name string                   // subtest name: sqlite, postgres, local, minio
+	Name string                    // subtest name: sqlite, postgres, local, minio
 	URL  func(t testing.TB) string // creates a fresh database or bucket
 }
 
