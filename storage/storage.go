@@ -102,9 +102,12 @@ func dialectorFor(raw string) (gorm.Dialector, string, string, error) {
 		}
 		// WAL lets readers work while one writer writes; immediate
 		// transactions take the write lock up front, so two writers wait
-		// (busy_timeout) instead of failing on lock upgrade.
+		// (busy_timeout) instead of failing on lock upgrade. (No
+		// _time_format: the driver ignores _txlock when it is given. Times
+		// are stored in Go's format, always in UTC, so they still compare
+		// correctly as text.)
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 		return sqlite.Open(dsn), "sqlite", "sqlite " + path, nil
 	case "postgres", "postgresql":
 		u, err := url.Parse(raw)

@@ -17,9 +17,10 @@ import (
 // Store is a blob store. Keys are checked by ValidateKey; missing objects
 // are atelier.KindNotFound errors, bad keys atelier.KindInvalid.
 type Store interface {
-	// Put writes an object, replacing any object with that key. size is
-	// the length of r, or -1 when unknown. Readers never see a partly
-	// written object.
+	// Put writes an object, replacing any object with that key. With
+	// size >= 0 exactly size bytes are read from r (a reader that ends
+	// sooner is a KindInvalid error, and nothing is written); with size -1
+	// r is read to its end. Readers never see a partly written object.
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	// Get opens an object for reading; the caller closes it.
 	Get(ctx context.Context, key string) (io.ReadCloser, Info, error)
@@ -116,4 +117,35 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// exactReader passes on n bytes of r and turns an early end into a
+// KindInvalid error, so an upload fails at once instead of leaving the
+// server waiting for bytes that never come.
+type exactReader struct {
+	r    io.Reader
+	left int64
+	size int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		return n, shortErr(e.size, e.size-e.left)
+	}
+	if err == io.EOF {
+		err = nil // the next call reports EOF
+	}
+	return n, err
+}
+
+func shortErr(want, got int64) error {
+	return atelier.Errorf(atelier.KindInvalid, "blob is shorter than announced: %d bytes, not %d", got, want)
 }

@@ -135,8 +135,8 @@ func (l *Local) putErr(key string, err error) error {
 }
 
 // writeAtomic writes r to path through a synced temporary file in the same
-// directory and a rename. With size >= 0, a reader of another length is an
-// error and nothing is written.
+// directory and a rename. With size >= 0 exactly size bytes are written,
+// and a shorter reader is an error that leaves nothing behind.
 func writeAtomic(path string, r io.Reader, size int64) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,16 +152,11 @@ func writeAtomic(path string, r io.Reader, size int64) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	src := r
 	if size >= 0 {
-		src = io.LimitReader(r, size+1) // one more byte reveals a longer reader
+		r = &exactReader{r: r, left: size, size: size}
 	}
-	n, err := io.Copy(tmp, src)
-	if err != nil {
+	if _, err := io.Copy(tmp, r); err != nil {
 		return err
-	}
-	if size >= 0 && n != size {
-		return atelier.Errorf(atelier.KindInvalid, "blob size mismatch: announced %d bytes, got %d or more", size, n)
 	}
 	if err := tmp.Sync(); err != nil {
 		return err

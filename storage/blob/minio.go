@@ -128,8 +128,14 @@ func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	opts := minio.PutObjectOptions{ContentType: contentType}
 	if size < 0 {
 		opts.PartSize = unknownSizePart
+	} else {
+		r = &exactReader{r: r, left: size, size: size}
 	}
-	if _, err := m.client.PutObject(ctx, m.bucket, key, r, size, opts); err != nil {
+	if _, err := m.client.PutObject(ctx, m.bucket, key, ctxReader{ctx, r}, size, opts); err != nil {
+		var ae *atelier.Error
+		if errors.As(err, &ae) {
+			return fmt.Errorf("put blob %q: %w", key, ae)
+		}
 		return m.err(err, "write", key)
 	}
 	return nil
