@@ -36,11 +36,18 @@ type Store struct {
 	now     func() time.Time
 }
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that creation, update and job times are taken
+// from (default time.Now), for reproducible tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
 // Open connects to the database named by databaseURL (sqlite://PATH,
 // postgres://... or postgresql://...), checks that it answers and brings
 // the schema up to date. Migration only adds tables, columns and indexes;
-// it never drops data.
-func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*Store, error) {
+// it never drops data. A nil log discards the store's log.
+func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Option) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -58,6 +65,9 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*Store, er
 		return nil, atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (%s)", where)
 	}
 	s := &Store{db: db, dialect: dialect, log: log, now: time.Now}
+	for _, opt := range opts {
+		opt(s)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("database handle: %w", err)

@@ -74,3 +74,12 @@ func TestReopenPostgresKeepsData(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+func TestClock(t *testing.T) {
+	now := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
+	s := storagetest.OpenStore(t, storagetest.SQLiteURL(t), storage.WithClock(func() time.Time { return now }))
+	seller, _ := newSeller(t, s, "Alice")
+	if !seller.CreatedAt.Equal(now) {
+		t.Fatalf("created at %v, want the store clock's %v", seller.CreatedAt, now)
+	}
+}

@@ -103,10 +103,12 @@ func ForEachBlobStore(t *testing.T, fn func(t *testing.T, s blob.Store)) {
 	}
 }
 
-// OpenStore opens databaseURL and closes the store when the test ends.
-func OpenStore(t testing.TB, databaseURL string) *storage.Store {
+// OpenStore opens databaseURL and closes the store when the test ends;
+// the store's warnings go to the test log.
+func OpenStore(t testing.TB, databaseURL string, opts ...storage.Option) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), databaseURL, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := storage.Open(context.Background(), databaseURL, log, opts...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
