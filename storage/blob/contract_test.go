@@ -196,6 +196,13 @@ func TestBlobSize(t *testing.T) {
 			_, err = s.Stat(ctx, "short")
 			wantKind(t, err, atelier.KindNotFound)
 		}
+		// A failed overwrite leaves the old object, type included.
+		put(t, s, "kept", []byte("old"), "text/plain")
+		err := s.Put(ctx, "kept", strings.NewReader("new"), 5, "image/png")
+		wantKind(t, err, atelier.KindInvalid)
+		if data, info := read(t, s, "kept"); string(data) != "old" || info.ContentType != "text/plain" {
+			t.Fatalf("after a failed overwrite: %q %+v", data, info)
+		}
 		// Only the announced bytes are read.
 		put(t, s, "long", nil, "")
 		if err := s.Put(ctx, "long", strings.NewReader("abcdef"), 3, ""); err != nil {

@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -108,12 +109,24 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	if err != nil {
 		return err
 	}
-	// Metadata first: a crash between the two renames leaves the old
-	// object with the new type at worst, never an object without a type.
-	if err := writeAtomic(l.metaPath(key), bytesReader(meta), int64(len(meta))); err != nil {
+	// The data is written and synced aside first, so a failing reader
+	// changes nothing. Then the metadata, then the data, are renamed into
+	// place; a crash between the two renames leaves the old object with the
+	// new type at worst, never an object without a type.
+	tmp, err := writeTemp(l.path(key), ctxReader{ctx, r}, size)
+	if err != nil {
 		return l.putErr(key, err)
 	}
-	if err := writeAtomic(l.path(key), ctxReader{ctx, r}, size); err != nil {
+	defer os.Remove(tmp) // a no-op once renamed
+	mtmp, err := writeTemp(l.metaPath(key), bytes.NewReader(meta), int64(len(meta)))
+	if err == nil {
+		err = commit(mtmp, l.metaPath(key))
+	}
+	if err == nil {
+		err = commit(tmp, l.path(key))
+	}
+	if err != nil {
+		os.Remove(mtmp)
 		if fi, serr := os.Stat(l.path(key)); serr != nil || !fi.Mode().IsRegular() {
 			os.Remove(l.metaPath(key)) // no object, so no metadata either
 		}
@@ -134,17 +147,18 @@ func (l *Local) putErr(key string, err error) error {
 	return atelier.Wrap(atelier.KindUnavailable, err, "could not write blob %q", key)
 }
 
-// writeAtomic writes r to path through a synced temporary file in the same
-// directory and a rename. With size >= 0 exactly size bytes are written,
-// and a shorter reader is an error that leaves nothing behind.
-func writeAtomic(path string, r io.Reader, size int64) (err error) {
+// writeTemp writes r to a synced temporary file in the directory of path
+// (so that a rename can put it in place atomically) and returns its name.
+// With size >= 0 exactly size bytes are written, and a shorter reader is an
+// error that leaves nothing behind.
+func writeTemp(path string, r io.Reader, size int64) (name string, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
@@ -156,23 +170,26 @@ func writeAtomic(path string, r io.Reader, size int64) (err error) {
 		r = &exactReader{r: r, left: size, size: size}
 	}
 	if _, err := io.Copy(tmp, r); err != nil {
-		return err
+		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
+		return "", err
+	}
+	return tmp.Name(), tmp.Close()
+}
+
+// commit renames a temporary file over path and syncs the directory, so
+// that the rename itself survives a crash.
+func commit(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Sync the directory so the rename itself survives a crash.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	defer d.Close()
+	return d.Sync()
 }
 
 // Get implements Store.

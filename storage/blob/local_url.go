@@ -1,13 +1,11 @@
 package blob
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,5 +83,3 @@ func (l *Local) Handler() http.Handler {
 		http.ServeContent(w, r, "", info.ModTime, f)
 	})
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
