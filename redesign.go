@@ -1,0 +1,46 @@
+package atelier
+
+import "time"
+
+// RedesignJob asks for variants of a seller's item that a segment would
+// prefer. The worker inverts the item's image into the GAN's latent space,
+// learns N distinct shifts of size at most Epsilon in Steps optimisation
+// steps (seeded by Seed), checks and ranks the results.
+type RedesignJob struct {
+	ID        string
+	SellerID  string
+	ItemID    string
+	SegmentID string
+
+	N       int     // variants wanted
+	Epsilon float64 // largest latent shift, in latent-norm units
+	Steps   int     // optimisation steps per shift
+	Seed    int64
+
+	Status   JobStatus
+	Progress Progress
+	Error    string // client-safe reason when Status is failed
+
+	// The model versions the job runs with, fixed when it is created so a
+	// result can be traced and reproduced.
+	RecommenderVersionID string
+	GANVersionID         string
+
+	Variants []Variant // ordered by Rank; filled once succeeded
+
+	CreatedAt  time.Time
+	StartedAt  time.Time // zero until running
+	FinishedAt time.Time // zero until final
+}
+
+// Variant is one generated redesign of the item.
+type Variant struct {
+	Rank     int    // 1 is the best
+	ImageKey string // blob key of the watermarked PNG
+	// Scores are the numbers the variant was ranked and checked with
+	// (e.g. "preference_lift", "realism", "category", "distance").
+	Scores map[string]float64
+	// Flags name the checks it failed or warnings about it.
+	Flags  []string
+	Passed bool // all checks passed
+}

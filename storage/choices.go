@@ -1,0 +1,159 @@
+package storage
+
+import (
+	"context"
+	"slices"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/atelier-app/atelier"
+)
+
+// MaxChoiceRounds bounds the length of one choice session.
+const MaxChoiceRounds = 100
+
+func toChoiceSession(r choiceSessionRow) atelier.ChoiceSession {
+	return atelier.ChoiceSession{
+		ID: r.ID, ConsumerID: valString(r.ConsumerID), AnonToken: r.AnonToken,
+		Rounds: r.Rounds, Round: r.Round, Done: r.Done,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+func toChoice(r choiceRow) atelier.Choice {
+	return atelier.Choice{SessionID: r.SessionID, Round: r.Round, Shown: r.Shown, Chosen: r.ChosenID, At: r.At.UTC()}
+}
+
+// CreateChoiceSession starts a session for a known consumer (ConsumerID)
+// or an anonymous visitor (AnonToken); exactly one of them must be set.
+func (s *Store) CreateChoiceSession(ctx context.Context, cs atelier.ChoiceSession) (atelier.ChoiceSession, error) {
+	switch {
+	case (cs.ConsumerID == "") == (cs.AnonToken == ""):
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("consumer_id", "set exactly one of a consumer id and an anonymous token")
+	case len(cs.AnonToken) > 200:
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("anon_token", "must be at most 200 bytes long")
+	case cs.Rounds < 1 || cs.Rounds > MaxChoiceRounds:
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("rounds", "must be between 1 and %d", MaxChoiceRounds)
+	}
+	now := s.stamp()
+	cs.ID, cs.Round, cs.Done, cs.CreatedAt, cs.UpdatedAt = newID(), 0, false, now, now
+	row := choiceSessionRow{
+		ID: cs.ID, ConsumerID: ptrString(cs.ConsumerID), AnonToken: cs.AnonToken,
+		Rounds: cs.Rounds, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(&row).Error; err != nil {
+		return atelier.ChoiceSession{}, dbErr(err, "choice session of consumer %q", cs.ConsumerID)
+	}
+	return cs, nil
+}
+
+// GetChoiceSession returns a session.
+func (s *Store) GetChoiceSession(ctx context.Context, id string) (atelier.ChoiceSession, error) {
+	var row choiceSessionRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return atelier.ChoiceSession{}, dbErr(err, "choice session %q", id)
+	}
+	return toChoiceSession(row), nil
+}
+
+// RecordChoice stores the answer to the session's current round and
+// advances the session, in one transaction, and returns the session as it
+// now is. Answering a round other than the current one, or a finished
+// session, is a KindConflict error, so a repeated request cannot count
+// twice.
+func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.ChoiceSession, error) {
+	if len(c.Shown) < 2 {
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("shown", "a round shows at least two items")
+	}
+	if !slices.Contains(c.Shown, c.Chosen) {
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("chosen", "must be one of the items shown")
+	}
+	if c.At.IsZero() {
+		c.At = s.stamp()
+	}
+	now := s.stamp()
+	var out atelier.ChoiceSession
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// The guarded update is the check: it matches only while the
+		// session is open and at this round, even under concurrency.
+		res := tx.Model(&choiceSessionRow{}).
+			Where("id = ? AND round = ? AND done = ?", c.SessionID, c.Round, false).
+			Updates(map[string]any{
+				"round":      gorm.Expr("round + 1"),
+				"done":       gorm.Expr("round + 1 >= rounds"),
+				"updated_at": now,
+			})
+		if res.Error != nil {
+			return res.Error
+		}
+		var row choiceSessionRow
+		if err := tx.Where("id = ?", c.SessionID).Take(&row).Error; err != nil {
+			return dbErr(err, "choice session %q", c.SessionID)
+		}
+		if res.RowsAffected == 0 {
+			if row.Done {
+				return atelier.Errorf(atelier.KindConflict, "choice session %q is finished", c.SessionID)
+			}
+			return atelier.Errorf(atelier.KindConflict, "choice session %q expects round %d, not %d", c.SessionID, row.Round, c.Round)
+		}
+		choice := choiceRow{SessionID: c.SessionID, Round: c.Round, Shown: c.Shown, ChosenID: c.Chosen, At: dbTime(c.At)}
+		if err := tx.Omit(clause.Associations).Create(&choice).Error; err != nil {
+			return dbErr(err, "choice of round %d (chosen item %q)", c.Round, c.Chosen)
+		}
+		out = toChoiceSession(row)
+		return nil
+	})
+	if err != nil {
+		return atelier.ChoiceSession{}, err
+	}
+	return out, nil
+}
+
+// ListChoices returns the answered rounds of a session, in round order.
+func (s *Store) ListChoices(ctx context.Context, sessionID string) ([]atelier.Choice, error) {
+	var rows []choiceRow
+	if err := s.db.WithContext(ctx).Where("session_id = ?", sessionID).Order("round").Find(&rows).Error; err != nil {
+		return nil, dbErr(err, "list choices of session %q", sessionID)
+	}
+	out := make([]atelier.Choice, len(rows))
+	for i, r := range rows {
+		out[i] = toChoice(r)
+	}
+	return out, nil
+}
+
+// EachChoice calls fn for every recorded choice with the consumer of its
+// session ("" for anonymous sessions), session by session; an error from
+// fn stops the walk and is returned.
+func (s *Store) EachChoice(ctx context.Context, fn func(consumerID string, c atelier.Choice) error) error {
+	page := Page{Limit: MaxLimit}
+	for {
+		var sessions []choiceSessionRow
+		if err := page.apply(s.db.WithContext(ctx).Where("round > 0")).Find(&sessions).Error; err != nil {
+			return dbErr(err, "read choice sessions")
+		}
+		ids := make([]string, len(sessions))
+		consumer := make(map[string]string, len(sessions))
+		for i, r := range sessions {
+			ids[i] = r.ID
+			consumer[r.ID] = valString(r.ConsumerID)
+		}
+		for start := 0; start < len(ids); start += inChunk {
+			var rows []choiceRow
+			chunk := ids[start:min(start+inChunk, len(ids))]
+			if err := s.db.WithContext(ctx).Where("session_id IN ?", chunk).Order("session_id, round").Find(&rows).Error; err != nil {
+				return dbErr(err, "read choices")
+			}
+			for _, r := range rows {
+				if err := fn(consumer[r.SessionID], toChoice(r)); err != nil {
+					return err
+				}
+			}
+		}
+		if len(sessions) < page.Limit {
+			return nil
+		}
+		page.After = sessions[len(sessions)-1].ID
+	}
+}
