@@ -17,7 +17,7 @@ func benchSplit(b *testing.B) *Split {
 			log = append(log, Interaction{Consumer: u, Item: i, Time: int64(k)})
 		}
 	}
-	s, err := SplitInteractions(1000, 3000, log)
+	s, err := SplitInteractions(1000, 3000, log, SplitConfig{ColdFraction: DefaultColdFraction, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -58,9 +58,10 @@ func (c *BPRMFConfig) defaults() error {
 //	p_u += η(g(q_i − q_j) − λp_u),  q_i += η(g p_u − λq_i),  q_j += η(−g p_u − λq_j)
 //
 // Negatives j are drawn only from items someone took in training: an item
-// nobody took keeps its random initial vector, so BPR-MF has no opinion on
-// cold items (their scores are noise) instead of learning that "unseen"
-// means "disliked". This is the gap a visual model closes.
+// nobody took, the split's cold items among them, keeps its random initial
+// vector, so BPR-MF has no opinion on it (its scores are noise) instead of
+// learning that "unseen" means "disliked". This is the gap a visual model
+// closes.
 type BPRMF struct {
 	K      int
 	P      [][]float32 // consumer factors

@@ -19,24 +19,46 @@
 //
 // # Split
 //
-// Per consumer, interactions sorted by time (ties by file order): the last
-// is the test item, the one before the validation item, the rest training.
-// Consumers with fewer than three distinct items are all training and are
-// not evaluated. A repeated (consumer, item) pair counts once, at its first
-// time: taking an item again says nothing new about taste.
+// A seeded share of the catalog (10% by default) is held out as cold
+// items: they stand for items nobody has interacted with yet, such as a
+// new season's designs, and no model learns anything about them. Then,
+// per consumer, interactions sorted by time (ties by file order): the last
+// is the test item, whatever it is; every interaction with a cold item
+// before it is removed; of the rest, the last is the validation item and
+// the others training. A consumer left with a single non-cold item before
+// the test item keeps it in training and has no validation item.
+// Consumers with fewer than three distinct items are all training (less
+// their cold items) and are not evaluated. A repeated (consumer, item)
+// pair counts once, at its first time: taking an item again says nothing
+// new about taste. With no cold items this is the DVBPR protocol
+// (Kang et al. 2017).
+//
+// Consumers whose test item is cold are the cold-start cases, about the
+// held-out share of consumers: their taste is known from training, the
+// item is not. Cold items are never positives or negatives in training
+// (see TripletSampler); BPR-MF leaves their vectors at their random
+// initial values.
 //
 // # Metrics
 //
 // For an evaluated consumer u with held-out item h (the test item, or the
 // validation item during model selection), the negatives N_u are the items
-// u never took (in training, validation or test):
+// u never took (in training, validation or test, or a removed cold
+// interaction); cold items u never took are negatives like any other, as
+// items nobody took in training:
 //
 //	AUC_u = (1/|N_u|) Σ_{j∈N_u} [x(u,h) > x(u,j)] + ½[x(u,h) = x(u,j)]
 //
 // AUC is the mean of AUC_u over consumers. AUC@100 ("auc_sampled") uses 100
 // negatives drawn without replacement from N_u with a seeded generator.
-// Cold-start AUC is AUC restricted to consumers whose held-out item nobody
-// took in training, which a model without image features cannot rank.
+// Cold-start AUC ("auc_cold") asks whether a model can rank items nobody
+// has interacted with: for each consumer whose held-out item h is cold, it
+// is AUC_u with N_u restricted to the other cold items u never took,
+// averaged over those consumers (validation items are never cold, so model
+// selection has none). A model that scores items from their
+// images can order them; one that knows items only by their interactions
+// cannot (BPR-MF's random cold vectors give 0.5 in expectation,
+// popularity's equal zero counts exactly 0.5).
 //
 // Ranking metrics rank h among the candidates C_u = N_u ∪ {h} (all items
 // not taken in training or, for the test item, validation). With r the

@@ -41,7 +41,8 @@ type EvalConfig struct {
 type consumerResult struct {
 	auc, aucSampled      float64 // NaN when the consumer has no negatives
 	ndcg10, hit10, hit50 float64
-	cold                 bool
+	cold                 bool    // the held-out item is a cold item
+	aucCold              float64 // against the other cold items; NaN when none
 }
 
 // Evaluate scores every evaluated consumer of split with sc and returns the
@@ -57,7 +58,7 @@ func Evaluate(ctx context.Context, split *Split, sc Scorer, cfg EvalConfig, prog
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
-	users := split.Evaluated()
+	users := heldOut(split, cfg.Held)
 	n := split.NumItems
 	type scratch struct {
 		scores, sampled []float32
@@ -70,25 +71,21 @@ func Evaluate(ctx context.Context, split *Split, sc Scorer, cfg EvalConfig, prog
 			sampled: make([]float32, 0, cfg.SampledNegatives)}
 	}
 	results := make([]consumerResult, len(users))
-	counts := split.TrainCounts()
 	err := forEach(ctx, len(users), cfg.Workers, "evaluate", prog, func(w, k int) error {
 		u, s := users[k], &scr[w]
-		held, other := split.Test[u], split.Val[u]
+		held := split.Test[u]
 		if cfg.Held == HeldValidation {
-			held, other = other, held
+			held = split.Val[u]
 		}
 		sc.Score(u, s.scores)
 		pos := s.scores[held]
 		if math.IsNaN(float64(pos)) {
 			return atelier.Errorf(atelier.KindInternal, "model scored NaN for consumer %d, item %d", u, held)
 		}
-		for _, i := range split.Train[u] {
-			s.taken[i] = true
-		}
-		s.taken[held], s.taken[other] = true, true
+		split.markTaken(u, s.taken, true)
 		// One pass: the negatives (never taken) are also, with the held-out
-		// item, the ranking candidates, since the other held-out item and
-		// training items are excluded from both.
+		// item, the ranking candidates, since the other held-out item,
+		// training and cold items taken are excluded from both.
 		var rank Rank
 		s.negs = s.negs[:0]
 		bad := -1
@@ -100,19 +97,19 @@ func Evaluate(ctx context.Context, split *Split, sc Scorer, cfg EvalConfig, prog
 				bad = j
 			}
 			s.negs = append(s.negs, j)
-			switch {
-			case v > pos:
-				rank.Above++
-			case v < pos:
-				rank.Below++
-			default:
-				rank.Tied++
+			rank.add(v, pos)
+		}
+		// A cold held-out item is ranked again among the other cold items,
+		// which only a model that sees the items themselves can order.
+		var coldRank Rank
+		if split.cold[held] {
+			for _, j := range split.coldItems {
+				if !s.taken[j] {
+					coldRank.add(s.scores[j], pos)
+				}
 			}
 		}
-		for _, i := range split.Train[u] {
-			s.taken[i] = false
-		}
-		s.taken[held], s.taken[other] = false, false
+		split.markTaken(u, s.taken, false)
 		if bad >= 0 {
 			return atelier.Errorf(atelier.KindInternal, "model scored NaN for consumer %d, item %d", u, bad)
 		}
@@ -133,7 +130,8 @@ func Evaluate(ctx context.Context, split *Split, sc Scorer, cfg EvalConfig, prog
 			ndcg10:     rank.NDCG(10),
 			hit10:      rank.Hit(10),
 			hit50:      rank.Hit(50),
-			cold:       counts[held] == 0,
+			cold:       split.cold[held],
+			aucCold:    coldRank.AUC(),
 		}
 		return nil
 	})
@@ -141,6 +139,22 @@ func Evaluate(ctx context.Context, split *Split, sc Scorer, cfg EvalConfig, prog
 		return Metrics{}, fmt.Errorf("evaluate: %w", err)
 	}
 	return aggregate(results), nil
+}
+
+// heldOut returns the consumers with a held-out item of kind h, in index
+// order.
+func heldOut(split *Split, h Held) []int {
+	held := split.Test
+	if h == HeldValidation {
+		held = split.Val
+	}
+	var us []int
+	for u, i := range held {
+		if i >= 0 {
+			us = append(us, u)
+		}
+	}
+	return us
 }
 
 func aggregate(results []consumerResult) Metrics {
@@ -154,16 +168,16 @@ func aggregate(results []consumerResult) Metrics {
 		if r.cold {
 			m.ColdConsumers++
 		}
+		if r.cold && !math.IsNaN(r.aucCold) {
+			nCold++
+			m.AUCCold += r.aucCold
+		}
 		if math.IsNaN(r.auc) {
 			continue
 		}
 		nAUC++
 		m.AUC += r.auc
 		m.AUCSampled += r.aucSampled
-		if r.cold {
-			nCold++
-			m.AUCCold += r.auc
-		}
 	}
 	div := func(sum float64, n int) float64 {
 		if n == 0 {
@@ -185,6 +199,7 @@ type Report struct {
 	Consumers int                `json:"consumers"`
 	Items     int                `json:"items"`
 	Evaluated int                `json:"evaluated"`
+	ColdItems int                `json:"cold_items"` // items held out of training
 }
 
 // Evaluator evaluates models one after another on the same split and
@@ -203,6 +218,7 @@ func NewEvaluator(split *Split, cfg EvalConfig, prog progress.Func) *Evaluator {
 		Consumers: split.NumConsumers(),
 		Items:     split.NumItems,
 		Evaluated: len(split.Evaluated()),
+		ColdItems: len(split.ColdItems()),
 	}}
 }
 

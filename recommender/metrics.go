@@ -15,16 +15,21 @@ type Rank struct {
 func RankOf(score float32, others []float32) Rank {
 	var r Rank
 	for _, o := range others {
-		switch {
-		case o > score:
-			r.Above++
-		case o < score:
-			r.Below++
-		default:
-			r.Tied++
-		}
+		r.add(o, score)
 	}
 	return r
+}
+
+// add counts one other item's score o against the held-out score.
+func (r *Rank) add(o, score float32) {
+	switch {
+	case o > score:
+		r.Above++
+	case o < score:
+		r.Below++
+	default:
+		r.Tied++
+	}
 }
 
 // N is the number of other items.
@@ -66,7 +71,7 @@ func (r Rank) NDCG(k int) float64 {
 type Metrics struct {
 	AUC        float64 // over all items the consumer never took
 	AUCSampled float64 // over 100 sampled such items
-	AUCCold    float64 // AUC over consumers whose held-out item nobody took in training
+	AUCCold    float64 // over consumers whose held-out item is cold, against the other cold items
 	NDCG10     float64
 	Recall10   float64
 	Recall50   float64

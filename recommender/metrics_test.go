@@ -65,15 +65,19 @@ type tableScorer [][]float32
 
 func (s tableScorer) Score(u int, out []float32) { copy(out, s[u]) }
 
+// handSplit is a small log over 10 items of which 7, 8 and 9 are cold.
 func handSplit(t *testing.T) *Split {
 	t.Helper()
 	log := []Interaction{
-		{0, 0, 1}, {0, 1, 2}, {0, 2, 3}, {0, 3, 4}, // train 0,1 val 2 test 3
+		{0, 0, 1}, {0, 8, 2}, {0, 1, 3}, {0, 2, 4}, {0, 3, 5}, // train 0,1 val 2 test 3; cold 8 removed
 		{1, 3, 1}, {1, 4, 2}, {1, 5, 3}, {1, 0, 4}, // train 3,4 val 5 test 0
-		{2, 1, 1}, {2, 0, 2}, {2, 7, 3}, // train 1 val 0 test 7 (nobody else took 7: cold)
-		{3, 6, 1}, // too few to evaluate
+		{2, 1, 1}, {2, 0, 2}, {2, 7, 3}, // train 1 val 0 test 7 (cold)
+		{3, 6, 1},                       // too few to evaluate
+		{4, 9, 1}, {4, 2, 2}, {4, 8, 3}, // train 2, no val, test 8 (cold); cold 9 removed
 	}
-	s, err := SplitInteractions(4, 8, log)
+	cold := make([]bool, 10)
+	cold[7], cold[8], cold[9] = true, true, true
+	s, err := splitHoldingOut(5, 10, log, cold)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +87,13 @@ func handSplit(t *testing.T) *Split {
 func TestEvaluateByHand(t *testing.T) {
 	s := handSplit(t)
 	sc := tableScorer{
-		// Training and validation items score 10: they must not count.
-		{10, 10, 10, 0.5, 0.9, 0.1, 0.5, 0.2}, // test 3 vs 4,5,6,7: 1 above, 1 tied, 2 below
-		{1, 0, 0, 10, 10, 10, 0, 0},           // test 0 above all of 1,2,6,7
-		{10, 10, 1, 1, 1, 1, 1, 0},            // test 7 below all of 2..6
-		{0, 0, 0, 0, 0, 0, 0, 0},
+		// Items taken (training, validation, removed cold) score 10: they
+		// must not count.
+		{10, 10, 10, 0.5, 0.9, 0.1, 0.5, 0.2, 10, 0.3}, // test 3 vs 4,5,6,7,9: 1 above, 1 tied, 3 below
+		{1, 0, 0, 10, 10, 10, 0, 0, 0, 0},              // test 0 above all of 1,2,6,7,8,9
+		{10, 10, 1, 1, 1, 1, 1, 0, 0.5, -1},            // test 7 vs 2..6,8,9: 6 above, 1 below; cold 8 above, 9 below
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		{0, 0, 10, 0.9, 0, 0, 0, 0.6, 0.7, 10}, // test 8 vs 0,1,3..7: 1 above; cold 7 below
 	}
 	m, err := Evaluate(context.Background(), s, sc, EvalConfig{}, nil)
 	if err != nil {
@@ -95,27 +101,60 @@ func TestEvaluateByHand(t *testing.T) {
 	}
 	ndcg0 := (1/math.Log2(3) + 1/math.Log2(4)) / 2
 	want := Metrics{
-		AUC:           (0.625 + 1 + 0) / 3,
-		AUCSampled:    (0.625 + 1 + 0) / 3, // fewer than 100 negatives: all of them
-		AUCCold:       0,
-		NDCG10:        (ndcg0 + 1 + 1/math.Log2(7)) / 3,
+		AUC:           (0.7 + 1 + 1.0/7 + 6.0/7) / 4,
+		AUCSampled:    (0.7 + 1 + 1.0/7 + 6.0/7) / 4, // fewer than 100 negatives: all of them
+		AUCCold:       (0.5 + 1) / 2,
+		NDCG10:        (ndcg0 + 1 + 1/math.Log2(8) + 1/math.Log2(3)) / 4,
 		Recall10:      1,
 		Recall50:      1,
 		HR10:          1,
-		Consumers:     3,
-		ColdConsumers: 1,
+		Consumers:     4,
+		ColdConsumers: 2,
 	}
 	checkMetrics(t, m, want)
 
 	// Validation: each consumer's validation item scores 10, above all
-	// negatives (consumer 0: item 2 over 4,5,6,7, the test item 3 excluded).
-	// Items 2 and 5 nobody took in training (cold), item 0 is warm.
+	// negatives (consumer 0: item 2 over 4,5,6,7,9, the test item 3 and
+	// the removed cold item 8 excluded). Consumer 4 has no validation item
+	// and validation items are never cold.
 	mv, err := Evaluate(context.Background(), s, sc, EvalConfig{Held: HeldValidation}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(mv.AUC, 1) || mv.ColdConsumers != 2 || !near(mv.AUCCold, 1) || !near(mv.NDCG10, 1) {
+	if !near(mv.AUC, 1) || mv.Consumers != 3 || mv.ColdConsumers != 0 || !math.IsNaN(mv.AUCCold) || !near(mv.NDCG10, 1) {
 		t.Errorf("validation metrics %+v", mv)
+	}
+}
+
+// Cold-start AUC on the two-group world: the true preference ranks a cold
+// test item above the other group's cold items and level with its own
+// group's, about (37 + 34/2)/71 ≈ 0.76; random scores rank it by chance,
+// and popularity, with every cold item at zero, ties them all.
+func TestEvaluateColdAUC(t *testing.T) {
+	w := newGroupWorld(t, 300, 300, 12, 2, 0.25, 11)
+	eval := func(sc Scorer) Metrics {
+		t.Helper()
+		m, err := Evaluate(context.Background(), w.split, sc, EvalConfig{Seed: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	oracle := eval(w.oracle())
+	if oracle.ColdConsumers < 50 || oracle.AUCCold < 0.7 {
+		t.Errorf("true preference: cold-start AUC %.3f over %d consumers, want ≥ 0.7 over ≥ 50", oracle.AUCCold, oracle.ColdConsumers)
+	}
+	if pop := eval(NewPopularity(w.split)); pop.AUCCold != 0.5 {
+		t.Errorf("popularity: cold-start AUC %v, want exactly 0.5", pop.AUCCold)
+	}
+	// One random scorer's cold-start AUC has a standard deviation of about
+	// 0.033 here; the mean of ten, about 0.01.
+	random := 0.0
+	for seed := range uint64(10) {
+		random += eval(Random{Seed: seed}).AUCCold / 10
+	}
+	if math.Abs(random-0.5) > 0.04 {
+		t.Errorf("random: mean cold-start AUC %.3f, want 0.5 ± 0.04", random)
 	}
 }
 
@@ -239,7 +278,7 @@ func TestEvaluatorReport(t *testing.T) {
 	if len(r.Models) != 2 || r.Order[0] != "random" || r.Order[1] != "popularity" {
 		t.Errorf("report models %v order %v", r.Models, r.Order)
 	}
-	if r.Consumers != 4 || r.Items != 8 || r.Evaluated != 3 {
-		t.Errorf("report counts %d consumers %d items %d evaluated", r.Consumers, r.Items, r.Evaluated)
+	if r.Consumers != 5 || r.Items != 10 || r.Evaluated != 4 || r.ColdItems != 3 {
+		t.Errorf("report counts %d consumers %d items %d evaluated %d cold items", r.Consumers, r.Items, r.Evaluated, r.ColdItems)
 	}
 }

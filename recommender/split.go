@@ -1,6 +1,7 @@
 package recommender
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -8,29 +9,61 @@ import (
 	"github.com/atelier-app/atelier"
 )
 
-// Split is the time-ordered DVBPR split of an interaction log: per consumer
-// the last distinct item is the test item, the one before it the
-// validation item, the rest training. Consumers with fewer than three
-// distinct items keep them all in training and have Val = Test = -1.
+// DefaultColdFraction is the share of the catalog that `atelier eval
+// recommender` holds out as cold items unless told otherwise.
+const DefaultColdFraction = 0.1
+
+// SplitConfig configures the split. The zero value holds out no items,
+// the plain DVBPR split.
+type SplitConfig struct {
+	ColdFraction float64 // share of items held out as cold, in [0, 1); rounded to whole items
+	Seed         uint64  // picks the cold items
+}
+
+// Split is the time-ordered DVBPR split of an interaction log with cold
+// items held out (see the package documentation): per consumer the last
+// distinct item is the test item, the last earlier one that is not cold
+// the validation item, the other non-cold ones training. Consumers with
+// fewer than three distinct items have no test item and keep their
+// non-cold items in training; Val and Test are -1 when there is none.
 type Split struct {
 	NumItems int
 	Train    [][]int // per consumer, distinct training items in time order
 	Val      []int   // per consumer, validation item or -1
-	Test     []int   // per consumer, test item or -1
+	Test     []int   // per consumer, test item (possibly cold) or -1
 
-	sorted [][]int // Train per consumer, sorted, for membership tests
-	counts []int   // training interactions per item
+	sorted    [][]int // Train per consumer, sorted, for membership tests
+	counts    []int   // training interactions per item
+	cold      []bool  // per item, held out of training
+	coldItems []int   // the cold items in index order
+	coldTaken [][]int // per consumer, cold items taken before the test item
 }
 
 // NewSplit splits the dataset's interactions.
-func NewSplit(d *Dataset) (*Split, error) {
-	return SplitInteractions(len(d.Consumers), len(d.Items), d.Interactions)
+func NewSplit(d *Dataset, cfg SplitConfig) (*Split, error) {
+	return SplitInteractions(len(d.Consumers), len(d.Items), d.Interactions, cfg)
 }
 
 // SplitInteractions splits a log over numConsumers consumers and numItems
-// items. Ties in time keep the log's order; a repeated (consumer, item)
+// items, holding out round(ColdFraction·numItems) items drawn with the
+// seed. Ties in time keep the log's order; a repeated (consumer, item)
 // pair counts once, at its first time.
-func SplitInteractions(numConsumers, numItems int, log []Interaction) (*Split, error) {
+func SplitInteractions(numConsumers, numItems int, log []Interaction, cfg SplitConfig) (*Split, error) {
+	f := cfg.ColdFraction
+	if !(f >= 0 && f < 1) { // also rejects NaN
+		return nil, atelier.FieldErrorf("cold_fraction", "must be at least 0 and below 1, got %v", f)
+	}
+	cold := make([]bool, numItems)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x636f6c64))
+	for _, i := range rng.Perm(len(cold))[:int(math.Round(f*float64(len(cold))))] {
+		cold[i] = true
+	}
+	return splitHoldingOut(numConsumers, numItems, log, cold)
+}
+
+// splitHoldingOut splits the log with the given items (a mask over the
+// catalog) held out as cold.
+func splitHoldingOut(numConsumers, numItems int, log []Interaction, cold []bool) (*Split, error) {
 	per := make([][]Interaction, numConsumers)
 	for k, in := range log {
 		if in.Consumer < 0 || in.Consumer >= numConsumers || in.Item < 0 || in.Item >= numItems {
@@ -40,12 +73,19 @@ func SplitInteractions(numConsumers, numItems int, log []Interaction) (*Split, e
 		per[in.Consumer] = append(per[in.Consumer], in)
 	}
 	s := &Split{
-		NumItems: numItems,
-		Train:    make([][]int, numConsumers),
-		Val:      make([]int, numConsumers),
-		Test:     make([]int, numConsumers),
-		sorted:   make([][]int, numConsumers),
-		counts:   make([]int, numItems),
+		NumItems:  numItems,
+		Train:     make([][]int, numConsumers),
+		Val:       make([]int, numConsumers),
+		Test:      make([]int, numConsumers),
+		sorted:    make([][]int, numConsumers),
+		counts:    make([]int, numItems),
+		cold:      cold,
+		coldTaken: make([][]int, numConsumers),
+	}
+	for i, c := range cold {
+		if c {
+			s.coldItems = append(s.coldItems, i)
+		}
 	}
 	seen := map[int]bool{}
 	for u, ins := range per {
@@ -60,16 +100,48 @@ func SplitInteractions(numConsumers, numItems int, log []Interaction) (*Split, e
 		}
 		s.Val[u], s.Test[u] = -1, -1
 		if n := len(items); n >= 3 {
-			s.Val[u], s.Test[u] = items[n-2], items[n-1]
-			items = items[:n-2]
+			s.Test[u] = items[n-1]
+			items = items[:n-1]
 		}
-		s.Train[u] = items
-		s.sorted[u] = slices.Sorted(slices.Values(items))
+		// Cold items leave training and validation; the test item stays
+		// whatever it is, so a cold one is a cold-start case.
+		kept := items[:0]
 		for _, i := range items {
+			if cold[i] {
+				s.coldTaken[u] = append(s.coldTaken[u], i)
+			} else {
+				kept = append(kept, i)
+			}
+		}
+		// Validation only when some training remains: a consumer with no
+		// training item cannot be fitted, so there is nothing to validate.
+		if n := len(kept); s.Test[u] >= 0 && n >= 2 {
+			s.Val[u] = kept[n-1]
+			kept = kept[:n-1]
+		}
+		s.Train[u] = kept
+		s.sorted[u] = slices.Sorted(slices.Values(kept))
+		for _, i := range kept {
 			s.counts[i]++
 		}
 	}
 	return s, nil
+}
+
+// markTaken sets taken[i] = v for every item consumer u took: training,
+// validation and test items, and the cold items removed from training.
+func (s *Split) markTaken(u int, taken []bool, v bool) {
+	for _, i := range s.Train[u] {
+		taken[i] = v
+	}
+	for _, i := range s.coldTaken[u] {
+		taken[i] = v
+	}
+	for _, i := range []int{s.Val[u], s.Test[u]} {
+		if i >= 0 {
+			taken[i] = v
+		}
+	}
 }
 
 // NumConsumers is the number of consumers.
@@ -82,15 +154,7 @@ func (s *Split) InTrain(u, i int) bool {
 }
 
 // Evaluated returns the consumers with a test item, in index order.
-func (s *Split) Evaluated() []int {
-	var us []int
-	for u, t := range s.Test {
-		if t >= 0 {
-			us = append(us, u)
-		}
-	}
-	return us
-}
+func (s *Split) Evaluated() []int { return heldOut(s, HeldTest) }
 
 // TrainCounts returns the number of consumers who took each item in
 // training. The slice is shared; do not modify it.
@@ -106,6 +170,13 @@ func (s *Split) WarmItems() []int {
 	}
 	return items
 }
+
+// IsCold reports whether item i is held out of training as a cold item.
+func (s *Split) IsCold(i int) bool { return s.cold[i] }
+
+// ColdItems returns the cold items in index order. The slice is shared; do
+// not modify it.
+func (s *Split) ColdItems() []int { return s.coldItems }
 
 // NumTrain is the number of training (consumer, item) pairs.
 func (s *Split) NumTrain() int {
@@ -127,8 +198,11 @@ type TripletSampler struct {
 }
 
 // NewTripletSampler samples from split's training pairs with negatives
-// drawn from candidates (nil: every item). Consumers who took every
-// candidate have no negative and are left out. Same seed, same sequence.
+// drawn from candidates (nil: every item), leaving out the split's cold
+// items: they stand for items nobody has seen, so no model may learn
+// anything about them, not even that they were not taken. Consumers who
+// took every candidate have no negative and are left out. Same seed, same
+// sequence.
 func NewTripletSampler(split *Split, candidates []int, seed uint64) (*TripletSampler, error) {
 	isCand := make([]bool, split.NumItems)
 	if candidates == nil {
@@ -142,10 +216,11 @@ func NewTripletSampler(split *Split, candidates []int, seed uint64) (*TripletSam
 		}
 		isCand[j] = true
 	}
-	// Rebuilt from the mask: deduplicated, in index order.
+	// Rebuilt from the mask: deduplicated, in index order, without cold
+	// items. Positives are never cold: cold items are not in training.
 	candidates = candidates[:0:0]
 	for j, ok := range isCand {
-		if ok {
+		if ok && !split.cold[j] {
 			candidates = append(candidates, j)
 		}
 	}

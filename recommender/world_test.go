@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,10 +99,10 @@ func writePNG(t testing.TB, path string, img image.Image) {
 }
 
 // groupWorld is an easy synthetic world: the catalog is cut into groups
-// of equal size, each with its own colour, and consumer u takes items only
-// from group u mod groups. The last fifth of each group's items are new:
-// nobody takes them except as a consumer's last (test) item, with
-// probability coldShare, so they are cold.
+// of equal size, each with its own colour, and consumer u takes
+// perConsumer distinct items drawn uniformly from group u mod groups. The
+// split holds out coldFraction of the items (seeded by seed) as cold, so
+// about that share of consumers have a cold test item.
 type groupWorld struct {
 	split  *Split
 	images *Images // squares of the group's colour with a little noise, 8×8
@@ -109,28 +110,20 @@ type groupWorld struct {
 	groups int
 }
 
-func newGroupWorld(t testing.TB, consumers, items, perConsumer, groups int, coldShare float64, seed uint64) groupWorld {
+func newGroupWorld(t testing.TB, consumers, items, perConsumer, groups int, coldFraction float64, seed uint64) groupWorld {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	per := items / groups
-	newPer := per / 5
 	w := groupWorld{group: make([]int, consumers), groups: groups}
 	var log []Interaction
 	for u := 0; u < consumers; u++ {
 		g := u % groups
 		w.group[u] = g
-		lo := g * per
-		regular := rng.Perm(per - newPer)
-		for k := 0; k < perConsumer-1; k++ {
-			log = append(log, Interaction{Consumer: u, Item: lo + regular[k], Time: int64(k)})
+		for k, i := range rng.Perm(per)[:perConsumer] {
+			log = append(log, Interaction{Consumer: u, Item: g*per + i, Time: int64(k)})
 		}
-		last := lo + regular[perConsumer-1]
-		if rng.Float64() < coldShare {
-			last = lo + per - newPer + rng.IntN(newPer)
-		}
-		log = append(log, Interaction{Consumer: u, Item: last, Time: int64(perConsumer)})
 	}
-	s, err := SplitInteractions(consumers, items, log)
+	s, err := SplitInteractions(consumers, items, log, SplitConfig{ColdFraction: coldFraction, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +141,34 @@ func newGroupWorld(t testing.TB, consumers, items, perConsumer, groups int, cold
 		}
 	}
 	return w
+}
+
+// oracle scores with the world's true preference: 1 for the items of the
+// consumer's group, 0 for the others.
+func (w groupWorld) oracle() Scorer {
+	per := w.split.NumItems / w.groups
+	sc := make(tableScorer, len(w.group))
+	for u, g := range w.group {
+		sc[u] = make([]float32, w.split.NumItems)
+		for i := range sc[u] {
+			if min(i/per, w.groups-1) == g {
+				sc[u][i] = 1
+			}
+		}
+	}
+	return sc
+}
+
+// warmOnly is s evaluating only the consumers whose test item is not cold.
+func warmOnly(s *Split) *Split {
+	w := *s
+	w.Test = slices.Clone(s.Test)
+	for u, i := range w.Test {
+		if i >= 0 && s.IsCold(i) {
+			w.Test[u] = -1
+		}
+	}
+	return &w
 }
 
 // popularWorld has a few best-sellers: consumers pick items with
@@ -176,7 +197,7 @@ func popularWorld(t testing.TB, consumers, items, perConsumer int, seed uint64) 
 			}
 		}
 	}
-	s, err := SplitInteractions(consumers, items, log)
+	s, err := SplitInteractions(consumers, items, log, SplitConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

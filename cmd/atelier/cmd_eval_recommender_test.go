@@ -78,12 +78,13 @@ func TestEvalRecommenderJSON(t *testing.T) {
 		Models    map[string]map[string]*float64 `json:"models"`
 		Consumers int                            `json:"consumers"`
 		Items     int                            `json:"items"`
+		ColdItems int                            `json:"cold_items"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v in %s", err, out)
 	}
-	if rep.Consumers != 30 || rep.Items != 40 {
-		t.Errorf("consumers %d items %d, want 30 and 40", rep.Consumers, rep.Items)
+	if rep.Consumers != 30 || rep.Items != 40 || rep.ColdItems != 4 {
+		t.Errorf("consumers %d items %d cold items %d, want 30, 40 and 4 (the default 10%%)", rep.Consumers, rep.Items, rep.ColdItems)
 	}
 	for _, name := range []string{"random", "popularity", "raw-pixels", "bpr-mf"} {
 		m, ok := rep.Models[name]
@@ -115,10 +116,37 @@ func TestEvalRecommenderTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"30 consumers (30 evaluated), 40 items", "auc@100", "random", "popularity", "raw-pixels", "bpr-mf"} {
+	for _, want := range []string{"30 consumers (30 evaluated), 40 items (4 cold)", "auc@100", "random", "popularity", "raw-pixels", "bpr-mf"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// --cold-items 0 holds out nothing: no cold items, no cold-start measure.
+func TestEvalRecommenderNoColdItems(t *testing.T) {
+	out, _, err := runEvalCmd(t, "eval", "recommender", "--dataset", writeEvalDataset(t), "--json", "--epochs", "2", "--cold-items", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Models    map[string]map[string]*float64 `json:"models"`
+		ColdItems *int                           `json:"cold_items"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if rep.ColdItems == nil || *rep.ColdItems != 0 {
+		t.Errorf("cold_items %v, want 0", rep.ColdItems)
+	}
+	for name, m := range rep.Models {
+		if m["auc_cold"] != nil || m["cold_consumers"] == nil || *m["cold_consumers"] != 0 {
+			t.Errorf("%s: auc_cold %v over %v consumers, want null over 0", name, m["auc_cold"], m["cold_consumers"])
+		}
+	}
+	table, _, err := runEvalCmd(t, "eval", "recommender", "--dataset", writeEvalDataset(t), "--epochs", "2", "--cold-items", "0")
+	if err != nil || !strings.Contains(table, "40 items (0 cold)") || !strings.Contains(table, "no cold items held out") {
+		t.Errorf("table (err %v):\n%s", err, table)
 	}
 }
 
@@ -133,6 +161,8 @@ func TestEvalRecommenderErrors(t *testing.T) {
 		{[]string{"eval", "recommender"}, "--dataset is required", true},
 		{[]string{"eval", "recommender", "--dataset", dir, "--pixels", "5"}, "--pixels 5 must divide 64", true},
 		{[]string{"eval", "recommender", "--dataset", dir, "--epochs", "0"}, "must be positive", true},
+		{[]string{"eval", "recommender", "--dataset", dir, "--cold-items", "1"}, "--cold-items 1 must be at least 0 and below 1", true},
+		{[]string{"eval", "recommender", "--dataset", dir, "--cold-items", "-0.2"}, "--cold-items -0.2 must be", true},
 		{[]string{"eval", "recommender", "--dataset", filepath.Join(dir, "nope")}, "items.csv: no such file", false},
 		{[]string{"eval", "recommender", "--dataset", dir, "--model", "m.bin"}, "--model m.bin", false},
 	}
