@@ -1,0 +1,303 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// kernel describes one float32 operation whose input shapes are fixed when
+// the graph is built (gorgonia graphs have static shapes). The forward and
+// backward functions work on the flat row-major backing slices, so every
+// custom op of the package is a tight loop over []float32 with no
+// per-element interface calls.
+//
+// A kernel becomes a gorgonia Op through kernelOp (the forward) and
+// kernelGradOp (the gradient with respect to one input). kernelOp implements
+// both SDOp (symbolic differentiation, used by G.Grad and the tape machine)
+// and ADOp (automatic differentiation, used by the Lisp machine). The
+// gradient ops themselves are not differentiable: the package supports first
+// derivatives only.
+type kernel struct {
+	// name identifies the kernel and its configuration; it is part of the
+	// hash, which gorgonia uses to merge identical nodes.
+	name string
+	in   []tensor.Shape
+	out  tensor.Shape
+	// fwd writes the output (every element) from the inputs.
+	fwd func(out []float32, in [][]float32)
+	// bwd[i] writes dL/d in[i] (every element) into dst, given the inputs,
+	// the forward output and dL/d out. A nil entry means the kernel is not
+	// differentiable with respect to input i.
+	bwd []func(dst []float32, in [][]float32, out, gout []float32)
+	// unique keeps gorgonia from merging two applications of a stateful
+	// kernel (dropout draws a new mask per node).
+	unique bool
+}
+
+// grad returns the backward function for input i, or nil.
+func (k *kernel) grad(i int) func(dst []float32, in [][]float32, out, gout []float32) {
+	if i < len(k.bwd) {
+		return k.bwd[i]
+	}
+	return nil
+}
+
+// apply adds the kernel to the graph of its inputs.
+func (k *kernel) apply(inputs ...*G.Node) (*G.Node, error) {
+	if len(inputs) != len(k.in) {
+		return nil, fmt.Errorf("%s: %d inputs, want %d", k.name, len(inputs), len(k.in))
+	}
+	for i, n := range inputs {
+		if n.Dtype() != tensor.Float32 {
+			return nil, fmt.Errorf("%s: input %d is %v, want float32", k.name, i, n.Dtype())
+		}
+		if !n.Shape().Eq(k.in[i]) {
+			return nil, fmt.Errorf("%s: input %d has shape %v, want %v", k.name, i, n.Shape(), k.in[i])
+		}
+	}
+	return G.ApplyOp(&kernelOp{k}, inputs...)
+}
+
+func tensorType(dims int) hm.Type {
+	return G.TensorType{Dims: dims, Of: hm.TypeVariable('a')}
+}
+
+// float32s returns the backing slice of a float32 tensor value.
+func float32s(v G.Value) ([]float32, error) {
+	if v == nil {
+		return nil, errors.New("nil value")
+	}
+	d, ok := v.Data().([]float32)
+	if !ok {
+		return nil, errors.Errorf("value of type %T holds %T, want []float32", v, v.Data())
+	}
+	return d, nil
+}
+
+func valuesData(name string, shapes []tensor.Shape, vals []G.Value) ([][]float32, error) {
+	if len(vals) != len(shapes) {
+		return nil, errors.Errorf("%s: got %d values, want %d", name, len(vals), len(shapes))
+	}
+	out := make([][]float32, len(vals))
+	for i, v := range vals {
+		d, err := float32s(v)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s: input %d", name, i)
+		}
+		if len(d) != shapes[i].TotalSize() {
+			return nil, errors.Errorf("%s: input %d has %d elements, want %d", name, i, len(d), shapes[i].TotalSize())
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func newValue(s tensor.Shape) *tensor.Dense {
+	return tensor.New(tensor.WithShape(s.Clone()...), tensor.Of(tensor.Float32))
+}
+
+// preallocated returns prealloc as a float32 slice when it has the right
+// size, or a freshly allocated tensor otherwise.
+func preallocated(prealloc G.Value, s tensor.Shape) (G.Value, []float32) {
+	if prealloc != nil {
+		if d, err := float32s(prealloc); err == nil && len(d) == s.TotalSize() && prealloc.Shape().Eq(s) {
+			return prealloc, d
+		}
+	}
+	t := newValue(s)
+	return t, t.Data().([]float32)
+}
+
+// kernelOp is the forward gorgonia Op of a kernel.
+type kernelOp struct{ k *kernel }
+
+var (
+	_ G.SDOp            = (*kernelOp)(nil)
+	_ G.ADOp            = (*kernelOp)(nil)
+	_ G.UsePreallocDoer = (*kernelOp)(nil)
+	_ G.Op              = (*kernelGradOp)(nil)
+	_ G.UsePreallocDoer = (*kernelGradOp)(nil)
+)
+
+func (op *kernelOp) Arity() int { return len(op.k.in) }
+
+func (op *kernelOp) Type() hm.Type {
+	ts := make([]hm.Type, 0, len(op.k.in)+1)
+	for _, s := range op.k.in {
+		ts = append(ts, tensorType(s.Dims()))
+	}
+	ts = append(ts, tensorType(op.k.out.Dims()))
+	return hm.NewFnType(ts...)
+}
+
+func (op *kernelOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.k.out.Clone(), nil }
+func (op *kernelOp) ReturnsPtr() bool                               { return false }
+func (op *kernelOp) CallsExtern() bool                              { return false }
+func (op *kernelOp) OverwritesInput() int                           { return -1 }
+func (op *kernelOp) String() string                                 { return op.k.name }
+
+func (op *kernelOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "%s%v", op.k.name, op.k.in)
+	if op.k.unique {
+		fmt.Fprintf(h, "@%p", op.k)
+	}
+}
+
+func (op *kernelOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op *kernelOp) Do(vals ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, vals...) }
+
+func (op *kernelOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	in, err := valuesData(op.k.name, op.k.in, vals)
+	if err != nil {
+		return nil, err
+	}
+	v, out := preallocated(prealloc, op.k.out)
+	op.k.fwd(out, in)
+	return v, nil
+}
+
+func (op *kernelOp) DiffWRT(n int) []bool {
+	wrt := make([]bool, n)
+	for i := range wrt {
+		wrt[i] = op.k.grad(i) != nil
+	}
+	return wrt
+}
+
+// SymDiff adds one gradient node per differentiable input; each reads the
+// inputs, the output and the output's gradient.
+func (op *kernelOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != len(op.k.in) {
+		return nil, errors.Errorf("%s: %d inputs, want %d", op.k.name, len(inputs), len(op.k.in))
+	}
+	args := make(G.Nodes, 0, len(inputs)+2)
+	args = append(args, inputs...)
+	args = append(args, output, grad)
+	grads := make(G.Nodes, len(inputs))
+	for i := range inputs {
+		if op.k.grad(i) == nil {
+			continue
+		}
+		g, err := G.ApplyOp(&kernelGradOp{k: op.k, i: i}, args...)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s: gradient wrt input %d", op.k.name, i)
+		}
+		grads[i] = g
+	}
+	return grads, nil
+}
+
+// DoDiff accumulates the input gradients into the inputs' dual values, as
+// the Lisp machine expects.
+func (op *kernelOp) DoDiff(ctx G.ExecutionContext, inputs G.Nodes, output *G.Node) error {
+	vals := make([]G.Value, len(inputs))
+	for i, n := range inputs {
+		vals[i] = n.Value()
+	}
+	in, err := valuesData(op.k.name, op.k.in, vals)
+	if err != nil {
+		return err
+	}
+	out, err := float32s(output.Value())
+	if err != nil {
+		return errors.Wrapf(err, "%s: output", op.k.name)
+	}
+	gv, err := output.Grad()
+	if err != nil {
+		return errors.Wrapf(err, "%s: output gradient", op.k.name)
+	}
+	gout, err := float32s(gv)
+	if err != nil {
+		return errors.Wrapf(err, "%s: output gradient", op.k.name)
+	}
+	for i, n := range inputs {
+		bwd := op.k.grad(i)
+		if bwd == nil {
+			continue
+		}
+		dv, err := n.Grad()
+		if err != nil {
+			return errors.Wrapf(err, "%s: gradient of input %d", op.k.name, i)
+		}
+		acc, err := float32s(dv)
+		if err != nil || len(acc) != len(in[i]) {
+			return errors.Errorf("%s: gradient of input %d has the wrong type or size", op.k.name, i)
+		}
+		tmp := make([]float32, len(acc))
+		bwd(tmp, in, out, gout)
+		for j, g := range tmp {
+			acc[j] += g
+		}
+	}
+	return nil
+}
+
+// kernelGradOp computes dL/d input i of a kernel from (inputs..., output,
+// dL/d output).
+type kernelGradOp struct {
+	k *kernel
+	i int
+}
+
+func (op *kernelGradOp) Arity() int { return len(op.k.in) + 2 }
+
+func (op *kernelGradOp) Type() hm.Type {
+	ts := make([]hm.Type, 0, len(op.k.in)+3)
+	for _, s := range op.k.in {
+		ts = append(ts, tensorType(s.Dims()))
+	}
+	ts = append(ts, tensorType(op.k.out.Dims()), tensorType(op.k.out.Dims()), tensorType(op.k.in[op.i].Dims()))
+	return hm.NewFnType(ts...)
+}
+
+func (op *kernelGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.k.in[op.i].Clone(), nil
+}
+func (op *kernelGradOp) ReturnsPtr() bool     { return false }
+func (op *kernelGradOp) CallsExtern() bool    { return false }
+func (op *kernelGradOp) OverwritesInput() int { return -1 }
+func (op *kernelGradOp) String() string       { return fmt.Sprintf("d%s/d%d", op.k.name, op.i) }
+
+func (op *kernelGradOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "d%s%v/d%d", op.k.name, op.k.in, op.i)
+	if op.k.unique {
+		fmt.Fprintf(h, "@%p", op.k)
+	}
+}
+
+func (op *kernelGradOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op *kernelGradOp) Do(vals ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, vals...) }
+
+func (op *kernelGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	n := len(op.k.in)
+	if len(vals) != n+2 {
+		return nil, errors.Errorf("%s: got %d values, want %d", op, len(vals), n+2)
+	}
+	in, err := valuesData(op.k.name, op.k.in, vals[:n])
+	if err != nil {
+		return nil, err
+	}
+	og, err := valuesData(op.k.name+" output", []tensor.Shape{op.k.out, op.k.out}, vals[n:])
+	if err != nil {
+		return nil, err
+	}
+	v, dst := preallocated(prealloc, op.k.in[op.i])
+	op.k.bwd[op.i](dst, in, og[0], og[1])
+	return v, nil
+}
