@@ -25,9 +25,8 @@ type ConvConfig struct {
 //
 //	y[b,o,i,j] = bias[o] + Σ_{c,u,v} W[o,c,u,v] · x[b,c,i·s+u−p,j·s+v−p]
 //
-// with W of shape (Out, In, K, K) as in PyTorch. It runs gorgonia's im2col
-// (and its col2im gradient), then one op that multiplies by the filters with
-// BLAS sgemm and adds the bias; the matrix multiplies dominate its time.
+// with W of shape (Out, In, K, K) as in PyTorch. It is one op (see
+// convKernel): per sample, im2col into a scratch buffer and one BLAS sgemm.
 type Conv2d struct {
 	Name   string
 	W      Param // (Out, In, K, K)
@@ -89,83 +88,18 @@ func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node {
 	if c.OutSize(s[2]) <= 0 || c.OutSize(s[3]) <= 0 {
 		return g.Fail(fmt.Errorf("input %dx%d too small for kernel %d", s[2], s[3], ws[2]), "nn: conv %s", c.Name)
 	}
-	inputs := []*G.Node{nil, g.Param(c.W)}
+	inputs := []*G.Node{x, g.Param(c.W)}
 	if c.B.Value != nil {
 		inputs = append(inputs, g.Param(c.B))
 	}
-	if !g.ok(inputs[1:]...) {
+	if !g.ok(inputs...) {
 		return nil
 	}
-	k, p, st := ws[2], c.Pad, c.Stride
-	col, err := G.Im2Col(x, tensor.Shape{k, k}, tensor.Shape{p, p}, tensor.Shape{st, st}, tensor.Shape{1, 1})
-	if err != nil {
-		return g.Fail(err, "nn: conv %s", c.Name)
-	}
-	inputs[0] = col
-	y, err := convGemmKernel(col.Shape(), inputs).apply(inputs...)
+	y, err := convKernel(inputs, c.Stride, c.Pad).apply(inputs...)
 	if err != nil {
 		return g.Fail(err, "nn: conv %s", c.Name)
 	}
 	return y
-}
-
-// convGemmKernel multiplies im2col patches (B, OH, OW, C·K·K) by the
-// filters (O, C, K, K) and adds the bias, writing NCHW output directly: per
-// sample, Y_b (O × OH·OW) = W · col_bᵀ. gorgonia's own Conv2d does the same
-// product as one matrix multiply followed by a transpose copy and a
-// broadcast bias add, and touches a package-global counter that makes
-// concurrent graph building racy.
-func convGemmKernel(cs tensor.Shape, inputs []*G.Node) *kernel {
-	batch, oh, ow, ckk := cs[0], cs[1], cs[2], cs[3]
-	nOut := inputs[1].Shape()[0]
-	P := oh * ow
-	shapes := make([]tensor.Shape, len(inputs))
-	for i, n := range inputs {
-		shapes[i] = n.Shape().Clone()
-	}
-	sgemm := G.WhichBLAS().Sgemm
-	return &kernel{
-		name: "ConvGemm",
-		in:   shapes,
-		out:  tensor.Shape{batch, nOut, oh, ow},
-		fwd: func(out []float32, in [][]float32) {
-			for b := 0; b < batch; b++ {
-				yb := out[b*nOut*P : (b+1)*nOut*P]
-				sgemm(blas.NoTrans, blas.Trans, nOut, P, ckk, 1, in[1], ckk, in[0][b*P*ckk:(b+1)*P*ckk], ckk, 0, yb, P)
-				if len(in) == 3 {
-					for o, bias := range in[2] {
-						row := yb[o*P : (o+1)*P]
-						for i := range row {
-							row[i] += bias
-						}
-					}
-				}
-			}
-		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
-			func(dst []float32, in [][]float32, _, gout []float32) { // dcol_b = dY_bᵀ · W
-				for b := 0; b < batch; b++ {
-					sgemm(blas.Trans, blas.NoTrans, P, ckk, nOut, 1, gout[b*nOut*P:(b+1)*nOut*P], P, in[1], ckk, 0, dst[b*P*ckk:(b+1)*P*ckk], ckk)
-				}
-			},
-			func(dst []float32, in [][]float32, _, gout []float32) { // dW = Σ_b dY_b · col_b
-				clear(dst)
-				for b := 0; b < batch; b++ {
-					sgemm(blas.NoTrans, blas.NoTrans, nOut, ckk, P, 1, gout[b*nOut*P:(b+1)*nOut*P], P, in[0][b*P*ckk:(b+1)*P*ckk], ckk, 1, dst, ckk)
-				}
-			},
-			func(dst []float32, _ [][]float32, _, gout []float32) { // dbias = Σ_{b,i,j} dY
-				clear(dst)
-				for p := 0; p < batch*nOut; p++ {
-					var s float32
-					for _, v := range gout[p*P : (p+1)*P] {
-						s += v
-					}
-					dst[p%nOut] += s
-				}
-			},
-		},
-	}
 }
 
 // AddBias adds a per-channel bias b of shape (C) to x of shape (B, C, ...).

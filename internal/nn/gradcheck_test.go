@@ -120,8 +120,9 @@ func checkGrads(t *testing.T, build func(g *Graph) *G.Node, wrt []Param, o gradO
 // randParam returns a parameter with N(0, 1) entries.
 func randParam(name string, rng *rand.Rand, shape ...int) Param {
 	p := NewParam(name, shape...)
-	for i := range p.Data() {
-		p.Data()[i] = float32(rng.NormFloat64())
+	d := p.Data()
+	for i := range d {
+		d[i] = float32(rng.NormFloat64())
 	}
 	return p
 }
@@ -130,8 +131,9 @@ func randParam(name string, rng *rand.Rand, shape ...int) Param {
 // checks do not depend on special initial values (zero biases, unit gains).
 func randomize(rng *rand.Rand, mean, std float64, ps ...Param) {
 	for _, p := range ps {
-		for i := range p.Data() {
-			p.Data()[i] = float32(mean + std*rng.NormFloat64())
+		d := p.Data()
+		for i := range d {
+			d[i] = float32(mean + std*rng.NormFloat64())
 		}
 	}
 }

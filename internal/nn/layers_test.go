@@ -37,48 +37,78 @@ func TestConv2dGradients(t *testing.T) {
 }
 
 // TestConv2dMatchesDirect pins the layout (W as (Out, In, K, K), NCHW) and
-// padding/stride semantics against a direct loop.
+// the padding/stride semantics against a direct loop, over kernel sizes,
+// strides, paddings and non-square images.
 func TestConv2dMatchesDirect(t *testing.T) {
-	rng := rand.New(rand.NewSource(3))
-	c, err := NewConv2d("conv", ConvConfig{In: 2, Out: 3, Kernel: 3, Stride: 2, Pad: 1}, rng)
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct{ k, stride, pad, h, w int }{
+		{3, 2, 1, 7, 6}, {3, 1, 1, 5, 5}, {1, 1, 0, 4, 3}, {1, 2, 0, 5, 4},
+		{4, 2, 1, 8, 8}, {5, 3, 2, 9, 7}, {2, 1, 0, 3, 5}, {3, 1, 2, 4, 4},
 	}
-	randomize(rng, 0, 1, c.B)
-	const B, H, W = 2, 7, 6
-	x := randParam("x", rng, B, 2, H, W)
-	g := NewGraph(Infer, 1)
-	out := g.Output(c.Forward(g, g.Param(x)))
-	if err := g.Run(); err != nil {
-		t.Fatal(err)
-	}
-	oh, ow := c.OutSize(H), c.OutSize(W)
-	if s := out.Shape(); s[2] != oh || s[3] != ow || oh != 4 || ow != 3 {
-		t.Fatalf("output shape %v, want (2, 3, 4, 3)", s)
-	}
-	xd, wd, bd, yd := x.Data(), c.W.Data(), c.B.Data(), out.Data().([]float32)
-	for b := 0; b < B; b++ {
-		for o := 0; o < 3; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					want := float64(bd[o])
-					for ch := 0; ch < 2; ch++ {
-						for u := 0; u < 3; u++ {
-							for v := 0; v < 3; v++ {
-								r, s := i*2+u-1, j*2+v-1
-								if r < 0 || r >= H || s < 0 || s >= W {
-									continue
+	for _, tc := range cases {
+		rng := rand.New(rand.NewSource(3))
+		const B, C, O = 2, 2, 3
+		c, err := NewConv2d("conv", ConvConfig{In: C, Out: O, Kernel: tc.k, Stride: tc.stride, Pad: tc.pad}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(rng, 0, 1, c.B)
+		x := randParam("x", rng, B, C, tc.h, tc.w)
+		g := NewGraph(Infer, 1)
+		out := g.Output(c.Forward(g, g.Param(x)))
+		if err := g.Run(); err != nil {
+			t.Fatal(err)
+		}
+		oh, ow := c.OutSize(tc.h), c.OutSize(tc.w)
+		if s := out.Shape(); s[0] != B || s[1] != O || s[2] != oh || s[3] != ow {
+			t.Fatalf("%+v: output shape %v, want (%d, %d, %d, %d)", tc, s, B, O, oh, ow)
+		}
+		xd, wd, bd, yd := x.Data(), c.W.Data(), c.B.Data(), out.Data().([]float32)
+		for b := 0; b < B; b++ {
+			for o := 0; o < O; o++ {
+				for i := 0; i < oh; i++ {
+					for j := 0; j < ow; j++ {
+						want := float64(bd[o])
+						for ch := 0; ch < C; ch++ {
+							for u := 0; u < tc.k; u++ {
+								for v := 0; v < tc.k; v++ {
+									r, s := i*tc.stride+u-tc.pad, j*tc.stride+v-tc.pad
+									if r < 0 || r >= tc.h || s < 0 || s >= tc.w {
+										continue
+									}
+									want += float64(wd[((o*C+ch)*tc.k+u)*tc.k+v]) * float64(xd[((b*C+ch)*tc.h+r)*tc.w+s])
 								}
-								want += float64(wd[((o*2+ch)*3+u)*3+v]) * float64(xd[((b*2+ch)*H+r)*W+s])
 							}
 						}
-					}
-					got := yd[((b*3+o)*oh+i)*ow+j]
-					if math.Abs(float64(got)-want) > 1e-4 {
-						t.Fatalf("y[%d,%d,%d,%d] = %v, want %v", b, o, i, j, got, want)
+						if got := yd[((b*O+o)*oh+i)*ow+j]; math.Abs(float64(got)-want) > 1e-4 {
+							t.Fatalf("%+v: y[%d,%d,%d,%d] = %v, want %v", tc, b, o, i, j, got, want)
+						}
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestCol2imIsAdjointOfIm2col checks ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩, which
+// is what makes the convolution's input gradient right.
+func TestCol2imIsAdjointOfIm2col(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	for _, geo := range []convGeom{newConvGeom(2, 7, 6, 3, 2, 1), newConvGeom(3, 5, 5, 5, 1, 2), newConvGeom(1, 6, 4, 2, 3, 0)} {
+		x := randParam("x", rng, geo.c*geo.h*geo.w).Data()
+		c := randParam("c", rng, geo.ckk*geo.patches).Data()
+		col := make([]float32, len(c))
+		geo.im2col(col, x)
+		back := make([]float32, len(x))
+		geo.col2im(back, c)
+		var lhs, rhs float64
+		for i := range c {
+			lhs += float64(col[i]) * float64(c[i])
+		}
+		for i := range x {
+			rhs += float64(x[i]) * float64(back[i])
+		}
+		if math.Abs(lhs-rhs) > 1e-3 {
+			t.Fatalf("%+v: <im2col x, c> = %v, <x, col2im c> = %v", geo, lhs, rhs)
 		}
 	}
 }

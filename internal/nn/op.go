@@ -1,12 +1,12 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"hash"
 	"hash/fnv"
 
 	"github.com/chewxy/hm"
-	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -75,23 +75,23 @@ func float32s(v G.Value) ([]float32, error) {
 	}
 	d, ok := v.Data().([]float32)
 	if !ok {
-		return nil, errors.Errorf("value of type %T holds %T, want []float32", v, v.Data())
+		return nil, fmt.Errorf("value of type %T holds %T, want []float32", v, v.Data())
 	}
 	return d, nil
 }
 
 func valuesData(name string, shapes []tensor.Shape, vals []G.Value) ([][]float32, error) {
 	if len(vals) != len(shapes) {
-		return nil, errors.Errorf("%s: got %d values, want %d", name, len(vals), len(shapes))
+		return nil, fmt.Errorf("%s: got %d values, want %d", name, len(vals), len(shapes))
 	}
 	out := make([][]float32, len(vals))
 	for i, v := range vals {
 		d, err := float32s(v)
 		if err != nil {
-			return nil, errors.Wrapf(err, "%s: input %d", name, i)
+			return nil, fmt.Errorf("%s: input %d: %w", name, i, err)
 		}
 		if len(d) != shapes[i].TotalSize() {
-			return nil, errors.Errorf("%s: input %d has %d elements, want %d", name, i, len(d), shapes[i].TotalSize())
+			return nil, fmt.Errorf("%s: input %d has %d elements, want %d", name, i, len(d), shapes[i].TotalSize())
 		}
 		out[i] = d
 	}
@@ -179,7 +179,7 @@ func (op *kernelOp) DiffWRT(n int) []bool {
 // inputs, the output and the output's gradient.
 func (op *kernelOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != len(op.k.in) {
-		return nil, errors.Errorf("%s: %d inputs, want %d", op.k.name, len(inputs), len(op.k.in))
+		return nil, fmt.Errorf("%s: %d inputs, want %d", op.k.name, len(inputs), len(op.k.in))
 	}
 	args := make(G.Nodes, 0, len(inputs)+2)
 	args = append(args, inputs...)
@@ -191,7 +191,7 @@ func (op *kernelOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 		}
 		g, err := G.ApplyOp(&kernelGradOp{k: op.k, i: i}, args...)
 		if err != nil {
-			return nil, errors.Wrapf(err, "%s: gradient wrt input %d", op.k.name, i)
+			return nil, fmt.Errorf("%s: gradient wrt input %d: %w", op.k.name, i, err)
 		}
 		grads[i] = g
 	}
@@ -211,15 +211,15 @@ func (op *kernelOp) DoDiff(ctx G.ExecutionContext, inputs G.Nodes, output *G.Nod
 	}
 	out, err := float32s(output.Value())
 	if err != nil {
-		return errors.Wrapf(err, "%s: output", op.k.name)
+		return fmt.Errorf("%s: output: %w", op.k.name, err)
 	}
 	gv, err := output.Grad()
 	if err != nil {
-		return errors.Wrapf(err, "%s: output gradient", op.k.name)
+		return fmt.Errorf("%s: output gradient: %w", op.k.name, err)
 	}
 	gout, err := float32s(gv)
 	if err != nil {
-		return errors.Wrapf(err, "%s: output gradient", op.k.name)
+		return fmt.Errorf("%s: output gradient: %w", op.k.name, err)
 	}
 	for i, n := range inputs {
 		bwd := op.k.grad(i)
@@ -228,11 +228,11 @@ func (op *kernelOp) DoDiff(ctx G.ExecutionContext, inputs G.Nodes, output *G.Nod
 		}
 		dv, err := n.Grad()
 		if err != nil {
-			return errors.Wrapf(err, "%s: gradient of input %d", op.k.name, i)
+			return fmt.Errorf("%s: gradient of input %d: %w", op.k.name, i, err)
 		}
 		acc, err := float32s(dv)
 		if err != nil || len(acc) != len(in[i]) {
-			return errors.Errorf("%s: gradient of input %d has the wrong type or size", op.k.name, i)
+			return fmt.Errorf("%s: gradient of input %d has the wrong type or size", op.k.name, i)
 		}
 		tmp := make([]float32, len(acc))
 		bwd(tmp, in, out, gout)
@@ -287,7 +287,7 @@ func (op *kernelGradOp) Do(vals ...G.Value) (G.Value, error) { return op.UsePrea
 func (op *kernelGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
 	n := len(op.k.in)
 	if len(vals) != n+2 {
-		return nil, errors.Errorf("%s: got %d values, want %d", op, len(vals), n+2)
+		return nil, fmt.Errorf("%s: got %d values, want %d", op, len(vals), n+2)
 	}
 	in, err := valuesData(op.k.name, op.k.in, vals[:n])
 	if err != nil {
