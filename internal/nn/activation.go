@@ -18,11 +18,11 @@ func LeakyReLU(g *Graph, x *G.Node, slope float32) *G.Node {
 		return g.Fail(fmt.Errorf("slope %v not in [0, 1)", slope), "nn: leaky relu")
 	}
 	s := x.Shape().Clone()
-	k := &kernel{
-		name: fmt.Sprintf("LeakyReLU(%g)", slope),
-		in:   []tensor.Shape{s},
-		out:  s,
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name: fmt.Sprintf("LeakyReLU(%g)", slope),
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
 			x := in[0][:len(out)]
 			for i, v := range x {
 				if v > 0 {
@@ -32,7 +32,7 @@ func LeakyReLU(g *Graph, x *G.Node, slope float32) *G.Node {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
 				x := in[0][:len(dst)]
 				gout = gout[:len(dst)]
@@ -71,12 +71,12 @@ func Dropout(g *Graph, x *G.Node, p float64) *G.Node {
 	mask := make([]float32, s.TotalSize())
 	scale := float32(1 / (1 - p))
 	rng := g.rng
-	k := &kernel{
-		name:   fmt.Sprintf("Dropout(%g)", p),
-		in:     []tensor.Shape{s},
-		out:    s,
-		unique: true,
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name:     fmt.Sprintf("Dropout(%g)", p),
+		In:       []tensor.Shape{s},
+		Out:      s,
+		Stateful: true,
+		Forward: func(out []float32, in [][]float32) {
 			for i := range mask {
 				if rng.Float64() < p {
 					mask[i] = 0
@@ -88,7 +88,7 @@ func Dropout(g *Graph, x *G.Node, p float64) *G.Node {
 				out[i] = v * mask[i]
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, _ [][]float32, _, gout []float32) {
 				for i, v := range gout[:len(dst)] {
 					dst[i] = v * mask[i]

@@ -113,11 +113,11 @@ func AddBias(g *Graph, x, b *G.Node) *G.Node {
 	}
 	batch, ch := s[0], s[1]
 	sp := s.TotalSize() / (batch * ch)
-	k := &kernel{
-		name: "AddBias",
-		in:   []tensor.Shape{s.Clone(), b.Shape().Clone()},
-		out:  s.Clone(),
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name: "AddBias",
+		In:   []tensor.Shape{s.Clone(), b.Shape().Clone()},
+		Out:  s.Clone(),
+		Forward: func(out []float32, in [][]float32) {
 			x, bias := in[0], in[1]
 			for p := 0; p < batch*ch; p++ {
 				v := bias[p%ch]
@@ -127,7 +127,7 @@ func AddBias(g *Graph, x, b *G.Node) *G.Node {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, _ [][]float32, _, gout []float32) { copy(dst, gout) },
 			func(dst []float32, _ [][]float32, _, gout []float32) {
 				clear(dst)
@@ -206,11 +206,11 @@ func (l *Linear) Forward(g *Graph, x *G.Node) *G.Node {
 		shapes[i] = n.Shape().Clone()
 	}
 	sgemm := G.WhichBLAS().Sgemm
-	k := &kernel{
-		name: "Linear",
-		in:   shapes,
-		out:  tensor.Shape{batch, nOut},
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name: "Linear",
+		In:   shapes,
+		Out:  tensor.Shape{batch, nOut},
+		Forward: func(out []float32, in [][]float32) {
 			sgemm(blas.NoTrans, blas.Trans, batch, nOut, nIn, 1, in[0], nIn, in[1], nIn, 0, out, nOut)
 			if len(in) == 3 {
 				for r := 0; r < batch; r++ {
@@ -221,7 +221,7 @@ func (l *Linear) Forward(g *Graph, x *G.Node) *G.Node {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) { // dL/dx = G·W
 				sgemm(blas.NoTrans, blas.NoTrans, batch, nIn, nOut, 1, gout, nOut, in[1], nIn, 0, dst, nIn)
 			},

@@ -145,8 +145,8 @@ func TestGradCheckCatchesWrongGradient(t *testing.T) {
 	x := randParam("x", rng, 2, 3, 4, 4)
 	build := func(g *Graph) *G.Node {
 		k := upsampleKernel(x.Value.Shape().Clone(), 2)
-		good := k.bwd[0]
-		k.bwd[0] = func(dst []float32, in [][]float32, out, gout []float32) {
+		good := k.Backward[0]
+		k.Backward[0] = func(dst []float32, in [][]float32, out, gout []float32) {
 			good(dst, in, out, gout)
 			for i := range dst {
 				dst[i] *= 1.05

@@ -123,7 +123,7 @@ func (g convGeom) col2im(dx, col []float32) {
 // batch's (75 MB for 16×32×64×64 with a 3×3 kernel, and as much again for
 // its gradient), then transposes the product and adds the bias as separate
 // ops.
-func convKernel(inputs []*G.Node, stride, pad int) *kernel {
+func convKernel(inputs []*G.Node, stride, pad int) *Kernel {
 	xs, ws := inputs[0].Shape(), inputs[1].Shape()
 	batch, nOut := xs[0], ws[0]
 	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
@@ -144,11 +144,11 @@ func convKernel(inputs []*G.Node, stride, pad int) *kernel {
 		geo.im2col(scratch, x)
 		return scratch
 	}
-	return &kernel{
-		name: fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad),
-		in:   shapes,
-		out:  tensor.Shape{batch, nOut, geo.oh, geo.ow},
-		fwd: func(out []float32, in [][]float32) {
+	return &Kernel{
+		Name: fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad),
+		In:   shapes,
+		Out:  tensor.Shape{batch, nOut, geo.oh, geo.ow},
+		Forward: func(out []float32, in [][]float32) {
 			for b := 0; b < batch; b++ {
 				col := colOf(in[0][b*inSize : (b+1)*inSize])
 				yb := out[b*outSize : (b+1)*outSize]
@@ -163,7 +163,7 @@ func convKernel(inputs []*G.Node, stride, pad int) *kernel {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) { // dx
 				for b := 0; b < batch; b++ {
 					gb := gout[b*outSize : (b+1)*outSize]

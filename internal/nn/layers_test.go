@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -337,4 +338,45 @@ func TestNetworkGradientsWrtInput(t *testing.T) {
 	o := defaultGradOpts()
 	o.h = 5e-3
 	checkGrads(t, build, []Param{z, c1.W, fc.W}, o)
+}
+
+func TestEmbeddingGradientsAndLookup(t *testing.T) {
+	rng := rand.New(rand.NewSource(16))
+	e, err := NewEmbedding("users", 5, 3, 1, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int{4, 1, 4, 0}
+	build := func(g *Graph) *G.Node {
+		ix := g.Indices("ids", len(ids))
+		y := e.Forward(g, ix)
+		if err := ix.Set(ids); err != nil {
+			return g.Fail(err, "set")
+		}
+		return y
+	}
+	// Row 4 appears twice: its gradient must be the sum of both uses.
+	checkGrads(t, build, e.Params(), defaultGradOpts())
+
+	g := NewGraph(Infer, 1)
+	ix := g.Indices("ids", 2)
+	out := g.Output(e.Forward(g, ix))
+	if err := ix.Set([]int{3, 5}); err == nil || !strings.Contains(err.Error(), "outside [0, 5)") {
+		t.Fatalf("out-of-range id: %v", err)
+	}
+	if err := ix.Set([]int{3}); err == nil {
+		t.Fatal("wrong number of ids accepted")
+	}
+	if err := ix.Set([]int{3, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got, table := out.Data().([]float32), e.Table.Data()
+	for j := 0; j < 3; j++ {
+		if got[j] != table[9+j] || got[3+j] != table[j] {
+			t.Fatalf("lookup %v, want rows 3 and 0 of %v", got, table)
+		}
+	}
 }

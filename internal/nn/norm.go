@@ -50,11 +50,11 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 		}
 	}
 	s := x.Shape().Clone()
-	k := &kernel{
-		name: fmt.Sprintf("PixelNorm(%g)", eps),
-		in:   []tensor.Shape{s},
-		out:  s,
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name: fmt.Sprintf("PixelNorm(%g)", eps),
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
 			r := make([]float32, sp)
 			for b := 0; b < batch; b++ {
 				xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
@@ -68,7 +68,7 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 			}
 		},
 		// With r = (mean_c x² + ε)^(−1/2): dx_k = r·g_k − r³·x_k·(Σ_c g_c x_c)/C.
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
 				r := make([]float32, sp)
 				dot := make([]float32, sp)
@@ -170,11 +170,11 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 	groups := batch * n.Groups
 	s := x.Shape().Clone()
 	cs := tensor.Shape{ch}
-	k := &kernel{
-		name: fmt.Sprintf("GroupNorm(%d,%g)", n.Groups, n.Eps),
-		in:   []tensor.Shape{s, cs, cs},
-		out:  s,
-		fwd: func(out []float32, in [][]float32) {
+	k := &Kernel{
+		Name: fmt.Sprintf("GroupNorm(%d,%g)", n.Groups, n.Eps),
+		In:   []tensor.Shape{s, cs, cs},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
 			for q := 0; q < groups; q++ {
 				xq := in[0][q*m : (q+1)*m]
 				mu, r := stats(xq)
@@ -189,7 +189,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			// With x̂ = (x−μ)·r and h = g·γ: dx = r·(h − mean(h) − x̂·mean(h·x̂)).
 			func(dst []float32, in [][]float32, _, gout []float32) {
 				for q := 0; q < groups; q++ {

@@ -23,11 +23,11 @@ func AvgPool(g *Graph, x *G.Node, k int) *G.Node {
 	planes, h, w := s[0]*s[1], s[2], s[3]
 	oh, ow := h/k, w/k
 	inv := 1 / float32(k*k)
-	kn := &kernel{
-		name: fmt.Sprintf("AvgPool(%d)", k),
-		in:   []tensor.Shape{s.Clone()},
-		out:  tensor.Shape{s[0], s[1], oh, ow},
-		fwd: func(out []float32, in [][]float32) {
+	kn := &Kernel{
+		Name: fmt.Sprintf("AvgPool(%d)", k),
+		In:   []tensor.Shape{s.Clone()},
+		Out:  tensor.Shape{s[0], s[1], oh, ow},
+		Forward: func(out []float32, in [][]float32) {
 			clear(out)
 			for p := 0; p < planes; p++ {
 				xp, op := in[0][p*h*w:(p+1)*h*w], out[p*oh*ow:(p+1)*oh*ow]
@@ -42,7 +42,7 @@ func AvgPool(g *Graph, x *G.Node, k int) *G.Node {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, _ [][]float32, _, gout []float32) {
 				for p := 0; p < planes; p++ {
 					gp, dp := gout[p*oh*ow:(p+1)*oh*ow], dst[p*h*w:(p+1)*h*w]
@@ -76,11 +76,11 @@ func GlobalAvgPool(g *Graph, x *G.Node) *G.Node {
 	}
 	planes, sp := s[0]*s[1], s[2]*s[3]
 	inv := 1 / float32(sp)
-	kn := &kernel{
-		name: "GlobalAvgPool",
-		in:   []tensor.Shape{s.Clone()},
-		out:  tensor.Shape{s[0], s[1]},
-		fwd: func(out []float32, in [][]float32) {
+	kn := &Kernel{
+		Name: "GlobalAvgPool",
+		In:   []tensor.Shape{s.Clone()},
+		Out:  tensor.Shape{s[0], s[1]},
+		Forward: func(out []float32, in [][]float32) {
 			for p := range planes {
 				var a float32
 				for _, v := range in[0][p*sp : (p+1)*sp] {
@@ -89,7 +89,7 @@ func GlobalAvgPool(g *Graph, x *G.Node) *G.Node {
 				out[p] = a * inv
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, _ [][]float32, _, gout []float32) {
 				for p := range planes {
 					v := gout[p] * inv

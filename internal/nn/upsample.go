@@ -37,14 +37,14 @@ func Upsample(g *Graph, x *G.Node, factor int) *G.Node {
 	return y
 }
 
-func upsampleKernel(s tensor.Shape, f int) *kernel {
+func upsampleKernel(s tensor.Shape, f int) *Kernel {
 	planes, h, w := s[0]*s[1], s[2], s[3]
 	ow := w * f
-	return &kernel{
-		name: fmt.Sprintf("Upsample(%d)", f),
-		in:   []tensor.Shape{s},
-		out:  tensor.Shape{s[0], s[1], h * f, ow},
-		fwd: func(out []float32, in [][]float32) {
+	return &Kernel{
+		Name: fmt.Sprintf("Upsample(%d)", f),
+		In:   []tensor.Shape{s},
+		Out:  tensor.Shape{s[0], s[1], h * f, ow},
+		Forward: func(out []float32, in [][]float32) {
 			x := in[0]
 			for p := 0; p < planes; p++ {
 				src := x[p*h*w : (p+1)*h*w]
@@ -71,7 +71,7 @@ func upsampleKernel(s tensor.Shape, f int) *kernel {
 				}
 			}
 		},
-		bwd: []func(dst []float32, in [][]float32, out, gout []float32){
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, _ [][]float32, _, gout []float32) {
 				for p := 0; p < planes; p++ {
 					gp := gout[p*h*w*f*f : (p+1)*h*w*f*f]
