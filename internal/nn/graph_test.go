@@ -384,3 +384,63 @@ func TestConcurrentGraphsShareParams(t *testing.T) {
 		}
 	}
 }
+
+// TestInvertLatentThroughFrozenNetwork is the inversion pattern: an
+// Infer-mode graph differentiated only with respect to its latent input,
+// which Adam moves while the network's weights stay untouched.
+func TestInvertLatentThroughFrozenNetwork(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	fc, _ := NewLinear("gen.fc", 8, 3*4*4, true, 0, rng)
+	conv, _ := NewConv2d("gen.conv", ConvConfig{In: 3, Out: 3, Kernel: 3, Pad: 1}, rng)
+	frozen := Clone(append(fc.Params(), conv.Params()...))
+	gen := func(g *Graph, z *G.Node) *G.Node {
+		h := Reshape(g, PixelNorm(g, fc.Forward(g, z), 1e-8), 1, 3, 4, 4)
+		return conv.Forward(g, Upsample(g, LeakyReLU(g, h, 0.2), 2))
+	}
+	// The target is the generator's image of a hidden latent.
+	hidden := randParam("hidden", rng, 1, 8)
+	tg := NewGraph(Infer, 1)
+	targetOut := tg.Output(gen(tg, tg.Param(hidden)))
+	if err := tg.Run(); err != nil {
+		t.Fatal(err)
+	}
+
+	z := randParam("z", rng, 1, 8)
+	g := NewGraph(Infer, 1)
+	img := gen(g, g.Param(z))
+	target := g.Const("target", targetOut.Data().([]float32), 1, 3, 8, 8)
+	d, _ := G.Sub(img, target)
+	sq, _ := G.Square(d)
+	loss, _ := G.Mean(sq)
+	lossOut := g.Output(loss)
+	if err := g.Backward(loss, z); err != nil {
+		t.Fatal(err)
+	}
+	if g.Grad(fc.W) != nil {
+		t.Fatal("gradient computed for a frozen weight")
+	}
+	opt, _ := NewAdam([]Param{z}, AdamConfig{LR: 0.05})
+	var first, last float32
+	for step := 0; step < 300; step++ {
+		if err := g.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if step == 0 {
+			first = lossOut.Data().([]float32)[0]
+		}
+		last = lossOut.Data().([]float32)[0]
+		if err := opt.Step(g.Grad); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !(last < first/20) {
+		t.Fatalf("inversion loss %v -> %v, want a fall by 20", first, last)
+	}
+	for i, p := range append(fc.Params(), conv.Params()...) {
+		for j, v := range p.Data() {
+			if v != frozen[i].Data()[j] {
+				t.Fatalf("frozen %s changed", p.Name)
+			}
+		}
+	}
+}
