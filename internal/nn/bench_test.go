@@ -28,7 +28,7 @@ func benchGraph(b *testing.B, shape []int, backward bool, build func(g *Graph, x
 	defer g.Close()
 	y := build(g, g.Param(x))
 	if backward {
-		s, err := G.Sum(y)
+		s, err := G.Sum(sumAll(g, y))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -45,6 +45,31 @@ func benchGraph(b *testing.B, shape []int, backward bool, build func(g *Graph, x
 			b.Fatal(err)
 		}
 	}
+}
+
+// sumAll reduces y to a (1) tensor with one pass (and its gradient to one
+// fill), so that backward benchmarks time the layer rather than gorgonia's
+// Sum, whose gradient materialises a broadcast copy.
+func sumAll(g *Graph, y *G.Node) *G.Node {
+	return g.Apply(&Kernel{
+		Name: "SumAll",
+		In:   []tensor.Shape{y.Shape().Clone()},
+		Out:  tensor.Shape{1},
+		Forward: func(out []float32, in [][]float32) {
+			var s float32
+			for _, v := range in[0] {
+				s += v
+			}
+			out[0] = s
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, _, gout []float32) {
+				for i := range dst {
+					dst[i] = gout[0]
+				}
+			},
+		},
+	}, y)
 }
 
 func benchConv(b *testing.B, in, out, stride int, backward bool) {

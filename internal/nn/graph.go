@@ -284,7 +284,9 @@ func (g *Graph) Backward(loss *G.Node, wrt ...Param) error {
 	}
 	grads, err := G.Grad(loss, nodes...)
 	if err != nil {
-		g.Fail(err, "nn: backward")
+		// The usual cause: a bound parameter that the loss does not depend
+		// on (a head used by another output); name the wanted ones in wrt.
+		g.Fail(err, "nn: backward (every wrt parameter must affect the loss)")
 		return g.err
 	}
 	for i, p := range wrt {

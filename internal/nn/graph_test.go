@@ -242,6 +242,13 @@ func TestFeedAndBackwardErrors(t *testing.T) {
 	if err := g2.Backward(s, NewParam("unused", 2)); err == nil || !strings.Contains(err.Error(), "unused") {
 		t.Fatalf("backward wrt an unbound parameter: %v", err)
 	}
+	g3 := NewGraph(Train, 1)
+	a, b := NewParam("a", 2), NewParam("b", 2)
+	s3, _ := G.Sum(g3.Param(a))
+	g3.Output(g3.Param(b))
+	if err := g3.Backward(s3); err == nil || !strings.Contains(err.Error(), "must affect the loss") {
+		t.Fatalf("backward wrt a parameter the loss ignores: %v", err)
+	}
 }
 
 func TestDropout(t *testing.T) {
