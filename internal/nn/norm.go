@@ -145,6 +145,9 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 	if !ok || ch != n.Gamma.Value.Shape()[0] {
 		return g.Fail(fmt.Errorf("input shape %v, want (B, %d[, H, W])", x.Shape(), n.Gamma.Value.Shape()[0]), "nn: group norm %s", n.Name)
 	}
+	if !(n.Eps > 0) || n.Groups <= 0 || ch%n.Groups != 0 {
+		return g.Fail(fmt.Errorf("eps %v, %d groups of %d channels", n.Eps, n.Groups, ch), "nn: group norm %s", n.Name)
+	}
 	gamma, beta := g.Param(n.Gamma), g.Param(n.Beta)
 	if !g.ok(gamma, beta) {
 		return nil
