@@ -2,8 +2,11 @@
 
 package nn
 
-// The netlib BLAS wrapper is cgo; this directive links OpenBLAS into any
-// binary built with -tags openblas, so no CGO_LDFLAGS are needed.
+// The netlib binding declares the CBLAS prototypes but links no library; the
+// directive below links OpenBLAS (Debian: libopenblas-dev) so that
+// `go test -tags openblas ./...` needs no CGO_LDFLAGS. Set
+// OPENBLAS_NUM_THREADS=1 on small machines: on two shared cores its threads
+// only contend.
 
 // #cgo LDFLAGS: -lopenblas
 import "C"

@@ -1,3 +1,95 @@
 // Package nn holds the neural-network building blocks shared by the
-// recommender and the GAN, written on gorgonia with float32 tensors.
+// recommender and the GAN, written on gorgonia with float32 tensors: layers,
+// a fixed-shape graph runner, the Adam optimiser and safetensors
+// checkpoints.
+//
+// # Parameters
+//
+// A Param is a named tensor ("conv1.weight"). Layers create their own
+// (NewConv2d, NewLinear, NewGroupNorm, NewEmbedding) and list them with
+// Params; a model gathers one list with Collect, and that same list is what
+// Adam updates, SaveFile writes and LoadInto fills (checking names and
+// shapes against the architecture). Parameters are updated in place, never
+// replaced.
+//
+// # Graphs
+//
+// gorgonia graphs have static shapes and a VM is not safe to share, so the
+// pattern is: build one Graph per (batch size, mode) and per goroutine, once,
+// and reuse it for every step.
+//
+//	g := nn.NewGraph(nn.Train, seed)     // or nn.Infer
+//	x := g.Input("x", batch, 3, 64, 64)  // graph-owned input tensor
+//	y := model.Forward(g, x)             // layers bind parameters via g.Param
+//	loss := ...                          // gorgonia ops on g.Expr() nodes
+//	lossOut := g.Output(loss)            // copied out after every Run
+//	g.Backward(loss)                     // gradients of every bound parameter
+//	for each step {
+//		g.Feed(x, pixels)                // or write g.InputData(x) directly
+//		g.Run()                          // forward + backward, machine reset
+//		opt.Step(g.Grad)                 // Adam reads the gradients
+//	}
+//
+// A node binds a parameter by sharing its storage (not copying it), so a
+// training graph and a batch-1 inference graph built over the same model see
+// the same weights, and every optimiser step, at once. Several graphs may run
+// concurrently over shared parameters as long as nothing updates them
+// meanwhile. Gradients with respect to inputs work the same way: bind a
+// latent vector as a Param and pass it to Backward (GAN inversion).
+//
+// Graph building is sticky on errors: a layer that fails records the error
+// and returns nil, later layers pass nil through, and Err or Run report the
+// first error with the layer's name, so model code need not check each call.
+//
+// # Layers
+//
+// Conv2d (NCHW, weights (Out, In, K, K), per-sample im2col + sgemm), Linear,
+// Embedding, LeakyReLU, Dropout, Upsample (nearest neighbour), PixelNorm,
+// GroupNorm, AvgPool, GlobalAvgPool, Flatten and Reshape. Each is a Kernel:
+// one gorgonia op with hand-written loops for the forward pass and each
+// input's gradient, checked against finite differences in the tests. Models
+// can add their own kernels with Graph.Apply. Every layer except Dropout
+// computes the same function in Train and Infer mode; there is deliberately
+// no BatchNorm (gorgonia's returns wrong gradients in inference mode, and a
+// new VM resets its running statistics).
+//
+// PixelNorm normalises each pixel's channel vector to unit root mean square:
+//
+//	y[b,c,s] = x[b,c,s] / √( (1/C) Σ_c' x[b,c',s]² + ε )
+//
+// GroupNorm normalises each sample over groups of channels, then applies a
+// per-channel affine map (Groups = 1 is LayerNorm, Groups = C InstanceNorm):
+//
+//	μ = mean, σ² = variance of x[b, c ∈ group, ·]
+//	y[b,c,s] = γ[c] · (x[b,c,s] − μ) / √(σ² + ε) + β[c]
+//
+// Its statistics never involve other samples, so batch size and mode do
+// not change its output.
+//
+// # Adam
+//
+// With gradient g at step t, moments m, v (initially 0), step size lr and
+// decoupled weight decay λ (on the parameters AdamConfig.Decay selects,
+// by default those of rank ≥ 2):
+//
+//	m ← β₁·m + (1−β₁)·g        v ← β₂·v + (1−β₂)·g²
+//	m̂ = m / (1−β₁ᵗ)            v̂ = v / (1−β₂ᵗ)
+//	θ ← θ − lr·( m̂ / (√v̂ + ε) + λ·θ )
+//
+// BeforeStep hooks see the gradients first (ClipGradNorm); AfterStep hooks
+// see the parameters after the update (projections).
+//
+// # Checkpoints
+//
+// SaveFile and LoadFile write and read safetensors files (see
+// SaveSafetensors for the layout): F32 tensors plus a string metadata map
+// for the architecture configuration, written atomically.
+//
+// # BLAS
+//
+// Matrix multiplies go through gorgonia's BLAS: pure Go (gonum) by default.
+// Build with -tags openblas to use OpenBLAS through gonum.org/v1/netlib
+// (Debian: libopenblas-dev); the cgo directive in blas_openblas.go links
+// -lopenblas, so no extra flags are needed. On a two-core machine set
+// OPENBLAS_NUM_THREADS=1.
 package nn

@@ -1,0 +1,261 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// geometry splits a (B, C, ...) shape into batch, channels and spatial size.
+func geometry(s tensor.Shape) (batch, ch, sp int, ok bool) {
+	if s.Dims() != 2 && s.Dims() != 4 {
+		return 0, 0, 0, false
+	}
+	batch, ch = s[0], s[1]
+	return batch, ch, s.TotalSize() / (batch * ch), true
+}
+
+// PixelNorm normalises every pixel's feature vector to unit root mean
+// square over channels:
+//
+//	y[b,c,s] = x[b,c,s] / √(mean_c x[b,·,s]² + ε)
+//
+// on x of shape (B, C, H, W), or (B, C) where it normalises each row (the
+// usual treatment of a GAN's latent input). It has no parameters and no
+// batch dependence, so training and inference agree.
+func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
+	if !g.ok(x) {
+		return nil
+	}
+	batch, ch, sp, ok := geometry(x.Shape())
+	if !ok {
+		return g.Fail(fmt.Errorf("input shape %v, want (B, C) or (B, C, H, W)", x.Shape()), "nn: pixel norm")
+	}
+	if eps <= 0 {
+		return g.Fail(fmt.Errorf("eps %v must be positive", eps), "nn: pixel norm")
+	}
+	invC := 1 / float32(ch)
+	// rs fills r[s] = 1/√(mean_c x² + ε) for one sample.
+	rs := func(r []float32, x []float32) {
+		clear(r)
+		for c := 0; c < ch; c++ {
+			for i, v := range x[c*sp : (c+1)*sp] {
+				r[i] += v * v
+			}
+		}
+		for i, v := range r {
+			r[i] = float32(1 / math.Sqrt(float64(v*invC+eps)))
+		}
+	}
+	s := x.Shape().Clone()
+	k := &Kernel{
+		Name: fmt.Sprintf("PixelNorm(%g)", eps),
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
+			r := make([]float32, sp)
+			for b := 0; b < batch; b++ {
+				xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
+				rs(r, xb)
+				for c := 0; c < ch; c++ {
+					xc, yc := xb[c*sp:(c+1)*sp], ob[c*sp:(c+1)*sp]
+					for i, v := range xc {
+						yc[i] = v * r[i]
+					}
+				}
+			}
+		},
+		// With r = (mean_c x² + ε)^(−1/2): dx_k = r·g_k − r³·x_k·(Σ_c g_c x_c)/C.
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				r := make([]float32, sp)
+				dot := make([]float32, sp)
+				for b := 0; b < batch; b++ {
+					lo, hi := b*ch*sp, (b+1)*ch*sp
+					xb, gb, db := in[0][lo:hi], gout[lo:hi], dst[lo:hi]
+					rs(r, xb)
+					clear(dot)
+					for c := 0; c < ch; c++ {
+						gc := gb[c*sp : (c+1)*sp]
+						for i, v := range xb[c*sp : (c+1)*sp] {
+							dot[i] += v * gc[i]
+						}
+					}
+					for i := range dot {
+						dot[i] *= r[i] * r[i] * r[i] * invC
+					}
+					for c := 0; c < ch; c++ {
+						gc, dc := gb[c*sp:(c+1)*sp], db[c*sp:(c+1)*sp]
+						for i, v := range xb[c*sp : (c+1)*sp] {
+							dc[i] = r[i]*gc[i] - v*dot[i]
+						}
+					}
+				}
+			},
+		},
+	}
+	y, err := k.apply(x)
+	if err != nil {
+		return g.Fail(err, "nn: pixel norm")
+	}
+	return y
+}
+
+// GroupNorm normalises each sample over groups of channels and applies a
+// per-channel affine map:
+//
+//	μ, σ² = mean, variance of x[b, c∈group, ·]
+//	y[b,c,s] = γ[c] · (x[b,c,s] − μ) / √(σ² + ε) + β[c]
+//
+// Groups = 1 is LayerNorm over (C, H, W); Groups = C is InstanceNorm. The
+// statistics come from the sample itself, never from the batch or running
+// averages, so the layer computes the same function (and the same
+// gradients) in training and in inference — unlike gorgonia's BatchNorm.
+type GroupNorm struct {
+	Name   string
+	Groups int
+	Eps    float32
+	Gamma  Param // (C), starts at 1
+	Beta   Param // (C), starts at 0
+}
+
+// NewGroupNorm returns a group normalisation over ch channels split into
+// groups groups (ch must be a multiple of groups), with ε = 1e-5.
+func NewGroupNorm(name string, ch, groups int) (*GroupNorm, error) {
+	if ch <= 0 || groups <= 0 || ch%groups != 0 {
+		return nil, fmt.Errorf("nn: group norm %s: %d channels do not split into %d groups", name, ch, groups)
+	}
+	n := &GroupNorm{Name: name, Groups: groups, Eps: 1e-5,
+		Gamma: NewParam(name+".weight", ch), Beta: NewParam(name+".bias", ch)}
+	Fill(n.Gamma, 1)
+	return n, nil
+}
+
+// Params returns γ and β.
+func (n *GroupNorm) Params() []Param { return []Param{n.Gamma, n.Beta} }
+
+// Forward normalises x of shape (B, C, H, W) or (B, C).
+func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
+	if !g.ok(x) {
+		return nil
+	}
+	batch, ch, sp, ok := geometry(x.Shape())
+	if !ok || ch != n.Gamma.Value.Shape()[0] {
+		return g.Fail(fmt.Errorf("input shape %v, want (B, %d[, H, W])", x.Shape(), n.Gamma.Value.Shape()[0]), "nn: group norm %s", n.Name)
+	}
+	if !(n.Eps > 0) || n.Groups <= 0 || ch%n.Groups != 0 {
+		return g.Fail(fmt.Errorf("eps %v, %d groups of %d channels", n.Eps, n.Groups, ch), "nn: group norm %s", n.Name)
+	}
+	gamma, beta := g.Param(n.Gamma), g.Param(n.Beta)
+	if !g.ok(gamma, beta) {
+		return nil
+	}
+	cpg := ch / n.Groups // channels per group
+	m := cpg * sp        // elements per group
+	eps := float64(n.Eps)
+	// stats returns the mean and 1/√(σ²+ε) of one group, in float64 so that
+	// large groups lose no precision.
+	stats := func(x []float32) (mu, r float64) {
+		var s float64
+		for _, v := range x {
+			s += float64(v)
+		}
+		mu = s / float64(m)
+		var ss float64
+		for _, v := range x {
+			d := float64(v) - mu
+			ss += d * d
+		}
+		return mu, 1 / math.Sqrt(ss/float64(m)+eps)
+	}
+	groups := batch * n.Groups
+	s := x.Shape().Clone()
+	cs := tensor.Shape{ch}
+	k := &Kernel{
+		Name: fmt.Sprintf("GroupNorm(%d,%g)", n.Groups, n.Eps),
+		In:   []tensor.Shape{s, cs, cs},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
+			for q := 0; q < groups; q++ {
+				xq := in[0][q*m : (q+1)*m]
+				mu, r := stats(xq)
+				c0 := (q % n.Groups) * cpg
+				for c := 0; c < cpg; c++ {
+					a := float32(r) * in[1][c0+c]
+					b := in[2][c0+c] - float32(mu)*a
+					o := out[q*m+c*sp : q*m+(c+1)*sp]
+					for i, v := range xq[c*sp : (c+1)*sp] {
+						o[i] = v*a + b
+					}
+				}
+			}
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			// With x̂ = (x−μ)·r and h = g·γ: dx = r·(h − mean(h) − x̂·mean(h·x̂)).
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				for q := 0; q < groups; q++ {
+					xq, gq, dq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m], dst[q*m:(q+1)*m]
+					mu, r := stats(xq)
+					c0 := (q % n.Groups) * cpg
+					var sh, shx float64
+					for c := 0; c < cpg; c++ {
+						gm := float64(in[1][c0+c])
+						var a, b float64
+						gc := gq[c*sp : (c+1)*sp]
+						for i, v := range xq[c*sp : (c+1)*sp] {
+							a += float64(gc[i])
+							b += float64(gc[i]) * (float64(v) - mu)
+						}
+						sh += gm * a
+						shx += gm * b * r
+					}
+					mh, mhx := sh/float64(m), shx/float64(m)
+					for c := 0; c < cpg; c++ {
+						gm := float32(r) * in[1][c0+c]
+						gc, dc := gq[c*sp:(c+1)*sp], dq[c*sp:(c+1)*sp]
+						off := float32(r * mh)
+						slope := float32(r * r * mhx)
+						for i, v := range xq[c*sp : (c+1)*sp] {
+							dc[i] = gm*gc[i] - off - (v-float32(mu))*slope
+						}
+					}
+				}
+			},
+			// dγ[c] = Σ_{b,s} g·x̂
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				clear(dst)
+				for q := 0; q < groups; q++ {
+					xq, gq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m]
+					mu, r := stats(xq)
+					c0 := (q % n.Groups) * cpg
+					for c := 0; c < cpg; c++ {
+						var a float64
+						gc := gq[c*sp : (c+1)*sp]
+						for i, v := range xq[c*sp : (c+1)*sp] {
+							a += float64(gc[i]) * (float64(v) - mu)
+						}
+						dst[c0+c] += float32(a * r)
+					}
+				}
+			},
+			// dβ[c] = Σ_{b,s} g
+			func(dst []float32, _ [][]float32, _, gout []float32) {
+				clear(dst)
+				for p := 0; p < batch*ch; p++ {
+					var a float32
+					for _, v := range gout[p*sp : (p+1)*sp] {
+						a += v
+					}
+					dst[p%ch] += a
+				}
+			},
+		},
+	}
+	y, err := k.apply(x, gamma, beta)
+	if err != nil {
+		return g.Fail(err, "nn: group norm %s", n.Name)
+	}
+	return y
+}
