@@ -31,6 +31,9 @@ type Server struct {
 type Deps struct {
 	Log    *slog.Logger
 	Checks []Check // dependencies that decide readiness
+	// BlobHandler serves signed blob URLs under /blobs/ when the blob store
+	// is a local directory (MinIO hands out presigned URLs instead).
+	BlobHandler http.Handler
 }
 
 // New builds the router. Gin's global mode is left to the caller (cmd).
@@ -52,6 +55,10 @@ func New(d Deps) *Server {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	if d.BlobHandler != nil {
+		r.GET("/blobs/*key", gin.WrapH(d.BlobHandler))
+		r.HEAD("/blobs/*key", gin.WrapH(d.BlobHandler))
+	}
 	s.router = r
 	s.routes(r.Group("/api/v1"))
 	return s

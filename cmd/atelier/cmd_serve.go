@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/atelier-app/atelier/api"
+	"github.com/atelier-app/atelier/storage/blob"
+)
+
+// runServe runs the HTTP service until SIGINT/SIGTERM, then drains in-flight
+// requests for up to ATELIER_SHUTDOWN_TIMEOUT.
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := newFlags("serve", e)
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, e.stderr)
+	log.Info("starting atelier", "version", version, "config", cfg)
+
+	b, err := openBackends(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	if cfg.AdminKey != "" {
+		if _, err := b.store.EnsureOperator(ctx, "operator", cfg.AdminKey); err != nil {
+			return fmt.Errorf("ATELIER_ADMIN_KEY: %w", err)
+		}
+	}
+
+	var blobHandler http.Handler
+	if l, ok := b.blobs.(*blob.Local); ok {
+		blobHandler = l.Handler() // the local store serves its own signed URLs
+	}
+	gin.SetMode(gin.ReleaseMode)
+	srv := api.New(api.Deps{
+		Log:         log,
+		Checks:      []api.Check{{Name: "database", Checker: b.store}, {Name: "blob", Checker: b.blobs}},
+		BlobHandler: blobHandler,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ATELIER_ADDR=%s: %w", cfg.Addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	if err := srv.Serve(ctx, ln, cfg.ShutdownTimeout); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
