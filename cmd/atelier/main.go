@@ -36,8 +36,9 @@ type command struct {
 // commands lists every subcommand, one file each (cmd_<name>.go).
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
-		"eval":    {"evaluate models (eval recommender)", runEval},
+		"version":   {"print the version", runVersion},
+		"eval":      {"evaluate models (eval recommender)", runEval},
+		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
 	}
 }
 
