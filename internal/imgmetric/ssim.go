@@ -47,6 +47,7 @@ type Calculator struct {
 	h, w   int
 	rows   [5][]float64 // horizontal pass of x, y, x², y², xy: h × (w−10)
 	acc    [5][]float64 // vertical pass of one output row: w−10
+	line   [5][]float64 // one input row of x, y, x², y², xy: w
 	lumA   []float32
 	lumB   []float32
 }
@@ -134,6 +135,7 @@ func (c *Calculator) resize(h, w int) {
 	for i := range c.rows {
 		c.rows[i] = make([]float64, h*wv)
 		c.acc[i] = make([]float64, wv)
+		c.line[i] = make([]float64, w)
 	}
 	c.lumA = make([]float32, h*w)
 	c.lumB = make([]float32, h*w)
@@ -147,23 +149,33 @@ func (c *Calculator) plane(a, b []float32, m []float32, weight float32) float64 
 	k := &c.kernel
 	mx, my, mxx, myy, mxy := c.rows[0], c.rows[1], c.rows[2], c.rows[3], c.rows[4]
 
-	// Horizontal pass: the five moments over 1×11 windows.
+	// Horizontal pass: the five moments over 1×11 windows, from one row of
+	// x, y, x², y² and xy in float64 at a time.
+	px, py, pxx, pyy, pxy := c.line[0], c.line[1], c.line[2], c.line[3], c.line[4]
 	for y := 0; y < h; y++ {
 		ra, rb := a[y*w:(y+1)*w], b[y*w:(y+1)*w]
+		for x := range px {
+			va, vb := float64(ra[x]), float64(rb[x])
+			px[x], py[x], pxx[x], pyy[x], pxy[x] = va, vb, va*va, vb*vb, va*vb
+		}
 		o := y * wv
-		for x := 0; x < wv; x++ {
-			wa, wb := ra[x:x+WindowSize], rb[x:x+WindowSize]
-			var sx, sy, sxx, syy, sxy float64
-			for i, kt := range k {
-				va, vb := float64(wa[i]), float64(wb[i])
-				ka, kb := kt*va, kt*vb
-				sx += ka
-				sy += kb
-				sxx += ka * va
-				syy += kb * vb
-				sxy += ka * vb
+		ox, oy, oxx, oyy, oxy := mx[o:o+wv], my[o:o+wv], mxx[o:o+wv], myy[o:o+wv], mxy[o:o+wv]
+		for x := range ox {
+			// The window is symmetric: fold pixel pairs around the centre.
+			wx, wy := px[x:x+WindowSize], py[x:x+WindowSize]
+			wxx, wyy, wxy := pxx[x:x+WindowSize], pyy[x:x+WindowSize], pxy[x:x+WindowSize]
+			const r = WindowSize / 2
+			kc := k[r]
+			sx, sy, sxx, syy, sxy := kc*wx[r], kc*wy[r], kc*wxx[r], kc*wyy[r], kc*wxy[r]
+			for i := 0; i < r; i++ {
+				j, kt := WindowSize-1-i, k[i]
+				sx += kt * (wx[i] + wx[j])
+				sy += kt * (wy[i] + wy[j])
+				sxx += kt * (wxx[i] + wxx[j])
+				syy += kt * (wyy[i] + wyy[j])
+				sxy += kt * (wxy[i] + wxy[j])
 			}
-			mx[o+x], my[o+x], mxx[o+x], myy[o+x], mxy[o+x] = sx, sy, sxx, syy, sxy
+			ox[x], oy[x], oxx[x], oyy[x], oxy[x] = sx, sy, sxx, syy, sxy
 		}
 	}
 
@@ -171,20 +183,24 @@ func (c *Calculator) plane(a, b []float32, m []float32, weight float32) float64 
 	ax, ay, axx, ayy, axy := c.acc[0], c.acc[1], c.acc[2], c.acc[3], c.acc[4]
 	var sum float64
 	for y := 0; y < hv; y++ {
-		clear(ax)
-		clear(ay)
-		clear(axx)
-		clear(ayy)
-		clear(axy)
-		for i, kt := range k {
-			o := (y + i) * wv
+		const r = WindowSize / 2
+		o := (y + r) * wv
+		kc := k[r]
+		rx, ry, rxx, ryy, rxy := mx[o:o+wv], my[o:o+wv], mxx[o:o+wv], myy[o:o+wv], mxy[o:o+wv]
+		for x := range ax {
+			ax[x], ay[x], axx[x], ayy[x], axy[x] = kc*rx[x], kc*ry[x], kc*rxx[x], kc*ryy[x], kc*rxy[x]
+		}
+		for i := 0; i < r; i++ {
+			kt := k[i]
+			o, p := (y+i)*wv, (y+WindowSize-1-i)*wv // rows at equal distance from the centre
 			rx, ry, rxx, ryy, rxy := mx[o:o+wv], my[o:o+wv], mxx[o:o+wv], myy[o:o+wv], mxy[o:o+wv]
+			qx, qy, qxx, qyy, qxy := mx[p:p+wv], my[p:p+wv], mxx[p:p+wv], myy[p:p+wv], mxy[p:p+wv]
 			for x := range ax {
-				ax[x] += kt * rx[x]
-				ay[x] += kt * ry[x]
-				axx[x] += kt * rxx[x]
-				ayy[x] += kt * ryy[x]
-				axy[x] += kt * rxy[x]
+				ax[x] += kt * (rx[x] + qx[x])
+				ay[x] += kt * (ry[x] + qy[x])
+				axx[x] += kt * (rxx[x] + qxx[x])
+				ayy[x] += kt * (ryy[x] + qyy[x])
+				axy[x] += kt * (rxy[x] + qxy[x])
 			}
 		}
 		var row []float32
