@@ -2,6 +2,7 @@ package watermark
 
 import (
 	"image"
+	"image/color"
 	"math"
 	"slices"
 
@@ -30,7 +31,7 @@ func Verify(img image.Image, key string) (present bool, score float64) {
 	if b.Dx() < Grid || b.Dy() < Grid || key == "" {
 		return false, 0
 	}
-	s := Score(imaging.FromImage(img), key)
+	s := correlate(residual(cellLumaImage(img)), pattern(key))
 	return s >= Threshold, s
 }
 
@@ -122,29 +123,72 @@ func residual(cells []float64) []float64 {
 	return r
 }
 
-// cellLuma returns the mean BT.601 luma of each grid cell, with pixels
-// that straddle a cell boundary split by area, so that any resampling of
-// the image gives nearly the same cells.
+// cellLuma returns the mean BT.601 luma of each grid cell of t, with
+// pixels that straddle a cell boundary split by area, so that any
+// resampling of the image gives nearly the same cells.
 func cellLuma(t imaging.Tensor) []float64 {
 	n := t.H * t.W
-	rx, ry := areaWeights(t.W), areaWeights(t.H)
-	// Rows first: for every image row, the luma summed into column cells.
-	rows := make([]float64, t.H*Grid)
-	for y := 0; y < t.H; y++ {
-		row := rows[y*Grid : (y+1)*Grid]
-		for x := 0; x < t.W; x++ {
+	return cellMeans(t.W, t.H, func(y int, dst []float64) {
+		for x := range dst {
 			i := y*t.W + x
-			l := 0.299*float64(t.Pix[i]) + 0.587*float64(t.Pix[n+i]) + 0.114*float64(t.Pix[2*n+i])
-			for _, s := range rx[x] {
-				row[s.cell] += s.w * l
+			dst[x] = luma(t.Pix[i], t.Pix[n+i], t.Pix[2*n+i])
+		}
+	})
+}
+
+// cellLumaImage returns cellLuma(imaging.FromImage(img)), without holding a
+// float copy of what may be a large photo.
+func cellLumaImage(img image.Image) []float64 {
+	b := img.Bounds()
+	return cellMeans(b.Dx(), b.Dy(), func(y int, dst []float64) {
+		y += b.Min.Y
+		switch im := img.(type) {
+		case *image.NRGBA: // what imaging writes and image/png decodes
+			for x := range dst {
+				p := im.Pix[im.PixOffset(b.Min.X+x, y):]
+				dst[x] = lumaOverWhite(color.NRGBA{p[0], p[1], p[2], p[3]}.RGBA())
+			}
+		case *image.RGBA:
+			for x := range dst {
+				p := im.Pix[im.PixOffset(b.Min.X+x, y):]
+				dst[x] = lumaOverWhite(color.RGBA{p[0], p[1], p[2], p[3]}.RGBA())
+			}
+		default:
+			for x := range dst {
+				dst[x] = lumaOverWhite(img.At(b.Min.X+x, y).RGBA())
 			}
 		}
-	}
+	})
+}
+
+// lumaOverWhite composites a premultiplied colour over white, exactly as
+// imaging.FromImage does (in float32), and returns its luma.
+func lumaOverWhite(r, g, b, a uint32) float64 {
+	white := float32(0xffff-a) / 0xffff
+	return luma(float32(r)/0xffff+white, float32(g)/0xffff+white, float32(b)/0xffff+white)
+}
+
+func luma(r, g, b float32) float64 {
+	return 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)
+}
+
+// cellMeans averages a w×h plane, given one row at a time, over the grid.
+func cellMeans(w, h int, row func(y int, dst []float64)) []float64 {
+	rx, ry := areaWeights(w), areaWeights(h)
+	line := make([]float64, w)
+	sums := make([]float64, Grid) // one image row, summed into column cells
 	cells := make([]float64, Grid*Grid)
-	for y := 0; y < t.H; y++ {
+	for y := 0; y < h; y++ {
+		row(y, line)
+		clear(sums)
+		for x, l := range line {
+			for _, s := range rx[x] {
+				sums[s.cell] += s.w * l
+			}
+		}
 		for _, s := range ry[y] {
 			out := cells[s.cell*Grid : (s.cell+1)*Grid]
-			for j, v := range rows[y*Grid : (y+1)*Grid] {
+			for j, v := range sums {
 				out[j] += s.w * v
 			}
 		}

@@ -9,8 +9,9 @@ import (
 	"github.com/atelier-app/atelier"
 )
 
-// MaxInspectPixels bounds the images Inspect decodes.
-const MaxInspectPixels = 1 << 26
+// MaxInspectPixels bounds the images Inspect decodes (about 33.5
+// megapixels), so that a small hostile file cannot claim gigabytes.
+const MaxInspectPixels = 1 << 25
 
 // Report is what Inspect finds in an image file: the invisible mark, which
 // survives re-encoding and stripped metadata, and the PNG text label,

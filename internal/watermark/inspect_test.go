@@ -2,6 +2,7 @@ package watermark
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image/jpeg"
 	"image/png"
 	"testing"
@@ -56,5 +57,18 @@ func TestInspect(t *testing.T) {
 	}
 	if _, err := Inspect([]byte("plain text, not an image"), testKey); atelier.ErrorKind(err) != atelier.KindInvalid {
 		t.Fatalf("not an image: err = %v", err)
+	}
+
+	// A few bytes that claim 10⁴×10⁴ pixels are refused before decoding.
+	var huge bytes.Buffer
+	huge.WriteString(pngSignature)
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 10000)
+	binary.BigEndian.PutUint32(ihdr[4:], 10000)
+	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	writeChunk(&huge, "IHDR", ihdr)
+	writeChunk(&huge, "IEND", nil)
+	if _, err := Inspect(huge.Bytes(), testKey); atelier.ErrorKind(err) != atelier.KindTooLarge {
+		t.Fatalf("10⁸ pixels: err = %v, want too large", err)
 	}
 }

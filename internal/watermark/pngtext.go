@@ -25,7 +25,7 @@ const (
 // cannot make ReadText inflate without limit.
 const maxTextBytes = 1 << 20
 
-var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+const pngSignature = "\x89PNG\r\n\x1a\n"
 
 // TextChunk is one PNG text chunk (tEXt, zTXt or iTXt): a keyword and its
 // text.
@@ -136,7 +136,7 @@ func ReadText(data []byte) ([]TextChunk, error) {
 // walkChunks calls f with the type, data and offset of every chunk of a
 // PNG stream until f returns false or IEND has been seen.
 func walkChunks(data []byte, f func(typ string, body []byte, off int) bool) error {
-	if !bytes.HasPrefix(data, pngSignature) {
+	if !bytes.HasPrefix(data, []byte(pngSignature)) {
 		return atelier.Errorf(atelier.KindInvalid, "not a PNG file")
 	}
 	off := len(pngSignature)

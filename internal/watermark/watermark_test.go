@@ -241,3 +241,35 @@ func BenchmarkVerify128(b *testing.B) {
 		Verify(img, testKey)
 	}
 }
+
+func TestVerifyReadsEveryImageTypeLikeFromImage(t *testing.T) {
+	m := mustEmbed(t, productImage(80, 3), testKey)
+	translucent := image.NewNRGBA(image.Rect(0, 0, 80, 80))
+	copy(translucent.Pix, m.Image.Pix)
+	for i := 3; i < len(translucent.Pix); i += 4 {
+		translucent.Pix[i] = uint8(i % 256)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 80, 80))
+	gray := image.NewGray(image.Rect(0, 0, 80, 80))
+	for y := 0; y < 80; y++ {
+		for x := 0; x < 80; x++ {
+			rgba.Set(x, y, translucent.At(x, y))
+			gray.Set(x, y, m.Image.At(x, y))
+		}
+	}
+	images := map[string]image.Image{
+		"nrgba":       m.Image,
+		"translucent": translucent,
+		"rgba":        rgba,
+		"ycbcr":       reencodeJPEG(t, m.Image, 95),
+		"gray":        gray,
+		"sub-image":   m.Image.SubImage(image.Rect(7, 5, 80, 78)),
+	}
+	for name, img := range images {
+		_, got := Verify(img, testKey)
+		want := Score(imaging.FromImage(img), testKey)
+		if got != want {
+			t.Errorf("%s: Verify score %v, Score of the tensor %v", name, got, want)
+		}
+	}
+}
