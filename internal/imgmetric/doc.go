@@ -20,7 +20,7 @@
 // image count ("valid" windows, no padding), so an H×W image gives an
 // (H−10)×(W−10) map, and the mean SSIM is the mean of that map. Colour
 // images are compared channel by channel and the three means averaged;
-// [Calculator.Gray] compares BT.601 luma instead. This is the definition of
+// the [Luma] mode compares BT.601 luma instead. This is the definition of
 // skimage.metrics.structural_similarity with gaussian_weights=True,
 // sigma=1.5, use_sample_covariance=False and data_range=1.
 //
