@@ -207,19 +207,23 @@ type share struct {
 // cells of size/Grid pixels each.
 func areaWeights(size int) [][]share {
 	out := make([][]share, size)
+	// A pixel spans at most two cells when cells are at least a pixel
+	// wide, so one backing array serves all pixels.
+	all := make([]share, 0, 2*size)
 	cellSize := float64(size) / Grid
 	for i := range out {
 		lo, hi := float64(i), float64(i+1)
-		first := int(lo / cellSize)
-		for c := first; c < Grid; c++ {
+		start := len(all)
+		for c := int(lo / cellSize); c < Grid; c++ {
 			cLo, cHi := float64(c)*cellSize, float64(c+1)*cellSize
 			if cLo >= hi {
 				break
 			}
 			if overlap := math.Min(hi, cHi) - math.Max(lo, cLo); overlap > 0 {
-				out[i] = append(out[i], share{c, overlap / cellSize})
+				all = append(all, share{c, overlap / cellSize})
 			}
 		}
+		out[i] = all[start:len(all):len(all)]
 	}
 	return out
 }

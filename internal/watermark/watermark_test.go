@@ -273,3 +273,12 @@ func TestVerifyReadsEveryImageTypeLikeFromImage(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkEmbed512(b *testing.B) {
+	img := imaging.Resize(productImage(128, 1), 512, 512)
+	for b.Loop() {
+		if _, err := Embed(img, testKey); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
