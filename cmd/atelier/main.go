@@ -36,11 +36,12 @@ type command struct {
 // commands lists every subcommand, one file each (cmd_<name>.go).
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
-		"serve":   {"run the HTTP service (and job workers)", runServe},
-		"eval":    {"evaluate models (eval recommender)", runEval},
-		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
-		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
+		"eval":      {"evaluate models (eval recommender)", runEval},
+		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
+		"serve":     {"run the HTTP service (and job workers)", runServe},
+		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
+		"version":   {"print the version", runVersion},
+		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
 	}
 }
 
