@@ -1,0 +1,367 @@
+package recommender
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/atelier-app/atelier"
+)
+
+// RoundPick is an answered round of the choice flow by item index: the
+// consumer chose Chosen over each of Others.
+type RoundPick struct {
+	Chosen int
+	Others []int
+}
+
+// RoundConfig configures NextRound; zero fields take the defaults shown.
+type RoundConfig struct {
+	K       int       // items per round (3)
+	Prior   []float32 // θ₀, the prior mean of θ (zero when nil)
+	Lambda  float64   // prior strength λ as in FoldIn (0.1): θ ~ N(θ₀, I/2λ)
+	Samples int       // posterior draws the information gain is averaged over (48)
+	Pool    int       // candidate items a later round is chosen from (100)
+}
+
+func (c *RoundConfig) defaults() error {
+	orDefault(&c.K, 3)
+	orDefault(&c.Samples, 48)
+	orDefault(&c.Pool, 100)
+	if c.Lambda == 0 {
+		c.Lambda = 0.1
+	}
+	switch {
+	case c.K < 2:
+		return atelier.FieldErrorf("k", "a round shows at least 2 items, got %d", c.K)
+	case c.Lambda < 0 || c.Samples < 1 || c.Pool < c.K:
+		return atelier.Errorf(atelier.KindInvalid, "next round: λ, samples and pool (at least k) must be positive")
+	}
+	return nil
+}
+
+func orDefault(v *int, d int) {
+	if *v == 0 {
+		*v = d
+	}
+}
+
+// NextRound chooses the K items of the next round of the choice flow, so
+// that the pick teaches the most about the consumer's θ. features are the
+// items' φ vectors; exclude (nil, or one flag per item) marks items that
+// may not be shown (e.g. those shown already); picks are the rounds
+// answered so far. rng only breaks the symmetry of the first round and
+// draws the candidate pool and posterior samples, so a fixed seed gives a
+// fixed round.
+//
+// The first round (no picks) spreads out in φ space by farthest-point
+// sampling: a random first item, then each next one the item whose
+// smallest squared distance to those chosen is largest. Items far apart
+// differ along many directions of φ, so whichever is chosen rules out a
+// large part of θ space.
+//
+// Later rounds split the posterior over θ. With the picks' BPR likelihood
+// and the prior N(θ₀, I/2λ) the posterior is approximated by a Gaussian at
+// the fold-in estimate θ̂ with precision A = 2λI + Σ σ(s)σ(−s) d dᵀ
+// (s = θ̂·d, d = f_c − f_o: the Laplace approximation, the negated Hessian
+// FoldIn climbs with). With θ_m drawn from N(θ̂, A⁻¹) and the choice
+// among a set S modelled as p_m(i) = softmax_{j∈S}(θ_m·f_j), the
+// information a pick from S gives about θ is the mutual information
+//
+//	I(S) = H(p̄) − (1/M) Σ_m H(p_m),   p̄ = (1/M) Σ_m p_m
+//
+// (Houlsby et al. 2011, "BALD"): high when the consumer's answer is
+// uncertain overall (H(p̄)) yet would be nearly certain if θ were known
+// (small H(p_m)), i.e. when the items split the posterior's draws between
+// them. S is built greedily over a candidate pool: the best pair, then
+// the item adding the most until K. The pool holds the items the current
+// estimate scores highest (where the consumer's taste is decided) and a
+// random sample of the rest.
+func NextRound(features [][]float32, picks []RoundPick, exclude []bool, cfg RoundConfig, rng *rand.Rand) ([]int, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	dim := -1 // any, the same for all
+	if cfg.Prior != nil {
+		dim = len(cfg.Prior)
+	}
+	if err := sameDim("item", features, dim); err != nil {
+		return nil, err
+	}
+	if exclude != nil && len(exclude) != len(features) {
+		return nil, atelier.Errorf(atelier.KindInvalid, "next round: %d exclude flags for %d items", len(exclude), len(features))
+	}
+	var eligible []int
+	for i := range features {
+		if exclude == nil || !exclude[i] {
+			eligible = append(eligible, i)
+		}
+	}
+	if len(eligible) < 2 {
+		return nil, atelier.Errorf(atelier.KindConflict, "not enough items left to show a round (%d)", len(eligible))
+	}
+	k := min(cfg.K, len(eligible))
+	for p, pk := range picks {
+		for _, i := range append([]int{pk.Chosen}, pk.Others...) {
+			if i < 0 || i >= len(features) {
+				return nil, atelier.Errorf(atelier.KindInvalid, "next round: pick %d names item %d of %d", p, i, len(features))
+			}
+		}
+	}
+	if len(picks) == 0 {
+		return farthestPoints(features, eligible, k, rng), nil
+	}
+	return informativeRound(features, picks, eligible, k, cfg, rng)
+}
+
+// farthestPoints picks k of the eligible items by farthest-point sampling
+// from a random start (ties: the lower index).
+func farthestPoints(features [][]float32, eligible []int, k int, rng *rand.Rand) []int {
+	chosen := []int{eligible[rng.IntN(len(eligible))]}
+	nearest := make([]float64, len(eligible)) // squared distance to the closest chosen item
+	for e := range nearest {
+		nearest[e] = math.Inf(1)
+	}
+	for len(chosen) < k {
+		last := features[chosen[len(chosen)-1]]
+		best, bestDist := -1, -1.0
+		for e, i := range eligible {
+			nearest[e] = min(nearest[e], sqDist32(features[i], last))
+			if nearest[e] > bestDist && !slices.Contains(chosen, i) {
+				best, bestDist = i, nearest[e]
+			}
+		}
+		chosen = append(chosen, best)
+	}
+	return chosen
+}
+
+func sqDist32(a, b []float32) float64 {
+	s := 0.0
+	for d, x := range a {
+		e := float64(x) - float64(b[d])
+		s += e * e
+	}
+	return s
+}
+
+// informativeRound builds the round greedily by mutual information over
+// posterior draws (see NextRound).
+func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k int, cfg RoundConfig, rng *rand.Rand) ([]int, error) {
+	dim := len(features[0])
+	fpicks := make([]Pick, len(picks))
+	for p, pk := range picks {
+		fpicks[p].Chosen = features[pk.Chosen]
+		for _, o := range pk.Others {
+			fpicks[p].Others = append(fpicks[p].Others, features[o])
+		}
+	}
+	prior := cfg.Prior
+	if prior == nil {
+		prior = make([]float32, dim)
+	}
+	theta, err := FoldIn(fpicks, FoldInConfig{Lambda: cfg.Lambda, Prior: prior})
+	if err != nil {
+		return nil, err
+	}
+	draws, err := posteriorDraws(theta, fpicks, cfg.Lambda, cfg.Samples, rng)
+	if err != nil {
+		return nil, err
+	}
+	pool := candidatePool(features, theta, eligible, cfg.Pool, rng)
+	// scores[m][c]: draw m's preference for pool item c.
+	scores := make([][]float64, len(draws))
+	for m, th := range draws {
+		scores[m] = make([]float64, len(pool))
+		for c, i := range pool {
+			scores[m][c] = float64(dot(th, features[i]))
+		}
+	}
+	set := bestPair(scores, len(pool))
+	for len(set) < k {
+		best, bestGain := -1, math.Inf(-1)
+		for c := range pool {
+			if slices.Contains(set, c) {
+				continue
+			}
+			if g := mutualInformation(scores, append(set, c)); g > bestGain {
+				best, bestGain = c, g
+			}
+		}
+		set = append(set, best)
+	}
+	out := make([]int, len(set))
+	for s, c := range set {
+		out[s] = pool[c]
+	}
+	return out, nil
+}
+
+// posteriorDraws samples θ from the Laplace approximation N(θ̂, A⁻¹): with
+// A = L Lᵀ, θ = θ̂ + L⁻ᵀ z for z ~ N(0, I) has covariance L⁻ᵀL⁻¹ = A⁻¹.
+func posteriorDraws(theta []float32, picks []Pick, lambda float64, n int, rng *rand.Rand) ([][]float32, error) {
+	k := len(theta)
+	a := make([]float64, k*k) // lower triangle of A
+	for i := 0; i < k; i++ {
+		a[i*k+i] = 2 * lambda
+	}
+	d := make([]float64, k)
+	for _, p := range picks {
+		for _, o := range p.Others {
+			s := 0.0
+			for i := range d {
+				d[i] = float64(p.Chosen[i]) - float64(o[i])
+				s += float64(theta[i]) * d[i]
+			}
+			w := sigmoid(s) * sigmoid(-s)
+			for i := 0; i < k; i++ {
+				for j := 0; j <= i; j++ {
+					a[i*k+j] += w * d[i] * d[j]
+				}
+			}
+		}
+	}
+	if !cholesky(a, k) {
+		return nil, atelier.Errorf(atelier.KindInvalid, "next round: the posterior precision is not positive definite (λ = %g)", lambda)
+	}
+	out := make([][]float32, n)
+	z := make([]float64, k)
+	for m := range out {
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		for i := k - 1; i >= 0; i-- { // Lᵀ x = z
+			s := z[i]
+			for p := i + 1; p < k; p++ {
+				s -= a[p*k+i] * z[p]
+			}
+			z[i] = s / a[i*k+i]
+		}
+		out[m] = make([]float32, k)
+		for i := range z {
+			out[m][i] = theta[i] + float32(z[i])
+		}
+	}
+	return out, nil
+}
+
+// cholesky overwrites the lower triangle of the symmetric k×k matrix a
+// (row-major) with L, A = L Lᵀ; false when A is not positive definite.
+func cholesky(a []float64, k int) bool {
+	for j := 0; j < k; j++ {
+		s := a[j*k+j]
+		for p := 0; p < j; p++ {
+			s -= a[j*k+p] * a[j*k+p]
+		}
+		if s <= 0 || math.IsNaN(s) {
+			return false
+		}
+		ljj := math.Sqrt(s)
+		a[j*k+j] = ljj
+		for i := j + 1; i < k; i++ {
+			s := a[i*k+j]
+			for p := 0; p < j; p++ {
+				s -= a[i*k+p] * a[j*k+p]
+			}
+			a[i*k+j] = s / ljj
+		}
+	}
+	return true
+}
+
+// candidatePool returns up to size eligible items: the quarter the
+// estimate θ̂ scores highest, then a random sample of the others, in
+// ascending index order.
+func candidatePool(features [][]float32, theta []float32, eligible []int, size int, rng *rand.Rand) []int {
+	if len(eligible) <= size {
+		return slices.Clone(eligible)
+	}
+	byScore := slices.Clone(eligible)
+	score := make(map[int]float32, len(byScore))
+	for _, i := range byScore {
+		score[i] = dot(theta, features[i])
+	}
+	slices.SortStableFunc(byScore, func(a, b int) int {
+		switch {
+		case score[a] > score[b]:
+			return -1
+		case score[a] < score[b]:
+			return 1
+		}
+		return 0
+	})
+	top := size / 4
+	pool := slices.Clone(byScore[:top])
+	rest := byScore[top:]
+	for n := 0; n < size-top; n++ { // partial Fisher–Yates over the rest
+		j := n + rng.IntN(len(rest)-n)
+		rest[n], rest[j] = rest[j], rest[n]
+		pool = append(pool, rest[n])
+	}
+	slices.Sort(pool)
+	return pool
+}
+
+// bestPair returns the pair of pool positions with the most mutual
+// information (ties: the first found).
+func bestPair(scores [][]float64, n int) []int {
+	best, bestGain := []int{0, 1}, math.Inf(-1)
+	for a := 0; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			// For two items p_m(a) = σ(s_a − s_b): no softmax needed.
+			mean, within := 0.0, 0.0
+			for _, s := range scores {
+				p := sigmoid(s[a] - s[b])
+				mean += p
+				within += binaryEntropy(p)
+			}
+			m := float64(len(scores))
+			if g := binaryEntropy(mean/m) - within/m; g > bestGain {
+				best, bestGain = []int{a, b}, g
+			}
+		}
+	}
+	return best
+}
+
+func binaryEntropy(p float64) float64 {
+	return xlogx(p) + xlogx(1-p)
+}
+
+// xlogx is −p ln p, 0 at p = 0.
+func xlogx(p float64) float64 {
+	if p <= 0 {
+		return 0
+	}
+	return -p * math.Log(p)
+}
+
+// mutualInformation is I(S) of NextRound for the pool positions in set.
+func mutualInformation(scores [][]float64, set []int) float64 {
+	mean := make([]float64, len(set))
+	p := make([]float64, len(set))
+	within := 0.0
+	for _, s := range scores {
+		hi := math.Inf(-1)
+		for j, c := range set {
+			p[j] = s[c]
+			hi = max(hi, p[j])
+		}
+		z := 0.0
+		for j := range p {
+			p[j] = math.Exp(p[j] - hi)
+			z += p[j]
+		}
+		for j := range p {
+			p[j] /= z
+			mean[j] += p[j]
+			within += xlogx(p[j])
+		}
+	}
+	m := float64(len(scores))
+	h := 0.0
+	for _, x := range mean {
+		h += xlogx(x / m)
+	}
+	return h - within/m
+}
