@@ -183,10 +183,13 @@ func TestNextRoundRejectsBadInput(t *testing.T) {
 	feats := gaussianItems(10, 3, 1)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for name, call := range map[string]func() error{
-		"k of 1":          func() error { _, err := NextRound(feats, nil, nil, RoundConfig{K: 1}, rng); return err },
-		"ragged features": func() error { _, err := NextRound(append(feats, []float32{1}), nil, nil, RoundConfig{}, rng); return err },
-		"prior length":    func() error { _, err := NextRound(feats, nil, nil, RoundConfig{Prior: []float32{1}}, rng); return err },
-		"exclude length":  func() error { _, err := NextRound(feats, nil, []bool{true}, RoundConfig{}, rng); return err },
+		"k of 1": func() error { _, err := NextRound(feats, nil, nil, RoundConfig{K: 1}, rng); return err },
+		"ragged features": func() error {
+			_, err := NextRound(append(feats, []float32{1}), nil, nil, RoundConfig{}, rng)
+			return err
+		},
+		"prior length":   func() error { _, err := NextRound(feats, nil, nil, RoundConfig{Prior: []float32{1}}, rng); return err },
+		"exclude length": func() error { _, err := NextRound(feats, nil, []bool{true}, RoundConfig{}, rng); return err },
 		"pick out of range": func() error {
 			_, err := NextRound(feats, []RoundPick{{Chosen: 10, Others: []int{1}}}, nil, RoundConfig{}, rng)
 			return err
