@@ -14,6 +14,9 @@ type ChoiceSession struct {
 	Done       bool
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Options are the items shown in the round to answer, in display
+	// order; nil until that round has been chosen, and once done.
+	Options []string
 }
 
 // Choice is one answered round: the consumer saw Shown and picked Chosen,

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"gorm.io/gorm"
@@ -17,7 +18,7 @@ func toChoiceSession(r choiceSessionRow) atelier.ChoiceSession {
 	return atelier.ChoiceSession{
 		ID: r.ID, ConsumerID: valString(r.ConsumerID), AnonToken: r.AnonToken,
 		Rounds: r.Rounds, Round: r.Round, Done: r.Done,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Options: r.Options,
 	}
 }
 
@@ -59,7 +60,10 @@ func (s *Store) GetChoiceSession(ctx context.Context, id string) (atelier.Choice
 
 // RecordChoice stores the answer to the session's current round and
 // advances the session, in one transaction, and returns the session as it
-// now is. Answering a round other than the current one, or a finished
+// now is (with no options: the next round is not chosen yet). In a known
+// consumer's session the pick is also an interaction of kind choice with
+// the chosen item, written in the same transaction, so that training sees
+// it. Answering a round other than the current one, or a finished
 // session, is a KindConflict error, so a repeated request cannot count
 // twice.
 func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.ChoiceSession, error) {
@@ -82,6 +86,7 @@ func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.Cho
 			Updates(map[string]any{
 				"round":      gorm.Expr("round + 1"),
 				"done":       gorm.Expr("round + 1 >= rounds"),
+				"options":    nil,
 				"updated_at": now,
 			})
 		if res.Error != nil {
@@ -100,6 +105,12 @@ func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.Cho
 		choice := choiceRow{SessionID: c.SessionID, Round: c.Round, Shown: c.Shown, ChosenID: c.Chosen, At: dbTime(c.At)}
 		if err := tx.Omit(clause.Associations).Create(&choice).Error; err != nil {
 			return dbErr(err, "choice of round %d (chosen item %q)", c.Round, c.Chosen)
+		}
+		if row.ConsumerID != nil {
+			in := interactionRow{ConsumerID: *row.ConsumerID, ItemID: c.Chosen, Kind: atelier.InteractionChoice, At: choice.At}
+			if _, err := insertInteractions(tx, []interactionRow{in}); err != nil {
+				return dbErr(err, "interaction for the choice of round %d", c.Round)
+			}
 		}
 		out = toChoiceSession(row)
 		return nil
@@ -156,4 +167,56 @@ func (s *Store) EachChoice(ctx context.Context, fn func(consumerID string, c ate
 		}
 		page.After = sessions[len(sessions)-1].ID
 	}
+}
+
+// SetChoiceOptions records the items shown in round (0-based) of an open
+// session and returns the session. Only the current round's options can
+// be set; a finished session or another round is a KindConflict error.
+// Setting them again (e.g. a retried request) replaces them.
+func (s *Store) SetChoiceOptions(ctx context.Context, id string, round int, options []string) (atelier.ChoiceSession, error) {
+	if len(options) < 2 {
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("options", "a round shows at least two items")
+	}
+	res := s.db.WithContext(ctx).Model(&choiceSessionRow{}).
+		Where("id = ? AND round = ? AND done = ?", id, round, false).
+		Updates(map[string]any{"options": choiceOptions(options), "updated_at": s.stamp()})
+	if res.Error != nil {
+		return atelier.ChoiceSession{}, dbErr(res.Error, "options of choice session %q", id)
+	}
+	cs, err := s.GetChoiceSession(ctx, id)
+	if err != nil {
+		return atelier.ChoiceSession{}, err
+	}
+	if res.RowsAffected == 0 {
+		if cs.Done {
+			return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is finished", id)
+		}
+		return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is at round %d, not %d", id, cs.Round, round)
+	}
+	return cs, nil
+}
+
+// choiceOptions gives a map update the JSON the options column holds (a
+// map update bypasses the field's serializer).
+func choiceOptions(options []string) string {
+	b, _ := json.Marshal(options) // a []string always encodes
+	return string(b)
+}
+
+// ConsumerChoices returns the most recent answered rounds of a consumer's
+// sessions, newest first, at most limit (0 means DefaultLimit, capped at
+// MaxLimit).
+func (s *Store) ConsumerChoices(ctx context.Context, consumerID string, limit int) ([]atelier.Choice, error) {
+	db := s.db.WithContext(ctx)
+	var rows []choiceRow
+	err := db.Where("session_id IN (?)", db.Model(&choiceSessionRow{}).Select("id").Where("consumer_id = ?", consumerID)).
+		Order("at DESC, session_id DESC, round DESC").Limit(Page{Limit: limit}.limit()).Find(&rows).Error
+	if err != nil {
+		return nil, dbErr(err, "list choices of consumer %q", consumerID)
+	}
+	out := make([]atelier.Choice, len(rows))
+	for i, r := range rows {
+		out[i] = toChoice(r)
+	}
+	return out, nil
 }

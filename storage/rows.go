@@ -76,6 +76,9 @@ type choiceSessionRow struct {
 	Done       bool         `gorm:"not null"`
 	CreatedAt  time.Time    `gorm:"not null"`
 	UpdatedAt  time.Time    `gorm:"not null"`
+	// Options are the items of the round on display (JSON; NULL when
+	// none), so that any process can check a pick against what was shown.
+	Options []string `gorm:"serializer:json;type:text"`
 }
 
 func (choiceSessionRow) TableName() string { return "choice_sessions" }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -190,4 +191,43 @@ func (s *Store) SyncImportedSegments(ctx context.Context) (int, error) {
 		}
 	}
 	return added, nil
+}
+
+// SetSegmentDescription replaces what a segment's description says (e.g.
+// after its members' liked items were summarised).
+func (s *Store) SetSegmentDescription(ctx context.Context, id string, description map[string]any) error {
+	if description == nil {
+		description = map[string]any{}
+	}
+	b, err := json.Marshal(description)
+	if err != nil {
+		return atelier.FieldErrorf("description", "must be JSON-encodable: %v", err)
+	}
+	// A map update bypasses the column's serializer: give it the JSON.
+	res := s.db.WithContext(ctx).Model(&segmentRow{}).Where("id = ?", id).Update("description", string(b))
+	if res.Error != nil {
+		return dbErr(res.Error, "segment %q", id)
+	}
+	if res.RowsAffected == 0 {
+		return notFound("segment %q", id)
+	}
+	return nil
+}
+
+// SegmentSizes returns the number of members of every segment that has
+// any, by segment id.
+func (s *Store) SegmentSizes(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		SegmentID string
+		N         int
+	}
+	err := s.db.WithContext(ctx).Model(&membershipRow{}).Select("segment_id, COUNT(*) AS n").Group("segment_id").Scan(&rows).Error
+	if err != nil {
+		return nil, dbErr(err, "count segment members")
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.SegmentID] = r.N
+	}
+	return out, nil
 }
