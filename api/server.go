@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
 )
 
 // Server is the HTTP service. Create it with New; it owns no goroutines until
@@ -25,6 +27,13 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *httpMetrics
 	router  *gin.Engine
+
+	store  *storage.Store
+	blobs  blob.Store
+	rec    Recommender
+	jobs   Jobs
+	limits Limits
+	urlTTL time.Duration
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -34,11 +43,46 @@ type Deps struct {
 	// BlobHandler serves signed blob URLs under /blobs/ when the blob store
 	// is a local directory (MinIO hands out presigned URLs instead).
 	BlobHandler http.Handler
+
+	// Store and Blobs hold the records and images. Without a Store only
+	// the probes, the metrics and the API index are served.
+	Store *storage.Store
+	Blobs blob.Store
+	// Recommender answers taste questions with the active model
+	// (*serving.Runtime); nil answers them 503.
+	Recommender Recommender
+	// Jobs is the background job queue; nil answers job requests 503.
+	Jobs   Jobs
+	Limits Limits
+	// ImageURLTTL is how long the image URLs in responses work (15 min).
+	ImageURLTTL time.Duration
+}
+
+// Limits bound what clients may send.
+type Limits struct {
+	MaxUploadBytes  int64 // largest image file accepted (20 MiB)
+	MaxUploadPixels int   // largest width×height accepted, checked before decoding (25 M)
 }
 
 // New builds the router. Gin's global mode is left to the caller (cmd).
 func New(d Deps) *Server {
-	s := &Server{log: d.Log, checks: d.Checks, reg: prometheus.NewRegistry()}
+	s := &Server{log: d.Log, checks: d.Checks, reg: prometheus.NewRegistry(),
+		store: d.Store, blobs: d.Blobs, rec: d.Recommender, jobs: d.Jobs, limits: d.Limits, urlTTL: d.ImageURLTTL}
+	if s.rec == nil {
+		s.rec = noRecommender{}
+	}
+	if s.jobs == nil {
+		s.jobs = noJobs{}
+	}
+	if s.limits.MaxUploadBytes <= 0 {
+		s.limits.MaxUploadBytes = 20 << 20
+	}
+	if s.limits.MaxUploadPixels <= 0 {
+		s.limits.MaxUploadPixels = 25_000_000
+	}
+	if s.urlTTL <= 0 {
+		s.urlTTL = 15 * time.Minute
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newHTTPMetrics(s.reg)
 
@@ -64,11 +108,45 @@ func New(d Deps) *Server {
 	return s
 }
 
-// routes registers the /api/v1 resources.
+// routes registers the /api/v1 resources: sellers' (API key), consumers'
+// (no key; a key widens what items can be seen) and operators' (admin key).
+// Every route is described in openapi.json; a test keeps the two equal.
 func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.GET("", func(c *gin.Context) {
-		c.JSON(http.StatusOK, gin.H{"service": "atelier", "api": "v1"})
+		c.JSON(http.StatusOK, gin.H{"service": "atelier", "api": "v1", "openapi": "/api/v1/openapi.json"})
 	})
+	v1.GET("/openapi.json", s.openAPI)
+	if s.store == nil {
+		return
+	}
+	seller := v1.Group("", s.authenticate(true))
+	anyone := v1.Group("", s.authenticate(false))
+	admin := v1.Group("", s.authenticate(true), s.requireAdmin)
+
+	seller.POST("/items", s.createItem)
+	seller.GET("/items", s.listItems)
+	seller.GET("/items/:id", s.getItem)
+	seller.POST("/items/:id/redesigns", s.createRedesign)
+	seller.GET("/redesigns", s.listRedesigns)
+	seller.GET("/redesigns/:id", s.getRedesign)
+	seller.DELETE("/redesigns/:id", s.cancelRedesign)
+	seller.GET("/segments", s.listSegments)
+
+	anyone.GET("/items/:id/similar", s.similarItems)
+	anyone.GET("/items/:id/thumbnail", s.thumbnail)
+	anyone.POST("/choice-sessions", s.createChoiceSession)
+	anyone.GET("/choice-sessions/:id", s.getChoiceSession)
+	anyone.POST("/choice-sessions/:id/choices", s.recordChoice)
+	anyone.GET("/choice-sessions/:id/recommendations", s.sessionRecommendations)
+	anyone.GET("/consumers/:id/recommendations", s.consumerRecommendations)
+
+	admin.POST("/sellers", s.createSeller)
+	admin.POST("/imports", s.createImport)
+	admin.POST("/segments", s.createSegments)
+	admin.POST("/models/train", s.trainModel)
+	admin.GET("/models", s.listModels)
+	admin.POST("/models/:id/activate", s.activateModel)
+	admin.GET("/jobs", s.listJobs)
 }
 
 // Handler returns the server as an http.Handler (for tests and embedding).

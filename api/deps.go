@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/serving"
+)
+
+// Recommender is what the API asks of the active recommender model. It is
+// implemented by *serving.Runtime.
+type Recommender interface {
+	// Version is the model version being served (false: none yet).
+	Version() (atelier.ModelVersion, bool)
+	// NextRound chooses the k items of the next round of a choice session.
+	NextRound(ctx context.Context, t serving.Taste, k int, seed uint64) ([]string, error)
+	// Rank returns the n catalog items the taste prefers, best first.
+	Rank(ctx context.Context, t serving.Taste, n int, exclude []string) ([]serving.Scored, error)
+	// Similar returns the k catalog items most similar to it.
+	Similar(ctx context.Context, it atelier.Item, k int) ([]serving.Scored, error)
+	// Thumbnail picks the index of the image of it the taste prefers.
+	Thumbnail(ctx context.Context, it atelier.Item, t *serving.Taste) (int, error)
+	// KMeans clusters the served model's consumers into k segments.
+	KMeans(ctx context.Context, k int, seed uint64) (atelier.ModelVersion, []serving.SegmentDraft, error)
+	// Describe summarises what each group of consumers (by store id) likes.
+	Describe(ctx context.Context, members map[string][]string) (map[string]map[string]any, error)
+	// Activate loads a recommender version, activates it and serves it.
+	Activate(ctx context.Context, id string) (atelier.ModelVersion, error)
+}
+
+var _ Recommender = (*serving.Runtime)(nil)
+
+// Jobs is the background job queue.
+type Jobs interface {
+	// Enqueue queues a job of kind with JSON-encodable args for owner (a
+	// seller id; "" for an operator's job). A repeated idempotency key
+	// ("" for none) of the same owner returns the job it created before.
+	Enqueue(ctx context.Context, kind string, args any, idempotencyKey, owner string) (Job, error)
+	// EnqueueRedesign creates a redesign record and queues its job; the
+	// record's id is the job's id.
+	EnqueueRedesign(ctx context.Context, j atelier.RedesignJob, idempotencyKey string) (atelier.RedesignJob, error)
+	// Cancel cancels a queued or running job of the scope; another
+	// seller's job is KindNotFound, a finished one KindConflict.
+	Cancel(ctx context.Context, id string, scope atelier.Scope) (Job, error)
+	// List returns one page of the scope's jobs, newest first.
+	List(ctx context.Context, scope atelier.Scope, f JobFilter) ([]Job, error)
+}
+
+// Job is a background job as operators see it.
+type Job struct {
+	ID       string
+	Kind     string
+	OwnerID  string // "" for an operator's job
+	Args     json.RawMessage
+	Status   atelier.JobStatus
+	Progress atelier.Progress
+	Error    string // client-safe reason of the last failure
+	Attempt  int
+	// MaxAttempts is how many attempts the job may take.
+	MaxAttempts int
+	Result      json.RawMessage // what the job produced, once succeeded
+	CreatedAt   time.Time
+	StartedAt   time.Time
+	FinishedAt  time.Time
+}
+
+// JobFilter narrows a list of jobs.
+type JobFilter struct {
+	Kind   string
+	Status atelier.JobStatus
+	After  string // the last id of the previous page
+	Limit  int
+}
+
+// Job kinds the API enqueues.
+const (
+	JobImport           = "import"
+	JobTrainRecommender = "train-recommender"
+	JobTrainGAN         = "train-gan"
+	JobRedesign         = "redesign"
+)
+
+// noRecommender answers every question with "unavailable": the service
+// runs without a recommender runtime.
+type noRecommender struct{}
+
+func errNoRecommender() error {
+	return atelier.Errorf(atelier.KindUnavailable, "this service has no recommender")
+}
+
+func (noRecommender) Version() (atelier.ModelVersion, bool) { return atelier.ModelVersion{}, false }
+func (noRecommender) NextRound(context.Context, serving.Taste, int, uint64) ([]string, error) {
+	return nil, errNoRecommender()
+}
+func (noRecommender) Rank(context.Context, serving.Taste, int, []string) ([]serving.Scored, error) {
+	return nil, errNoRecommender()
+}
+func (noRecommender) Similar(context.Context, atelier.Item, int) ([]serving.Scored, error) {
+	return nil, errNoRecommender()
+}
+func (noRecommender) Thumbnail(context.Context, atelier.Item, *serving.Taste) (int, error) {
+	return 0, errNoRecommender()
+}
+func (noRecommender) KMeans(context.Context, int, uint64) (atelier.ModelVersion, []serving.SegmentDraft, error) {
+	return atelier.ModelVersion{}, nil, errNoRecommender()
+}
+func (noRecommender) Describe(context.Context, map[string][]string) (map[string]map[string]any, error) {
+	return nil, errNoRecommender()
+}
+func (noRecommender) Activate(context.Context, string) (atelier.ModelVersion, error) {
+	return atelier.ModelVersion{}, errNoRecommender()
+}
+
+// noJobs answers every job request with "unavailable": the service runs
+// without a job queue.
+type noJobs struct{}
+
+func errNoJobs() error {
+	return atelier.Errorf(atelier.KindUnavailable, "this service has no job queue")
+}
+
+func (noJobs) Enqueue(context.Context, string, any, string, string) (Job, error) {
+	return Job{}, errNoJobs()
+}
+func (noJobs) EnqueueRedesign(context.Context, atelier.RedesignJob, string) (atelier.RedesignJob, error) {
+	return atelier.RedesignJob{}, errNoJobs()
+}
+func (noJobs) Cancel(context.Context, string, atelier.Scope) (Job, error) { return Job{}, errNoJobs() }
+func (noJobs) List(context.Context, atelier.Scope, JobFilter) ([]Job, error) {
+	return nil, errNoJobs()
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/atelier-app/atelier"
+)
+
+// modelView is a trained model version.
+type modelView struct {
+	ID        string             `json:"id"`
+	Kind      string             `json:"kind"`
+	Metrics   map[string]float64 `json:"metrics"`
+	Config    json.RawMessage    `json:"config"`
+	Active    bool               `json:"active"`
+	Serving   bool               `json:"serving"` // this process answers with it now
+	CreatedAt time.Time          `json:"created_at"`
+}
+
+func (s *Server) viewModel(mv atelier.ModelVersion) modelView {
+	cfg := mv.Config
+	if len(bytes.TrimSpace(cfg)) == 0 {
+		cfg = json.RawMessage("{}")
+	}
+	served, ok := s.rec.Version()
+	return modelView{ID: mv.ID, Kind: mv.Kind, Metrics: mv.Metrics, Config: cfg, Active: mv.Active,
+		Serving: ok && served.ID == mv.ID, CreatedAt: mv.CreatedAt}
+}
+
+// listModels lists model versions, newest first (?kind= recommender|gan).
+func (s *Server) listModels(c *gin.Context) {
+	kind := c.Query("kind")
+	if kind != "" && kind != atelier.ModelRecommender && kind != atelier.ModelGAN {
+		writeError(c, s.log, atelier.FieldErrorf("kind", "must be %s or %s", atelier.ModelRecommender, atelier.ModelGAN))
+		return
+	}
+	mvs, err := s.store.ListModelVersions(c.Request.Context(), kind)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	views := make([]modelView, len(mvs))
+	for i, mv := range mvs {
+		views[i] = s.viewModel(mv)
+	}
+	c.JSON(http.StatusOK, gin.H{"models": views})
+}
+
+// activateModel makes a version the active one of its kind. A
+// recommender is loaded and its catalog features computed before it is
+// activated, and this process switches to it at once; other processes
+// follow within their refresh interval. A GAN is read by each redesign.
+func (s *Server) activateModel(c *gin.Context) {
+	ctx := c.Request.Context()
+	mv, err := s.store.GetModelVersion(ctx, c.Param("id"))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if mv.Kind == atelier.ModelRecommender {
+		mv, err = s.rec.Activate(ctx, mv.ID)
+	} else {
+		mv, err = s.store.ActivateModelVersion(ctx, mv.ID)
+	}
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.viewModel(mv))
+}
+
+type trainRequest struct {
+	Kind   string          `json:"kind"`
+	Params json.RawMessage `json:"params"`
+}
+
+// trainModel queues the training of a new model version. Its parameters
+// are passed to the trainer as they are (an object; the trainer checks
+// them); the job's result names the version it produced.
+func (s *Server) trainModel(c *gin.Context) {
+	var req trainRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var kind string
+	switch req.Kind {
+	case atelier.ModelRecommender:
+		kind = JobTrainRecommender
+	case atelier.ModelGAN:
+		kind = JobTrainGAN
+	default:
+		writeError(c, s.log, atelier.FieldErrorf("kind", "must be %q or %q", atelier.ModelRecommender, atelier.ModelGAN))
+		return
+	}
+	params := bytes.TrimSpace(req.Params)
+	if len(params) == 0 || string(params) == "null" {
+		params = []byte("{}")
+	}
+	if params[0] != '{' {
+		writeError(c, s.log, atelier.FieldErrorf("params", "must be a JSON object"))
+		return
+	}
+	s.enqueue(c, kind, map[string]json.RawMessage{"params": params})
+}

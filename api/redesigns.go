@@ -1,0 +1,308 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/storage"
+)
+
+// Bounds and defaults of a redesign request.
+const (
+	defaultVariants = 8
+	maxVariants     = 16
+	defaultEpsilon  = 0.4
+	maxEpsilon      = 2.0
+	defaultSteps    = 100
+	minSteps        = 10
+	maxSteps        = 1000
+)
+
+// redesignRequest asks for variants of an item; pointer fields tell an
+// absent value (take the default) from a wrong one.
+type redesignRequest struct {
+	SegmentID string   `json:"segment_id"`
+	N         *int     `json:"n"`
+	Epsilon   *float64 `json:"epsilon"`
+	Steps     *int     `json:"steps"`
+	Seed      *int64   `json:"seed"`
+}
+
+// check fills in defaults and checks ranges, naming the field at fault.
+// A missing seed is drawn at random and returned with the job, so the
+// run can be repeated.
+func (r *redesignRequest) check() (n int, eps float64, steps int, seed int64, err error) {
+	n, eps, steps = defaultVariants, defaultEpsilon, defaultSteps
+	switch {
+	case r.SegmentID == "":
+		return 0, 0, 0, 0, atelier.FieldErrorf("segment_id", "is required: the segment to design for (GET /api/v1/segments)")
+	case r.N != nil && (*r.N < 1 || *r.N > maxVariants):
+		return 0, 0, 0, 0, atelier.FieldErrorf("n", "must be between 1 and %d, got %d", maxVariants, *r.N)
+	case r.Epsilon != nil && (!(*r.Epsilon > 0) || *r.Epsilon > maxEpsilon || math.IsInf(*r.Epsilon, 0)):
+		return 0, 0, 0, 0, atelier.FieldErrorf("epsilon", "must be greater than 0 and at most %g, got %g", maxEpsilon, *r.Epsilon)
+	case r.Steps != nil && (*r.Steps < minSteps || *r.Steps > maxSteps):
+		return 0, 0, 0, 0, atelier.FieldErrorf("steps", "must be between %d and %d, got %d", minSteps, maxSteps, *r.Steps)
+	}
+	if r.N != nil {
+		n = *r.N
+	}
+	if r.Epsilon != nil {
+		eps = *r.Epsilon
+	}
+	if r.Steps != nil {
+		steps = *r.Steps
+	}
+	if r.Seed != nil {
+		seed = *r.Seed
+	} else {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	}
+	return n, eps, steps, seed, nil
+}
+
+// redesignView is a redesign job as its seller sees it.
+type redesignView struct {
+	ID        string            `json:"id"`
+	ItemID    string            `json:"item_id"`
+	SegmentID string            `json:"segment_id"`
+	Status    string            `json:"status"`
+	Progress  progressView      `json:"progress"`
+	Error     string            `json:"error,omitempty"`
+	Params    redesignParams    `json:"params"`
+	Models    modelsUsed        `json:"models"`
+	Base      *baseView         `json:"base,omitempty"`
+	Variants  []variantView     `json:"variants"`
+	CreatedAt time.Time         `json:"created_at"`
+	Started   *time.Time        `json:"started_at,omitempty"`
+	Finished  *time.Time        `json:"finished_at,omitempty"`
+	Links     map[string]string `json:"links"`
+}
+
+type progressView struct {
+	Stage string `json:"stage"`
+	Step  int    `json:"step"`
+	Total int    `json:"total"`
+}
+
+type redesignParams struct {
+	N       int     `json:"n"`
+	Epsilon float64 `json:"epsilon"`
+	Steps   int     `json:"steps"`
+	Seed    int64   `json:"seed"`
+}
+
+// modelsUsed names the model versions a job runs with ("" when none was
+// active when it was created).
+type modelsUsed struct {
+	Recommender string `json:"recommender"`
+	GAN         string `json:"gan"`
+}
+
+// baseView is the seller's own image the variants are made from.
+type baseView struct {
+	ImageURL      string `json:"image_url"`
+	ModelImageURL string `json:"model_image_url"`
+}
+
+// variantView is one generated variant: its rank, its image (watermarked
+// and labelled as AI-generated), every score and flag.
+type variantView struct {
+	Rank        int                `json:"rank"`
+	ImageURL    string             `json:"image_url"`
+	Scores      map[string]float64 `json:"scores"`
+	Flags       []string           `json:"flags"`
+	Passed      bool               `json:"passed"`
+	AIGenerated bool               `json:"ai_generated"`
+}
+
+func (s *Server) viewRedesign(ctx context.Context, j atelier.RedesignJob, withBase bool) (redesignView, error) {
+	v := redesignView{
+		ID: j.ID, ItemID: j.ItemID, SegmentID: j.SegmentID, Status: string(j.Status),
+		Progress: progressView{j.Progress.Stage, j.Progress.Step, j.Progress.Total}, Error: j.Error,
+		Params:   redesignParams{j.N, j.Epsilon, j.Steps, j.Seed},
+		Models:   modelsUsed{j.RecommenderVersionID, j.GANVersionID},
+		Variants: []variantView{}, CreatedAt: j.CreatedAt, Started: timeOrNil(j.StartedAt), Finished: timeOrNil(j.FinishedAt),
+		Links: map[string]string{"self": "/api/v1/redesigns/" + j.ID, "item": "/api/v1/items/" + j.ItemID},
+	}
+	if withBase {
+		it, err := s.store.GetItem(ctx, j.ItemID, atelier.AllScope())
+		if err != nil {
+			return redesignView{}, err
+		}
+		if img, ok := it.Primary(); ok {
+			b := &baseView{}
+			if b.ImageURL, err = s.imageURL(ctx, img.OriginalKey); err != nil {
+				return redesignView{}, err
+			}
+			if b.ModelImageURL, err = s.imageURL(ctx, img.ModelKey); err != nil {
+				return redesignView{}, err
+			}
+			v.Base = b
+		}
+	}
+	for _, vr := range j.Variants {
+		u, err := s.imageURL(ctx, vr.ImageKey)
+		if err != nil {
+			return redesignView{}, err
+		}
+		flags := vr.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		v.Variants = append(v.Variants, variantView{Rank: vr.Rank, ImageURL: u, Scores: vr.Scores, Flags: flags, Passed: vr.Passed, AIGenerated: true})
+	}
+	return v, nil
+}
+
+// createRedesign queues a redesign of one of the seller's own items for a
+// segment and answers 202 with the job; poll GET /redesigns/{id}.
+func (s *Server) createRedesign(c *gin.Context) {
+	ctx := c.Request.Context()
+	seller, _ := sellerOf(c)
+	var req redesignRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	n, eps, steps, seed, err := req.check()
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	it, err := s.store.GetItem(ctx, c.Param("id"), seller.Scope())
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if it.OwnerID != seller.ID && !seller.Admin {
+		writeError(c, s.log, atelier.Errorf(atelier.KindForbidden, "only your own items can be redesigned; upload it first (POST /api/v1/items)"))
+		return
+	}
+	if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {
+		if atelier.ErrorKind(err) == atelier.KindNotFound {
+			err = atelier.FieldErrorf("segment_id", "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
+		}
+		writeError(c, s.log, err)
+		return
+	}
+	job := atelier.RedesignJob{SellerID: seller.ID, ItemID: it.ID, SegmentID: req.SegmentID, N: n, Epsilon: eps, Steps: steps, Seed: seed}
+	// The versions active now are recorded, so the result can be traced.
+	if job.RecommenderVersionID, err = s.activeVersion(ctx, atelier.ModelRecommender); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if job.GANVersionID, err = s.activeVersion(ctx, atelier.ModelGAN); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	job, err = s.jobs.EnqueueRedesign(ctx, job, key)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v, err := s.viewRedesign(ctx, job, false)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Header("Location", v.Links["self"])
+	c.JSON(http.StatusAccepted, v)
+}
+
+// activeVersion is the id of the active version of kind, "" for none.
+func (s *Server) activeVersion(ctx context.Context, kind string) (string, error) {
+	mv, err := s.store.ActiveModelVersion(ctx, kind)
+	if atelier.ErrorKind(err) == atelier.KindNotFound {
+		return "", nil
+	}
+	return mv.ID, err
+}
+
+// getRedesign reports a redesign's status, progress and, once done, its
+// ranked variants.
+func (s *Server) getRedesign(c *gin.Context) {
+	j, err := s.store.GetRedesignJob(c.Request.Context(), c.Param("id"), scopeOf(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v, err := s.viewRedesign(c.Request.Context(), j, true)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// listRedesigns lists the seller's redesigns, newest first, without
+// variants.
+func (s *Server) listRedesigns(c *gin.Context) {
+	page, err := pageOf(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	page.Desc = true
+	status := atelier.JobStatus(c.Query("status"))
+	if status != "" && !status.Valid() {
+		writeError(c, s.log, atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled"))
+		return
+	}
+	jobs, err := s.store.ListRedesignJobs(c.Request.Context(), scopeOf(c), storage.RedesignFilter{Status: status, ItemID: c.Query("item_id"), Page: page})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	views := make([]redesignView, len(jobs))
+	for i, j := range jobs {
+		if views[i], err = s.viewRedesign(c.Request.Context(), j, false); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	next := ""
+	if len(jobs) > 0 {
+		next = nextAfter(len(jobs), page.Limit, jobs[len(jobs)-1].ID)
+	}
+	c.JSON(http.StatusOK, gin.H{"redesigns": views, "next_after": next})
+}
+
+// cancelRedesign cancels a queued or running redesign; a finished one is
+// a conflict.
+func (s *Server) cancelRedesign(c *gin.Context) {
+	ctx := c.Request.Context()
+	scope := scopeOf(c)
+	if _, err := s.store.GetRedesignJob(ctx, c.Param("id"), scope); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if _, err := s.jobs.Cancel(ctx, c.Param("id"), scope); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	j, err := s.store.GetRedesignJob(ctx, c.Param("id"), scope)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v, err := s.viewRedesign(ctx, j, true)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
