@@ -1,0 +1,215 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/atelier-app/atelier"
+)
+
+// segment stores a k-means segment of the test recommender version.
+func (e *env) segment(t testing.TB) atelier.Segment {
+	t.Helper()
+	sg, err := e.store.CreateSegment(context.Background(), atelier.Segment{Name: "cluster-1", Kind: atelier.SegmentKMeans,
+		ModelVersionID: e.recVersion.ID, Description: map[string]any{"summary": "mostly likes dress"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sg
+}
+
+func TestRedesignLifeCycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		sg := e.segment(t)
+		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		path := "/api/v1/items/" + item + "/redesigns"
+
+		// Defaults: 8 variants, ε 0.4, 100 steps, a random seed returned.
+		rec, body := e.call(t, "POST", path, e.aliceKey, map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+		id := body["id"].(string)
+		params := body["params"].(map[string]any)
+		if params["n"] != 8.0 || params["epsilon"] != 0.4 || params["steps"] != 100.0 || body["status"] != "queued" {
+			t.Fatalf("created %v", body)
+		}
+		if rec.Header().Get("Location") != "/api/v1/redesigns/"+id {
+			t.Fatalf("Location %q", rec.Header().Get("Location"))
+		}
+		if jobs, _ := e.jobs.List(ctx, atelier.AllScope(), JobFilter{Kind: JobRedesign, Limit: 10}); len(jobs) != 1 || jobs[0].ID != id {
+			t.Fatalf("queued jobs %+v", jobs)
+		}
+
+		// Explicit values, and an idempotent retry.
+		req := map[string]any{"segment_id": sg.ID, "n": 3, "epsilon": 1.5, "steps": 10, "seed": 42}
+		r := httptest.NewRequest("POST", path, bytes.NewReader(mustJSON(t, req)))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Idempotency-Key", "retry-1")
+		rec, first := e.send(t, r, e.aliceKey)
+		want(t, rec, http.StatusAccepted)
+		r = httptest.NewRequest("POST", path, bytes.NewReader(mustJSON(t, req)))
+		r.Header.Set("Idempotency-Key", "retry-1")
+		rec, again := e.send(t, r, e.aliceKey)
+		want(t, rec, http.StatusAccepted)
+		if first["id"] != again["id"] || first["params"].(map[string]any)["seed"] != 42.0 {
+			t.Fatalf("retry made %v after %v", again["id"], first["id"])
+		}
+
+		// A worker runs the first job: progress, then variants.
+		job, ok, err := e.store.ClaimRedesignJob(ctx)
+		if err != nil || !ok || job.ID != id {
+			t.Fatalf("claim: %+v %v %v", job, ok, err)
+		}
+		if err := e.store.UpdateRedesignProgress(ctx, id, atelier.Progress{Stage: "shift", Step: 40, Total: 100}); err != nil {
+			t.Fatal(err)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/redesigns/"+id, e.aliceKey, nil)
+		want(t, rec, 200)
+		if p := body["progress"].(map[string]any); body["status"] != "running" || p["stage"] != "shift" || p["step"] != 40.0 || p["total"] != 100.0 {
+			t.Fatalf("running job: %v", body)
+		}
+		variant := pngBytes(t, solid(palette["pink"], 64, 64))
+		if err := e.blobs.Put(ctx, "redesigns/"+id+"/1.png", bytes.NewReader(variant), int64(len(variant)), "image/png"); err != nil {
+			t.Fatal(err)
+		}
+		err = e.store.FinishRedesignJob(ctx, id, []atelier.Variant{{Rank: 1, ImageKey: "redesigns/" + id + "/1.png",
+			Scores: map[string]float64{"preference_lift": 0.31, "realism": 0.8}, Flags: []string{"far_from_base"}, Passed: false}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/redesigns/"+id, e.aliceKey, nil)
+		want(t, rec, 200)
+		vs := body["variants"].([]any)
+		v := vs[0].(map[string]any)
+		if body["status"] != "succeeded" || len(vs) != 1 || v["image_url"] == "" || v["ai_generated"] != true ||
+			v["scores"].(map[string]any)["preference_lift"] != 0.31 || v["flags"].([]any)[0] != "far_from_base" || v["passed"] != false {
+			t.Fatalf("finished job: %v", body)
+		}
+		if base := body["base"].(map[string]any); base["image_url"] == "" || base["model_image_url"] == "" {
+			t.Fatalf("base %v", base)
+		}
+		if models := body["models"].(map[string]any); models["recommender"] != "" {
+			t.Fatalf("no recommender was active, yet the job names %v", models)
+		}
+		// A finished job cannot be cancelled; a queued one can, once.
+		rec, _ = e.call(t, "DELETE", "/api/v1/redesigns/"+id, e.aliceKey, nil)
+		want(t, rec, http.StatusConflict)
+		other := first["id"].(string)
+		rec, body = e.call(t, "DELETE", "/api/v1/redesigns/"+other, e.aliceKey, nil)
+		want(t, rec, 200)
+		if body["status"] != "cancelled" || body["finished_at"] == nil {
+			t.Fatalf("cancelled: %v", body)
+		}
+		rec, _ = e.call(t, "DELETE", "/api/v1/redesigns/"+other, e.aliceKey, nil)
+		want(t, rec, http.StatusConflict)
+
+		rec, body = e.call(t, "GET", "/api/v1/redesigns", e.aliceKey, nil)
+		want(t, rec, 200)
+		if n := len(body["redesigns"].([]any)); n != 2 {
+			t.Fatalf("alice lists %d redesigns", n)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/redesigns?status=cancelled", e.aliceKey, nil)
+		want(t, rec, 200)
+		if n := len(body["redesigns"].([]any)); n != 1 {
+			t.Fatalf("alice lists %d cancelled redesigns", n)
+		}
+	})
+}
+
+func TestRedesignRecordsActiveModels(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		gan, err := e.store.CreateModelVersion(ctx, atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: "models/gan", Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.withCatalog(t) // activates the recommender
+		sg := e.segment(t)
+		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		rec, body := e.call(t, "POST", "/api/v1/items/"+item+"/redesigns", e.aliceKey, map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+		if m := body["models"].(map[string]any); m["recommender"] != e.recVersion.ID || m["gan"] != gan.ID {
+			t.Fatalf("models used %v", m)
+		}
+	})
+}
+
+// TestRedesignRejections checks each bad request is refused with its
+// status and the field named, and queues nothing.
+func TestRedesignRejections(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		sg := e.segment(t)
+		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		e.withCatalog(t)
+		catalogItem := e.catalog["red"].ID
+		path := "/api/v1/items/" + item + "/redesigns"
+		type tc struct {
+			name, path, field string
+			body              any
+		}
+		groups := []struct {
+			status int
+			cases  []tc
+		}{
+			{http.StatusBadRequest, []tc{
+				{"empty body", path, "", ""},
+				{"not JSON", path, "", "segment=1"},
+				{"not an object", path, "", `[1,2]`},
+				{"trailing data", path, "", fmt.Sprintf(`{"segment_id":%q} {}`, sg.ID)},
+				{"no segment", path, "segment_id", map[string]any{"n": 4}},
+				{"unknown segment", path, "segment_id", map[string]any{"segment_id": "nope"}},
+				{"unknown field", path, "variants", map[string]any{"segment_id": sg.ID, "variants": 4}},
+				{"n as a string", path, "n", fmt.Sprintf(`{"segment_id":%q,"n":"8"}`, sg.ID)},
+				{"n fractional", path, "n", fmt.Sprintf(`{"segment_id":%q,"n":2.5}`, sg.ID)},
+				{"n zero", path, "n", map[string]any{"segment_id": sg.ID, "n": 0}},
+				{"n 17", path, "n", map[string]any{"segment_id": sg.ID, "n": 17}},
+				{"epsilon zero", path, "epsilon", map[string]any{"segment_id": sg.ID, "epsilon": 0}},
+				{"epsilon negative", path, "epsilon", map[string]any{"segment_id": sg.ID, "epsilon": -0.1}},
+				{"epsilon 2.5", path, "epsilon", map[string]any{"segment_id": sg.ID, "epsilon": 2.5}},
+				{"epsilon as a string", path, "epsilon", fmt.Sprintf(`{"segment_id":%q,"epsilon":"big"}`, sg.ID)},
+				{"steps 9", path, "steps", map[string]any{"segment_id": sg.ID, "steps": 9}},
+				{"steps 1001", path, "steps", map[string]any{"segment_id": sg.ID, "steps": 1001}},
+				{"seed as a float", path, "seed", fmt.Sprintf(`{"segment_id":%q,"seed":1e40}`, sg.ID)},
+			}},
+			{http.StatusForbidden, []tc{
+				{"a catalog item", "/api/v1/items/" + catalogItem + "/redesigns", "", map[string]any{"segment_id": sg.ID}},
+			}},
+			{http.StatusNotFound, []tc{
+				{"no such item", "/api/v1/items/nope/redesigns", "", map[string]any{"segment_id": sg.ID}},
+			}},
+		}
+		for _, g := range groups {
+			for _, c := range g.cases {
+				rec, body := e.call(t, "POST", c.path, e.aliceKey, c.body)
+				if rec.Code != g.status {
+					t.Errorf("%s: status %d, want %d (%s)", c.name, rec.Code, g.status, rec.Body.String())
+					continue
+				}
+				if field, _ := errField(body); field != c.field {
+					t.Errorf("%s: field %q, want %q (%s)", c.name, field, c.field, rec.Body.String())
+				}
+			}
+		}
+		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), JobFilter{Limit: 100}); len(jobs) != 0 {
+			t.Fatalf("rejected requests queued %d jobs", len(jobs))
+		}
+		// Without a job queue the request is refused as unavailable.
+		e.srv.jobs = noJobs{}
+		rec, _ := e.call(t, "POST", path, e.aliceKey, map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusServiceUnavailable)
+	})
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
