@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/atelier-app/atelier"
+)
+
+func TestModels(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		broken, err := e.store.CreateModelVersion(ctx, atelier.ModelVersion{Kind: atelier.ModelRecommender, BlobKey: "models/broken"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gan, err := e.store.CreateModelVersion(ctx, atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: "models/gan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.withCatalog(t)
+		rec, body := e.call(t, "GET", "/api/v1/models", e.adminKey, nil)
+		want(t, rec, 200)
+		models := body["models"].([]any)
+		if len(models) != 3 {
+			t.Fatalf("models %v", models)
+		}
+		for _, m := range models {
+			mv := m.(map[string]any)
+			serving := mv["id"] == e.recVersion.ID
+			if mv["active"] != serving || mv["serving"] != serving {
+				t.Fatalf("model %v", mv)
+			}
+			if serving && (mv["metrics"].(map[string]any)["auc"] != 0.9 || mv["config"].(map[string]any)["dim"] != 3.0) {
+				t.Fatalf("model %v", mv)
+			}
+		}
+
+		// A version that does not load is refused and the old one kept.
+		rec, _ = e.call(t, "POST", "/api/v1/models/"+broken.ID+"/activate", e.adminKey, nil)
+		want(t, rec, http.StatusConflict)
+		if v, _ := e.rt.Version(); v.ID != e.recVersion.ID {
+			t.Fatalf("serving %s after a failed activation", v.ID)
+		}
+		if mv, _ := e.store.ActiveModelVersion(ctx, atelier.ModelRecommender); mv.ID != e.recVersion.ID {
+			t.Fatalf("active %s after a failed activation", mv.ID)
+		}
+		rec, body = e.call(t, "POST", "/api/v1/models/"+gan.ID+"/activate", e.adminKey, nil)
+		want(t, rec, 200)
+		if body["active"] != true || body["kind"] != "gan" {
+			t.Fatalf("activated %v", body)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/models?kind=gan", e.adminKey, nil)
+		want(t, rec, 200)
+		if n := len(body["models"].([]any)); n != 1 {
+			t.Fatalf("%d gan models", n)
+		}
+		rec, _ = e.call(t, "POST", "/api/v1/models/nope/activate", e.adminKey, nil)
+		want(t, rec, http.StatusNotFound)
+		rec, _ = e.call(t, "GET", "/api/v1/models?kind=other", e.adminKey, nil)
+		want(t, rec, http.StatusBadRequest)
+	})
+}
+
+// TestActivationSwitchesWithoutRestart activates a second recommender
+// version while the first serves and checks the next answers come from it.
+func TestActivationSwitchesWithoutRestart(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.withCatalog(t)
+		v2, err := e.store.CreateModelVersion(ctx, atelier.ModelVersion{Kind: atelier.ModelRecommender, BlobKey: "models/fake.safetensors"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, body := e.call(t, "POST", "/api/v1/models/"+v2.ID+"/activate", e.adminKey, nil)
+		want(t, rec, 200)
+		if body["serving"] != true || body["active"] != true {
+			t.Fatalf("activated %v", body)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/models?kind=recommender", e.adminKey, nil)
+		want(t, rec, 200)
+		for _, m := range body["models"].([]any) {
+			mv := m.(map[string]any)
+			if (mv["id"] == v2.ID) != (mv["active"] == true) || (mv["id"] == v2.ID) != (mv["serving"] == true) {
+				t.Fatalf("after switching: %v", mv)
+			}
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/consumers/likes-red/recommendations", "", nil)
+		want(t, rec, http.StatusNotFound) // not a store consumer yet; the model answers once it is
+		if _, err := e.store.EnsureConsumer(ctx, "likes-red"); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/consumers/likes-red/recommendations", "", nil)
+		want(t, rec, 200)
+	})
+}
+
+func TestTrainImportAndJobs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		dir := t.TempDir()
+		rec, body := e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "recommender", "params": map[string]any{"epochs": 3}})
+		want(t, rec, http.StatusAccepted)
+		if body["kind"] != JobTrainRecommender || body["status"] != "queued" || body["args"].(map[string]any)["params"].(map[string]any)["epochs"] != 3.0 {
+			t.Fatalf("train job %v", body)
+		}
+		rec, body = e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "gan"})
+		want(t, rec, http.StatusAccepted)
+		if body["kind"] != JobTrainGAN {
+			t.Fatalf("gan job %v", body)
+		}
+		req := httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"path":"`+dir+`","format":"csv"}`))
+		req.Header.Set("Idempotency-Key", "import-1")
+		rec, first := e.send(t, req, e.adminKey)
+		want(t, rec, http.StatusAccepted)
+		req = httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"path":"`+dir+`","format":"csv"}`))
+		req.Header.Set("Idempotency-Key", "import-1")
+		rec, again := e.send(t, req, e.adminKey)
+		want(t, rec, http.StatusAccepted)
+		if first["id"] != again["id"] || first["kind"] != JobImport || first["args"].(map[string]any)["path"] != dir {
+			t.Fatalf("import jobs %v then %v", first, again)
+		}
+
+		rec, body = e.call(t, "GET", "/api/v1/jobs", e.adminKey, nil)
+		want(t, rec, 200)
+		if n := len(body["jobs"].([]any)); n != 3 {
+			t.Fatalf("%d jobs listed", n)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/jobs?kind=import&limit=1", e.adminKey, nil)
+		want(t, rec, 200)
+		if jobs := body["jobs"].([]any); len(jobs) != 1 || body["next_after"] == "" {
+			t.Fatalf("import jobs %v", body)
+		}
+
+		file := dir + "/items.csv"
+		if err := os.WriteFile(file, []byte("item_id,category\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		type tc struct {
+			name, path, field string
+			body              any
+		}
+		for _, c := range []tc{
+			{"train without kind", "/api/v1/models/train", "kind", map[string]any{}},
+			{"train of another kind", "/api/v1/models/train", "kind", map[string]any{"kind": "oracle"}},
+			{"params not an object", "/api/v1/models/train", "params", map[string]any{"kind": "gan", "params": []int{1}}},
+			{"import without path", "/api/v1/imports", "path", map[string]any{}},
+			{"relative path", "/api/v1/imports", "path", map[string]any{"path": "data/world"}},
+			{"unclean path", "/api/v1/imports", "path", map[string]any{"path": dir + "/../x"}},
+			{"missing directory", "/api/v1/imports", "path", map[string]any{"path": dir + "/missing"}},
+			{"a file", "/api/v1/imports", "path", map[string]any{"path": file}},
+			{"bad format", "/api/v1/imports", "format", map[string]any{"path": dir, "format": "xml"}},
+			{"strict as text", "/api/v1/imports", "strict", map[string]any{"path": dir, "strict": "yes"}},
+			{"bad job kind", "/api/v1/jobs?kind=other", "kind", nil},
+			{"bad job status", "/api/v1/jobs?status=done", "status", nil},
+		} {
+			method := "POST"
+			if c.body == nil {
+				method = "GET"
+			}
+			rec, body := e.call(t, method, c.path, e.adminKey, c.body)
+			if field, _ := errField(body); rec.Code != http.StatusBadRequest || field != c.field {
+				t.Errorf("%s: %d field %q, want 400 %q (%s)", c.name, rec.Code, field, c.field, rec.Body.String())
+			}
+		}
+		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), JobFilter{Limit: 100}); len(jobs) != 3 {
+			t.Fatalf("refused requests queued jobs: %d", len(jobs))
+		}
+
+		// Without a queue: 503, naming no internals.
+		e.srv.jobs = noJobs{}
+		rec, body = e.call(t, "GET", "/api/v1/jobs", e.adminKey, nil)
+		want(t, rec, http.StatusServiceUnavailable)
+		if _, kind := errField(body); kind != "unavailable" {
+			t.Fatalf("%v", body)
+		}
+	})
+}
