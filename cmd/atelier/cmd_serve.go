@@ -5,12 +5,18 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier/api"
+	"github.com/atelier-app/atelier/internal/serving"
 	"github.com/atelier-app/atelier/storage/blob"
 )
+
+// recommenderRefresh is how often the service checks for a newly activated
+// recommender or new catalog items.
+const recommenderRefresh = 30 * time.Second
 
 // runServe runs the HTTP service until SIGINT/SIGTERM, then drains in-flight
 // requests for up to ATELIER_SHUTDOWN_TIMEOUT.
@@ -42,11 +48,25 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if l, ok := b.blobs.(*blob.Local); ok {
 		blobHandler = l.Handler() // the local store serves its own signed URLs
 	}
+	// The recommender runtime serves the active model version; it follows
+	// activations by other processes and catalog growth by polling.
+	// (Loading needs the recommender model's reader: until it is wired,
+	// recommendation routes answer 503.)
+	rt := serving.New(serving.Config{Store: b.store, Blobs: b.blobs, Log: log.With("component", "serving")})
+	if err := rt.Refresh(ctx); err != nil {
+		log.Warn("no recommender served yet", "err", err)
+	}
+	go rt.Watch(ctx, recommenderRefresh)
+
 	gin.SetMode(gin.ReleaseMode)
 	srv := api.New(api.Deps{
 		Log:         log,
 		Checks:      []api.Check{{Name: "database", Checker: b.store}, {Name: "blob", Checker: b.blobs}},
 		BlobHandler: blobHandler,
+		Store:       b.store,
+		Blobs:       b.blobs,
+		Recommender: rt,
+		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels},
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
