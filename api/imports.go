@@ -36,6 +36,12 @@ func (s *Server) createImport(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	for field, v := range map[string]string{"path": req.Path, "category": req.Category, "kind": req.Kind} {
+		if err := checkToken(field, v); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
 	switch {
 	case req.Path == "":
 		writeError(c, s.log, atelier.FieldErrorf("path", "is required: a dataset directory on the server"))

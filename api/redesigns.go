@@ -43,6 +43,8 @@ func (r *redesignRequest) check() (n int, eps float64, steps int, seed int64, er
 	switch {
 	case r.SegmentID == "":
 		return 0, 0, 0, 0, atelier.FieldErrorf("segment_id", "is required: the segment to design for (GET /api/v1/segments)")
+	case checkToken("segment_id", r.SegmentID) != nil || len(r.SegmentID) > 100:
+		return 0, 0, 0, 0, atelier.FieldErrorf("segment_id", "is not a segment id")
 	case r.N != nil && (*r.N < 1 || *r.N > maxVariants):
 		return 0, 0, 0, 0, atelier.FieldErrorf("n", "must be between 1 and %d, got %d", maxVariants, *r.N)
 	case r.Epsilon != nil && (!(*r.Epsilon > 0) || *r.Epsilon > maxEpsilon || math.IsInf(*r.Epsilon, 0)):

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -176,4 +178,48 @@ func timeOrNil(t time.Time) *time.Time {
 func created(c *gin.Context, location string, body any) {
 	c.Header("Location", location)
 	c.JSON(http.StatusCreated, body)
+}
+
+// maxParamLen bounds path and query values: ids are 36 bytes, external
+// ids at most 200.
+const maxParamLen = 1000
+
+// checkParams refuses path and query values that no record can match
+// (invalid UTF-8, control characters such as NUL, absurd lengths) before
+// they reach a database, which would refuse them with an error of its
+// own.
+func (s *Server) checkParams(c *gin.Context) {
+	for _, p := range c.Params {
+		if err := checkToken(p.Key, p.Value); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	for key, values := range c.Request.URL.Query() {
+		if err := checkToken("query parameter", key); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		for _, v := range values {
+			if err := checkToken(key, v); err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+		}
+	}
+	c.Next()
+}
+
+// checkToken checks an id or name from a client: UTF-8 without control
+// characters, at most maxParamLen bytes.
+func checkToken(field, v string) error {
+	switch {
+	case len(v) > maxParamLen:
+		return atelier.FieldErrorf(field, "is longer than %d bytes", maxParamLen)
+	case !utf8.ValidString(v):
+		return atelier.FieldErrorf(field, "is not valid UTF-8")
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		return atelier.FieldErrorf(field, "contains control characters")
+	}
+	return nil
 }

@@ -32,6 +32,10 @@ func (s *Server) createSeller(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	if err := checkToken("name", req.Name); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
 	seller, key, err := s.store.CreateSeller(c.Request.Context(), atelier.Seller{Name: req.Name, Admin: req.Admin}, "")
 	if err != nil {
 		writeError(c, s.log, err)

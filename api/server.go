@@ -112,6 +112,7 @@ func New(d Deps) *Server {
 // (no key; a key widens what items can be seen) and operators' (admin key).
 // Every route is described in openapi.json; a test keeps the two equal.
 func (s *Server) routes(v1 *gin.RouterGroup) {
+	v1.Use(s.checkParams)
 	v1.GET("", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"service": "atelier", "api": "v1", "openapi": "/api/v1/openapi.json"})
 	})
