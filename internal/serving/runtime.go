@@ -205,17 +205,28 @@ func (r *Runtime) catalogMark(ctx context.Context) (string, error) {
 
 // Watch calls Refresh every interval until ctx ends, so that a model
 // activated by another process, or items imported meanwhile, are picked
-// up. Failures are logged and retried at the next tick.
+// up. Failures are retried at the next tick; each new failure is logged
+// once, and so is the recovery, so a lasting problem does not flood the
+// log.
 func (r *Runtime) Watch(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var last string
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
+			err := r.Refresh(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil && err.Error() != last:
 				r.cfg.Log.ErrorContext(ctx, "recommender refresh failed", "err", err)
+				last = err.Error()
+			case err == nil && last != "":
+				r.cfg.Log.InfoContext(ctx, "recommender refresh works again")
+				last = ""
 			}
 		}
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 type logWriter struct{ t testing.TB }
@@ -253,4 +256,56 @@ func TestDominantColour(t *testing.T) {
 	if got := serving.DominantColour(imaging.NewTensor(4, 4)); got != "white" {
 		t.Errorf("blank image named %q", got)
 	}
+}
+
+func TestWatchPicksUpActivationsAndLogsFailuresOnce(t *testing.T) {
+	s := storagetest.OpenStore(t, storagetest.SQLiteURL(t))
+	w := newWorld(t, s, storagetest.OpenBlob(t, storagetest.LocalBlobURL(t)))
+	var logs syncBuffer
+	rt := serving.New(serving.Config{Store: s, Blobs: w.blobs, Load: w.load, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { rt.Watch(ctx, 5*time.Millisecond); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	// A broken version stays broken: one log line for many ticks.
+	if _, err := s.ActivateModelVersion(ctx, w.broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := strings.Count(logs.String(), "recommender refresh failed"); n != 1 {
+		t.Fatalf("%d failure lines:\n%s", n, logs.String())
+	}
+	// Another process activates a good version: the watcher serves it.
+	if _, err := s.ActivateModelVersion(ctx, w.version.ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if v, ok := rt.Version(); ok && v.ID == w.version.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the watcher did not pick up the activation:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
