@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"eval":    {"evaluate models (eval recommender)", runEval},
 		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
+		"import":  {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
 		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 	}
 }
