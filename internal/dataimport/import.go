@@ -58,8 +58,9 @@ type Options struct {
 	Workers        int    // image conversion goroutines
 	BatchSize      int    // rows per transaction
 	MaxIssues      int    // issues kept in the Summary (all are counted)
-	// OnIssue, when set, is called with every bad row as it is found, in
-	// file order, from the goroutine that called Import.
+	// OnIssue, when set, is called with every bad row as it is found, from
+	// the goroutine that called Import: within a batch, malformed rows as
+	// they are read, then rows naming unknown records as it is written.
 	OnIssue func(Issue)
 }
 
@@ -175,13 +176,14 @@ func Import(ctx context.Context, report progress.Func, db Store, blobs blob.Stor
 		err = im.importAmazon(ctx)
 	}
 	if err == nil {
-		report.Report(progress.Update{Stage: "import segments"})
 		var n int
 		n, err = db.SyncImportedSegments(ctx)
 		sum.NewMemberships = n
 		if err != nil {
 			err = fmt.Errorf("imported segments: %w", err)
 		}
+		report.Report(progress.Update{Stage: "import segments", Step: 1, Total: 1,
+			Metrics: map[string]float64{"new_memberships": float64(n)}})
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, err
