@@ -96,8 +96,8 @@ type jsonLines struct {
 	total int
 }
 
-func openJSONLines(dir, name string) (*jsonLines, error) {
-	f, err := os.Open(filepath.Join(dir, name))
+func openJSONLines(root *os.Root, name string) (*jsonLines, error) {
+	f, err := root.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
@@ -119,6 +119,7 @@ func openJSONLines(dir, name string) (*jsonLines, error) {
 // pending it calls flush, and once more at the end. It closes j.
 func (im *importer) eachLine(j *jsonLines, st int, fn func(raw []byte, line int) error, pending func() int, flush func() error) error {
 	defer j.f.Close()
+	reported := -1
 	for j.sc.Scan() {
 		j.line++
 		raw := j.sc.Bytes()
@@ -133,6 +134,7 @@ func (im *importer) eachLine(j *jsonLines, st int, fn func(raw []byte, line int)
 				return err
 			}
 			im.progress(st, j.line, j.total)
+			reported = j.line
 		}
 	}
 	if err := j.sc.Err(); err != nil {
@@ -144,7 +146,9 @@ func (im *importer) eachLine(j *jsonLines, st int, fn func(raw []byte, line int)
 	if err := flush(); err != nil {
 		return err
 	}
-	im.progress(st, j.line, j.line)
+	if reported != j.line {
+		im.progress(st, j.line, j.line)
+	}
 	return nil
 }
 
@@ -177,7 +181,7 @@ func (m metaLine) category() string {
 
 // metaItems reads items from an Amazon meta file.
 func (im *importer) metaItems(ctx context.Context, name string) error {
-	j, err := openJSONLines(im.dir, name)
+	j, err := openJSONLines(im.root, name)
 	if err != nil {
 		return err
 	}
@@ -221,7 +225,7 @@ func (im *importer) metaItems(ctx context.Context, name string) error {
 // (the asin) and of the default category. The folder is listed a batch at
 // a time.
 func (im *importer) folderItems(ctx context.Context) error {
-	d, err := os.Open(filepath.Join(im.dir, "images"))
+	d, err := im.root.Open("images")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -275,7 +279,7 @@ type reviewLine struct {
 // reviews reads a review file: each reviewer becomes a consumer, each
 // review an interaction.
 func (im *importer) reviews(ctx context.Context, name string) error {
-	j, err := openJSONLines(im.dir, name)
+	j, err := openJSONLines(im.root, name)
 	if err != nil {
 		return err
 	}

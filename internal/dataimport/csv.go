@@ -30,7 +30,7 @@ func (im *importer) importCSV(ctx context.Context) error {
 // malformed ones as bad rows; after every BatchSize records it calls
 // flush, and once more at the end.
 func (im *importer) eachRecord(f *csvFile, st int, fn func(rec []string, line int) error, pending func() int, flush func() error) error {
-	read := 0
+	read, reported := 0, -1
 	for {
 		rec, line, err := f.next()
 		if errors.Is(err, io.EOF) {
@@ -55,18 +55,21 @@ func (im *importer) eachRecord(f *csvFile, st int, fn func(rec []string, line in
 				return err
 			}
 			im.progress(st, read, f.total)
+			reported = read
 		}
 	}
 	if err := flush(); err != nil {
 		return err
 	}
-	im.progress(st, read, read)
+	if reported != read {
+		im.progress(st, read, read)
+	}
 	return nil
 }
 
 // csvConsumers reads consumers.csv: consumer_id and an optional segment.
 func (im *importer) csvConsumers(ctx context.Context) error {
-	f, err := openCSV(im.dir, consumersFile, "consumer_id")
+	f, err := openCSV(im.root, consumersFile, "consumer_id")
 	if f == nil || err != nil {
 		return err
 	}
@@ -117,7 +120,7 @@ type interactionRow struct {
 // csvInteractions reads interactions.csv: consumer_id, item_id, timestamp
 // (Unix seconds or RFC 3339) and an optional kind.
 func (im *importer) csvInteractions(ctx context.Context) error {
-	f, err := openCSV(im.dir, interactionsFile, "consumer_id", "item_id", "timestamp")
+	f, err := openCSV(im.root, interactionsFile, "consumer_id", "item_id", "timestamp")
 	if f == nil || err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/atelier-app/atelier"
@@ -37,11 +36,10 @@ type csvFile struct {
 	total  int // data lines, an estimate for progress (quoted fields may span lines)
 }
 
-// openCSV opens name in dir and reads its header, which must have the
+// openCSV opens name in root and reads its header, which must have the
 // required columns. A missing file returns nil and no error.
-func openCSV(dir, name string, required ...string) (*csvFile, error) {
-	path := filepath.Join(dir, name)
-	f, err := os.Open(path)
+func openCSV(root *os.Root, name string, required ...string) (*csvFile, error) {
+	f, err := root.Open(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

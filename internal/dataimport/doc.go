@@ -55,4 +55,7 @@
 // the program registers their decoders (the atelier command registers JPEG
 // and WebP). Conversion runs on Options.Workers goroutines; results are
 // collected in row order, so output does not depend on scheduling.
+//
+// Files are opened through an os.Root of the dataset directory, so no name
+// in the data and no symbolic link reaches a file outside it.
 package dataimport

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,8 +80,12 @@ func (im *importer) findImage(id string) (string, error) {
 	}
 	for _, ext := range imageExts {
 		rel := "images/" + id + ext
-		if _, err := os.Stat(filepath.Join(im.dir, filepath.FromSlash(rel))); err == nil {
+		_, err := im.root.Stat(rel)
+		switch {
+		case err == nil:
 			return rel, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", refusef("image %s: %v", rel, errors.Unwrap(err))
 		}
 	}
 	return "", refusef("no image images/%s{%s}", id, strings.Join(imageExts, ","))
@@ -90,7 +94,7 @@ func (im *importer) findImage(id string) (string, error) {
 // ingest reads the image file rel (relative to the dataset) and stores it
 // for the item with external id extID.
 func (im *importer) ingest(ctx context.Context, extID, rel string) (ingested, error) {
-	f, err := os.Open(filepath.Join(im.dir, filepath.FromSlash(rel)))
+	f, err := im.root.Open(rel)
 	if err != nil {
 		return ingested{}, refusef("image %s: %v", rel, errors.Unwrap(err))
 	}

@@ -164,3 +164,21 @@ func TestImageKeysAreValid(t *testing.T) {
 		}
 	}
 }
+
+// TestImagesStayInsideTheDataset: an image that is a symbolic link out of
+// the dataset directory is refused, not read.
+func TestImagesStayInsideTheDataset(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.png")
+	if err := os.WriteFile(outside, encodedPNG(t, 16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := oneItem(t, "", nil)
+	if err := os.Symlink(outside, filepath.Join(dir, "images", "x.png")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	s, b := sqliteLocal(t)
+	sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{}))(t)
+	if len(sum.Issues) != 1 || !strings.Contains(sum.Issues[0].Message, "image images/x.png: path escapes") || fileStats(t, sum, "items.csv", "items").New != 0 {
+		t.Fatalf("issues %q, files %+v", issueStrings(sum), sum.Files)
+	}
+}

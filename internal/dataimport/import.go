@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -161,13 +160,20 @@ func Import(ctx context.Context, report progress.Func, db Store, blobs blob.Stor
 	case !st.IsDir():
 		return sum, atelier.Errorf(atelier.KindInvalid, "%s is not a directory", dir)
 	}
-	format, err := detectFormat(dir, opts.Format)
+	// Every file is opened through root, so that no name in the data (nor
+	// a symbolic link) can reach outside the dataset directory.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return sum, fmt.Errorf("dataset directory: %w", err)
+	}
+	defer root.Close()
+	format, err := detectFormat(root, dir, opts.Format)
 	if err != nil {
 		return sum, err
 	}
 	sum.Format = format
 	im := &importer{
-		db: db, blobs: blobs, dir: dir, opts: opts, report: report, sum: &sum,
+		db: db, blobs: blobs, dir: dir, root: root, opts: opts, report: report, sum: &sum,
 		items: newKnownSet(knownCap), consumers: newKnownSet(knownCap),
 	}
 	if format == FormatCSV {
@@ -190,7 +196,7 @@ func Import(ctx context.Context, report progress.Func, db Store, blobs blob.Stor
 }
 
 // detectFormat returns the format asked for, or the one dir's files show.
-func detectFormat(dir, asked string) (string, error) {
+func detectFormat(root *os.Root, dir, asked string) (string, error) {
 	switch asked {
 	case FormatCSV, FormatAmazon:
 		return asked, nil
@@ -199,7 +205,7 @@ func detectFormat(dir, asked string) (string, error) {
 		return "", atelier.FieldErrorf("format", "unknown dataset format %q (want %s or %s)", asked, FormatCSV, FormatAmazon)
 	}
 	for _, name := range []string{itemsFile, consumersFile, interactionsFile} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+		if _, err := root.Stat(name); err == nil {
 			return FormatCSV, nil
 		}
 	}
@@ -219,6 +225,7 @@ type importer struct {
 	db        Store
 	blobs     blob.Store
 	dir       string
+	root      *os.Root // dir, opened
 	opts      Options
 	report    progress.Func
 	sum       *Summary

@@ -118,7 +118,7 @@ func (im *importer) flushItems(ctx context.Context, st int, rows []itemRow) erro
 // csvItems reads items.csv: item_id and category, the other columns
 // becoming attributes (empty values left out).
 func (im *importer) csvItems(ctx context.Context) error {
-	f, err := openCSV(im.dir, itemsFile, "item_id")
+	f, err := openCSV(im.root, itemsFile, "item_id")
 	if f == nil || err != nil {
 		return err
 	}
