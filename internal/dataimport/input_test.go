@@ -81,3 +81,22 @@ func TestMalformedRows(t *testing.T) {
 		t.Errorf("c5 %+v", c)
 	}
 }
+
+// TestRepeatedRows: an item listed twice, within a batch or across two,
+// is imported once and counted as existing the second time.
+func TestRepeatedRows(t *testing.T) {
+	for _, batch := range []int{2, 10} {
+		dir := oneItem(t, "x.png", encodedPNG(t, 16))
+		if err := os.WriteFile(filepath.Join(dir, "images", "y.png"), encodedPNG(t, 20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "items.csv"), []byte("item_id,category\nx,tshirt\ny,dress\nx,tshirt\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, b := sqliteLocal(t)
+		sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{BatchSize: batch}))(t)
+		if f := fileStats(t, sum, "items.csv", "items"); f.New != 2 || f.Existing != 1 || sum.Blobs.Written != 4 {
+			t.Errorf("batch %d: %+v, %+v", batch, f, sum.Blobs)
+		}
+	}
+}

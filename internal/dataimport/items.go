@@ -46,13 +46,10 @@ func (im *importer) flushItems(ctx context.Context, st int, rows []itemRow) erro
 		return nil
 	}
 	res := make([]itemResult, len(rows))
-	first := map[string]int{}
+	seen := make(map[string]bool, len(rows))
 	for i, r := range rows {
-		if j, dup := first[r.item.ExternalID]; dup && j < i {
-			res[i].known = true
-		} else {
-			first[r.item.ExternalID] = i
-		}
+		res[i].known = seen[r.item.ExternalID] // a repeat within the batch
+		seen[r.item.ExternalID] = true
 	}
 	err := forEach(ctx, im.opts.Workers, len(rows), func(i int) error {
 		if res[i].known {
