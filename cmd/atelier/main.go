@@ -37,6 +37,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"eval":      {"evaluate models (eval recommender)", runEval},
+		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"serve":     {"run the HTTP service (and job workers)", runServe},
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
