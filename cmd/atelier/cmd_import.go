@@ -13,8 +13,6 @@ import (
 	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/progress"
-	"github.com/atelier-app/atelier/storage"
-	"github.com/atelier-app/atelier/storage/blob"
 )
 
 // maxPrintedIssues bounds the bad rows printed as they are found; the
@@ -47,15 +45,12 @@ func runImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := storage.Open(ctx, cfg.DatabaseURL, log)
+	b, err := openBackends(ctx, cfg, log)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	defer db.Close()
-	blobs, err := blob.Open(ctx, cfg.BlobURL)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
+	defer b.Close()
+	db, blobs := b.store, b.blobs
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	printed := 0

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier/api"
+	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
@@ -31,7 +33,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer b.Close()
+	return serve(ctx, cfg, log, b)
+}
 
+// serve runs the HTTP service on opened backends until ctx ends.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends) error {
 	if cfg.AdminKey != "" {
 		if _, err := b.store.EnsureOperator(ctx, "operator", cfg.AdminKey); err != nil {
 			return fmt.Errorf("ATELIER_ADMIN_KEY: %w", err)
