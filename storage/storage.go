@@ -1,11 +1,14 @@
 // Package storage persists Atelier's records (sellers, consumers, items,
-// interactions, choices, segments, model versions, redesign jobs, reports)
-// in PostgreSQL or SQLite through GORM. Row structs with GORM tags stay in
-// this package; callers see only the domain types of package atelier.
+// interactions, choices, segments, model versions, background jobs with
+// their redesigns and reports) in PostgreSQL or SQLite through GORM. Row
+// structs with GORM tags stay in this package; callers see only the domain
+// types of package atelier. The job queue that runs the jobs lives in
+// storage/jobs.
 package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -139,6 +142,11 @@ func dialectorFor(raw string) (gorm.Dialector, string, string, error) {
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
+// SQLDB returns the database handle under the store. It exists for the job
+// queue's engine (storage/jobs), which on SQLite must share the store's
+// connection pool; nothing else should bypass the store.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
@@ -164,6 +172,9 @@ func (s *Store) Close() error {
 // serialises migrations, so several processes may start at once.
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
+		if err := s.checkLegacyJobSchema(tx); err != nil {
+			return err
+		}
 		if err := tx.AutoMigrate(allRows()...); err != nil {
 			return fmt.Errorf("migrate schema: %w", err)
 		}
