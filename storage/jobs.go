@@ -29,6 +29,9 @@ const (
 	MaxJobArgsBytes      = 64 << 10
 )
 
+// FirstDispatch is the delivery number of a new job (see JobDelivery).
+const FirstDispatch = 1
+
 // JobOptions are the settings of a new job.
 type JobOptions struct {
 	// MaxAttempts is how many attempts the job gets before it fails; 0
@@ -133,7 +136,7 @@ func (s *Store) createJob(ctx context.Context, kind, ownerID, args string, o Job
 	now := s.stamp()
 	row := jobRow{
 		ID: newID(), Kind: kind, OwnerID: ptrString(ownerID), Args: args,
-		Status: string(atelier.JobQueued), MaxAttempts: o.MaxAttempts, Dispatch: 1,
+		Status: string(atelier.JobQueued), MaxAttempts: o.MaxAttempts, Dispatch: FirstDispatch,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	var existing *jobRow

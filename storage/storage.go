@@ -34,6 +34,7 @@ const connectTimeout = 5 * time.Second
 // and may be shared by several processes when backed by PostgreSQL.
 type Store struct {
 	db      *gorm.DB
+	url     string // as given to Open; holds credentials
 	dialect string // "sqlite" or "postgres"
 	log     *slog.Logger
 	now     func() time.Time
@@ -67,7 +68,7 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (%s)", where)
 	}
-	s := &Store{db: db, dialect: dialect, log: log, now: time.Now}
+	s := &Store{db: db, url: databaseURL, dialect: dialect, log: log, now: time.Now}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -142,10 +143,15 @@ func dialectorFor(raw string) (gorm.Dialector, string, string, error) {
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
-// SQLDB returns the database handle under the store. It exists for the job
-// queue's engine (storage/jobs), which on SQLite must share the store's
-// connection pool; nothing else should bypass the store.
+// SQLDB returns the database handle under the store, and DatabaseURL the
+// URL it was opened with (credentials included: never log it). They exist
+// for the job queue's engine (storage/jobs), which opens its own pool on
+// PostgreSQL and must share the store's pool on SQLite; nothing else
+// should bypass the store.
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+// DatabaseURL: see SQLDB.
+func (s *Store) DatabaseURL() string { return s.url }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
