@@ -174,8 +174,9 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// migrate creates or extends the schema. On PostgreSQL an advisory lock
-// serialises migrations, so several processes may start at once.
+// migrate creates or extends the schema. Several processes may start at
+// once: on PostgreSQL an advisory lock serialises their migrations, on
+// SQLite one immediate transaction does (SQLite's DDL is transactional).
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := s.checkLegacyJobSchema(tx); err != nil {
@@ -188,7 +189,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	db := s.db.WithContext(ctx)
 	if s.dialect != "postgres" {
-		return run(db)
+		return db.Transaction(run)
 	}
 	return db.Connection(func(tx *gorm.DB) error {
 		const lockID = 0x6174656c696572 // "atelier"

@@ -38,6 +38,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
 		"serve":   {"run the HTTP service (and job workers)", runServe},
+		"worker":  {"run job workers (training, redesigns, imports, reports)", runWorker},
 		"eval":    {"evaluate models (eval recommender)", runEval},
 		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
 		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
