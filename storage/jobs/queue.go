@@ -182,6 +182,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	q.cancel, q.started = cancel, true
+	q.stopping.Store(false)
 	q.reaper.Go(func() { q.reap(rctx) })
 	q.log.Info("job workers started", "workers_per_kind", q.cfg.Workers, "kinds", q.kinds())
 	return nil

@@ -18,8 +18,7 @@ func TestLongHealthyJobIsNotRescued(t *testing.T) {
 		ctx := context.Background()
 		var ran runs
 		cfg := fast(1)
-		cfg.RescueAfter = 400 * time.Millisecond
-		// A training step that reports no progress for 5 rescue periods:
+		// A training step that reports no progress for 4 rescue periods:
 		// only the attempt's heartbeats say it is alive.
 		h := jobs.Handlers{
 			TrainGAN: func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
@@ -27,7 +26,7 @@ func TestLongHealthyJobIsNotRescued(t *testing.T) {
 				select {
 				case <-ctx.Done():
 					return atelier.ModelVersion{}, ctx.Err()
-				case <-time.After(5 * cfg.RescueAfter):
+				case <-time.After(4 * cfg.RescueAfter):
 				}
 				return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: "models/gan/" + job.ID}, nil
 			},
@@ -137,4 +136,34 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 			t.Fatalf("released job: ran %d times, %+v", len(ran.of(job.ID)), j)
 		}
 	})
+}
+
+// Processes starting at once on a fresh database migrate River's tables
+// without tripping over each other.
+func TestConcurrentOpens(t *testing.T) {
+	for _, b := range storagetest.Databases() {
+		t.Run(b.Name, func(t *testing.T) {
+			url := b.URL(t)
+			const n = 3
+			stores := make([]*storage.Store, n)
+			for i := range stores {
+				stores[i] = storagetest.OpenStore(t, url)
+			}
+			errs := make(chan error, n)
+			for _, s := range stores {
+				go func() {
+					q, err := jobs.Open(context.Background(), s, fast(1), jobs.Handlers{}, nil)
+					if err == nil {
+						q.Close()
+					}
+					errs <- err
+				}()
+			}
+			for range n {
+				if err := <-errs; err != nil {
+					t.Errorf("open: %v", err)
+				}
+			}
+		})
+	}
 }
