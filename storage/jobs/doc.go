@@ -37,7 +37,8 @@
 // too. Every worker process also runs a reaper: a running job whose
 // heartbeat is older than RescueAfter lost its worker (SIGKILL, a crash, a
 // machine gone), so the reaper moves it back to queued under a new
-// delivery, which any worker then picks up as the next attempt. A healthy
+// delivery, which any worker then picks up as the next attempt (a reaper
+// never takes over a job whose attempt runs in its own process). A healthy
 // job, however long (training runs for an hour), keeps its heartbeat fresh
 // and is never taken over; a delivery that finds a live attempt running the
 // job snoozes instead of running it twice. River's own rescue of stuck

@@ -16,11 +16,12 @@ import (
 )
 
 // fast is a configuration with short times, so that retries, heartbeats
-// and rescues happen within a test.
+// and rescues happen within a test; RescueAfter leaves room for a machine
+// busy with other work.
 func fast(workers int) jobs.Config {
 	return jobs.Config{
 		Workers:          workers,
-		RescueAfter:      time.Second,
+		RescueAfter:      2 * time.Second,
 		RetryBackoff:     150 * time.Millisecond,
 		ProgressInterval: 20 * time.Millisecond,
 		PollInterval:     100 * time.Millisecond,

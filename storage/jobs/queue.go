@@ -139,6 +139,10 @@ type Queue struct {
 	engine  engine
 	close   func()
 
+	// running holds the ids of jobs whose attempt runs in this process:
+	// the reaper never takes those over, however late their heartbeat.
+	running sync.Map
+
 	mu       sync.Mutex
 	started  bool
 	stopping atomic.Bool // set once Stop begins: cancelled attempts are released

@@ -64,6 +64,9 @@ func (q *Queue) reapOnce(ctx context.Context) error {
 		}
 	}
 	for _, d := range stale {
+		if _, local := q.running.Load(d.ID); local && d.Status == atelier.JobRunning {
+			continue // alive here: its heartbeat is only late (a busy machine, a slow write)
+		}
 		nd, ok, err := q.store.RedispatchJob(ctx, d, before)
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ func TestLongHealthyJobIsNotRescued(t *testing.T) {
 		ctx := context.Background()
 		var ran runs
 		cfg := fast(1)
-		// A training step that reports no progress for 4 rescue periods:
+		// A training step that reports no progress for 3 rescue periods:
 		// only the attempt's heartbeats say it is alive.
 		h := jobs.Handlers{
 			TrainGAN: func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
@@ -26,7 +26,7 @@ func TestLongHealthyJobIsNotRescued(t *testing.T) {
 				select {
 				case <-ctx.Done():
 					return atelier.ModelVersion{}, ctx.Err()
-				case <-time.After(4 * cfg.RescueAfter):
+				case <-time.After(3 * cfg.RescueAfter):
 				}
 				return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: "models/gan/" + job.ID}, nil
 			},

@@ -156,22 +156,28 @@ func TestKilledWorkerJobCompletesOnce(t *testing.T) {
 
 			second := startWorker(t, url, marks, &logs)
 			done := waitFinal(t, s, job.ID, 60*time.Second)
-			if done.Status != atelier.JobSucceeded || done.Attempt != 2 {
+			if done.Status != atelier.JobSucceeded || done.Attempt < 2 {
 				t.Fatalf("after a restart: %+v", done)
 			}
 			r := must(s.GetRedesignJob(ctx, job.ID, atelier.AllScope()))(t)
 			if len(r.Variants) != r.N {
 				t.Fatalf("%d variants stored, want %d", len(r.Variants), r.N)
 			}
-			// The killed attempt never finished; the second one finished
-			// once: the completion count is 1.
+			// The killed attempt never finished; one attempt finished, once:
+			// the completion count is 1. (On a busy machine a late heartbeat
+			// may hand the job to a further attempt; still only one
+			// finishes.)
 			out, err := os.ReadFile(marks)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := fmt.Sprintf("start %[1]s 1\nstart %[1]s 2\ndone %[1]s 2\n", job.ID)
-			if string(out) != want {
-				t.Fatalf("handler runs:\n%s\nwant:\n%s", out, want)
+			var want strings.Builder
+			for a := 1; a <= done.Attempt; a++ {
+				fmt.Fprintf(&want, "start %s %d\n", job.ID, a)
+			}
+			fmt.Fprintf(&want, "done %s %d\n", job.ID, done.Attempt)
+			if string(out) != want.String() {
+				t.Fatalf("handler runs:\n%s\nwant:\n%s", out, want.String())
 			}
 			if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)

@@ -177,6 +177,8 @@ func (q *Queue) work(ctx context.Context, kind string, d delivery) error {
 	case storage.AttemptBusy:
 		return river.JobSnooze(q.cfg.RescueAfter)
 	}
+	q.running.Store(job.ID, token)
+	defer q.running.CompareAndDelete(job.ID, token)
 	log := q.log.With("job_id", job.ID, "kind", kind, "attempt", job.Attempt)
 	log.Info("job attempt started")
 	began := time.Now()
