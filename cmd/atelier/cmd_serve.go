@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,8 +15,9 @@ import (
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
-// runServe runs the HTTP service until SIGINT/SIGTERM, then drains in-flight
-// requests for up to ATELIER_SHUTDOWN_TIMEOUT.
+// runServe runs the HTTP service, and ATELIER_WORKERS job workers of each
+// kind, until SIGINT/SIGTERM; then it drains in-flight requests and lets
+// running jobs finish, each for up to ATELIER_SHUTDOWN_TIMEOUT.
 func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags("serve", e)
 	if err := parseFlags(fs, args, false); err != nil {
@@ -44,6 +46,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		}
 	}
 
+	queue, err := openQueue(ctx, cfg, b, log, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+
 	var blobHandler http.Handler
 	if l, ok := b.blobs.(*blob.Local); ok {
 		blobHandler = l.Handler() // the local store serves its own signed URLs
@@ -60,7 +71,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		return fmt.Errorf("ATELIER_ADDR=%s: %w", cfg.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String())
-	if err := srv.Serve(ctx, ln, cfg.ShutdownTimeout); err != nil {
+	serveErr := srv.Serve(ctx, ln, cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := errors.Join(serveErr, queue.Stop(sctx)); err != nil {
 		return err
 	}
 	log.Info("stopped")

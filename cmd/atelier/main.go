@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
 		"version":   {"print the version", runVersion},
 		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
+		"worker":    {"run job workers (training, redesigns, imports, reports)", runWorker},
 	}
 }
 
