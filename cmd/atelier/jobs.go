@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -21,7 +20,7 @@ func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Lo
 		RescueAfter:  cfg.JobRescueAfter,
 		MaxAttempts:  cfg.JobMaxAttempts,
 		RetryBackoff: cfg.JobRetryBackoff,
-	}, jobHandlers(b), log.With("component", "jobs"))
+	}, jobHandlers(cfg, b), log.With("component", "jobs"))
 	if err != nil {
 		return nil, fmt.Errorf("ATELIER_DATABASE_URL=%s: %w", config.Mask(cfg.DatabaseURL), err)
 	}
@@ -31,7 +30,7 @@ func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Lo
 // jobHandlers wires each job kind to the package that does its work. Kinds
 // whose engine is not part of this build fail at once with a clear reason
 // rather than waiting or pretending to succeed.
-func jobHandlers(_ *backends) jobs.Handlers {
+func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 	return jobs.Handlers{
 		TrainRecommender: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
 			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainRecommender)
@@ -42,9 +41,7 @@ func jobHandlers(_ *backends) jobs.Handlers {
 		Redesign: func(context.Context, atelier.RedesignJob, progress.Func) (atelier.RedesignResult, error) {
 			return atelier.RedesignResult{}, notAvailable(atelier.JobRedesign)
 		},
-		Import: func(context.Context, atelier.Job, progress.Func) (json.RawMessage, error) {
-			return nil, notAvailable(atelier.JobImport)
-		},
+		Import: importHandler(cfg, b),
 		Report: func(context.Context, atelier.Report, progress.Func) (string, error) {
 			return "", notAvailable(atelier.JobReport)
 		},
