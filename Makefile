@@ -23,7 +23,7 @@ build:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/atelier
 
 demo: build
-	$(BIN) serve
+	$(BIN) demo
 
 test: deps
 	$(MAKE) --no-print-directory build

@@ -1,8 +1,14 @@
 package atelier
 
-// JobStatus is where a background job (a redesign or a report) stands.
-// Jobs move queued → running → succeeded | failed | cancelled; a queued job
-// may also be cancelled before it starts.
+import (
+	"encoding/json"
+	"time"
+)
+
+// JobStatus is where a background job stands. Jobs move queued → running →
+// succeeded | failed | cancelled; a running job whose attempt failed and
+// may be retried goes back to queued (with Error set), and a queued job may
+// be cancelled before it starts.
 type JobStatus string
 
 const (
@@ -32,4 +38,57 @@ type Progress struct {
 	Stage string
 	Step  int
 	Total int
+}
+
+// Job kinds: what a background job does.
+const (
+	JobTrainRecommender = "train-recommender" // train a recommender model version
+	JobTrainGAN         = "train-gan"         // train a GAN model version
+	JobRedesign         = "redesign"          // redesign a seller's item (RedesignJob)
+	JobImport           = "import"            // import a dataset
+	JobReport           = "report"            // a batch report for a segment (Report)
+)
+
+// JobKinds lists every job kind.
+func JobKinds() []string {
+	return []string{JobTrainRecommender, JobTrainGAN, JobRedesign, JobImport, JobReport}
+}
+
+// ValidJobKind reports whether kind is one of JobKinds.
+func ValidJobKind(kind string) bool {
+	for _, k := range JobKinds() {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Job is one background job of any kind, as operators see it: its life
+// cycle, progress and attempts. Kinds with richer records (RedesignJob,
+// Report) share the job's ID and read their status and progress from it.
+type Job struct {
+	ID      string
+	Kind    string
+	OwnerID string // the seller who asked for it; "" for an operator's job
+
+	// Args are the job's parameters as JSON; their schema belongs to the
+	// kind's handler.
+	Args json.RawMessage
+
+	Status   JobStatus
+	Progress Progress
+	Error    string // client-safe reason of the last failed attempt
+
+	Attempt     int // attempts started so far
+	MaxAttempts int // attempts allowed before the job fails
+
+	// Result is what the job produced, as JSON (e.g. the id of a trained
+	// model version); empty until it succeeds.
+	Result json.RawMessage
+
+	CreatedAt   time.Time
+	StartedAt   time.Time // first attempt; zero until then
+	FinishedAt  time.Time // zero until final
+	HeartbeatAt time.Time // last sign of life of the running attempt
 }

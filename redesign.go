@@ -44,3 +44,12 @@ type Variant struct {
 	Flags  []string
 	Passed bool // all checks passed
 }
+
+// RedesignResult is what a finished redesign produced: its ranked variants
+// and the model versions it actually ran with, recorded on the job so the
+// result can be traced and reproduced.
+type RedesignResult struct {
+	Variants             []Variant
+	RecommenderVersionID string
+	GANVersionID         string
+}

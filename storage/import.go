@@ -149,14 +149,23 @@ func (s *Store) ImportInteractions(ctx context.Context, lines []InteractionImpor
 	return added, nil
 }
 
+// distinct returns the distinct keys of chunk, in first-seen order.
+func distinct(chunk []InteractionImport, key func(InteractionImport) string) []string {
+	seen := make(map[string]bool, len(chunk))
+	out := make([]string, 0, len(chunk))
+	for _, l := range chunk {
+		if k := key(l); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // resolveExternal maps the external ids of a chunk to store ids.
 func resolveExternal(tx *gorm.DB, chunk []InteractionImport) (consumers, items map[string]string, err error) {
-	cExt := make([]string, 0, len(chunk))
-	iExt := make([]string, 0, len(chunk))
-	for _, l := range chunk {
-		cExt = append(cExt, l.ConsumerExternalID)
-		iExt = append(iExt, l.ItemExternalID)
-	}
+	cExt := distinct(chunk, func(l InteractionImport) string { return l.ConsumerExternalID })
+	iExt := distinct(chunk, func(l InteractionImport) string { return l.ItemExternalID })
 	var cRows []consumerRow
 	if err := tx.Select("id, external_id").Where("external_id IN ?", cExt).Find(&cRows).Error; err != nil {
 		return nil, nil, err

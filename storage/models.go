@@ -39,31 +39,42 @@ func fromModelVersion(mv atelier.ModelVersion) modelVersionRow {
 // set the new version also becomes the active one of its kind, in the same
 // transaction.
 func (s *Store) CreateModelVersion(ctx context.Context, mv atelier.ModelVersion) (atelier.ModelVersion, error) {
-	switch {
-	case mv.Kind != atelier.ModelRecommender && mv.Kind != atelier.ModelGAN:
-		return atelier.ModelVersion{}, atelier.FieldErrorf("kind", "must be %q or %q", atelier.ModelRecommender, atelier.ModelGAN)
-	case mv.BlobKey == "":
-		return atelier.ModelVersion{}, atelier.FieldErrorf("blob_key", "must not be empty")
-	case len(mv.Config) > 0 && !json.Valid(mv.Config):
-		return atelier.ModelVersion{}, atelier.FieldErrorf("config", "must be valid JSON")
+	if err := checkModelVersion(mv); err != nil {
+		return atelier.ModelVersion{}, err
 	}
 	mv.ID = newID()
 	mv.CreatedAt = s.stamp()
-	row := fromModelVersion(mv)
-	row.Active = false
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		if mv.Active {
-			return s.activate(tx, row.ID, row.Kind)
-		}
-		return nil
-	})
+	err := s.tx(ctx, func(tx *gorm.DB) error { return s.createModelVersion(tx, mv) })
 	if err != nil {
 		return atelier.ModelVersion{}, dbErr(err, "%s model version", mv.Kind)
 	}
 	return toModelVersion(fromModelVersion(mv)), nil
+}
+
+func checkModelVersion(mv atelier.ModelVersion) error {
+	switch {
+	case mv.Kind != atelier.ModelRecommender && mv.Kind != atelier.ModelGAN:
+		return atelier.FieldErrorf("kind", "must be %q or %q", atelier.ModelRecommender, atelier.ModelGAN)
+	case mv.BlobKey == "":
+		return atelier.FieldErrorf("blob_key", "must not be empty")
+	case len(mv.Config) > 0 && !json.Valid(mv.Config):
+		return atelier.FieldErrorf("config", "must be valid JSON")
+	}
+	return nil
+}
+
+// createModelVersion inserts mv (ID and CreatedAt set) within tx and
+// activates it when mv.Active.
+func (s *Store) createModelVersion(tx *gorm.DB, mv atelier.ModelVersion) error {
+	row := fromModelVersion(mv)
+	row.Active = false
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	if mv.Active {
+		return s.activate(tx, row.ID, row.Kind)
+	}
+	return nil
 }
 
 // GetModelVersion returns a model version.

@@ -2,8 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"math"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -17,15 +17,29 @@ const (
 	MaxRedesignSteps    = 10000
 )
 
-func toRedesignJob(r redesignJobRow, vs []variantRow) atelier.RedesignJob {
+// redesignArgs are the parameters of a redesign as kept in its job row's
+// args: what operators see in the job list, and what the idempotency
+// fingerprint compares.
+type redesignArgs struct {
+	ItemID               string  `json:"item_id"`
+	SegmentID            string  `json:"segment_id"`
+	N                    int     `json:"n"`
+	Epsilon              float64 `json:"epsilon"`
+	Steps                int     `json:"steps"`
+	Seed                 int64   `json:"seed"`
+	RecommenderVersionID string  `json:"recommender_version_id,omitempty"`
+	GANVersionID         string  `json:"gan_version_id,omitempty"`
+}
+
+func toRedesignJob(r redesignJobRow, job jobRow, vs []variantRow) atelier.RedesignJob {
+	lc := toJob(job)
 	j := atelier.RedesignJob{
 		ID: r.ID, SellerID: r.SellerID, ItemID: r.ItemID, SegmentID: r.SegmentID,
 		N: r.N, Epsilon: r.Epsilon, Steps: r.Steps, Seed: r.Seed,
-		Status:   atelier.JobStatus(r.Status),
-		Progress: atelier.Progress{Stage: r.Stage, Step: r.Step, Total: r.Total},
-		Error:    r.Error, RecommenderVersionID: valString(r.RecommenderVersionID),
-		GANVersionID: valString(r.GANVersionID), CreatedAt: r.CreatedAt.UTC(),
-		StartedAt: valTime(r.StartedAt), FinishedAt: valTime(r.FinishedAt),
+		Status: lc.Status, Progress: lc.Progress, Error: lc.Error,
+		RecommenderVersionID: valString(r.RecommenderVersionID),
+		GANVersionID:         valString(r.GANVersionID), CreatedAt: r.CreatedAt.UTC(),
+		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt,
 	}
 	for _, v := range vs {
 		j.Variants = append(j.Variants, atelier.Variant{
@@ -53,60 +67,84 @@ type RedesignFilter struct {
 	Page
 }
 
-// CreateRedesignJob queues a redesign. The seller, item, segment and the
-// model versions (when set) must exist; whether the seller may redesign the
-// item is the caller's decision.
-func (s *Store) CreateRedesignJob(ctx context.Context, j atelier.RedesignJob) (atelier.RedesignJob, error) {
+// CreateRedesignJob creates a queued redesign: its job row (kind
+// redesign, owned by the seller) and its redesign record, in one
+// transaction. The seller, item, segment and the model versions (when set)
+// must exist; whether the seller may redesign the item is the caller's
+// decision. created is false when o.IdempotencyKey returned an earlier job.
+// It runs once the queue (storage/jobs) dispatches it.
+func (s *Store) CreateRedesignJob(ctx context.Context, j atelier.RedesignJob, o JobOptions) (atelier.RedesignJob, bool, error) {
 	switch {
 	case j.SellerID == "" || j.ItemID == "" || j.SegmentID == "":
-		return atelier.RedesignJob{}, atelier.FieldErrorf("item_id", "a redesign needs a seller, an item and a segment")
+		return atelier.RedesignJob{}, false, atelier.FieldErrorf("item_id", "a redesign needs a seller, an item and a segment")
 	case j.N < 1 || j.N > MaxRedesignVariants:
-		return atelier.RedesignJob{}, atelier.FieldErrorf("n", "must be between 1 and %d", MaxRedesignVariants)
+		return atelier.RedesignJob{}, false, atelier.FieldErrorf("n", "must be between 1 and %d", MaxRedesignVariants)
 	case !(j.Epsilon > 0) || math.IsInf(j.Epsilon, 0):
-		return atelier.RedesignJob{}, atelier.FieldErrorf("epsilon", "must be a positive number")
+		return atelier.RedesignJob{}, false, atelier.FieldErrorf("epsilon", "must be a positive number")
 	case j.Steps < 1 || j.Steps > MaxRedesignSteps:
-		return atelier.RedesignJob{}, atelier.FieldErrorf("steps", "must be between 1 and %d", MaxRedesignSteps)
+		return atelier.RedesignJob{}, false, atelier.FieldErrorf("steps", "must be between 1 and %d", MaxRedesignSteps)
 	}
-	now := s.stamp()
-	j.ID, j.Status, j.Progress, j.Error, j.Variants = newID(), atelier.JobQueued, atelier.Progress{}, "", nil
-	j.CreatedAt, j.StartedAt, j.FinishedAt = now, time.Time{}, time.Time{}
-	row := redesignJobRow{
-		ID: j.ID, SellerID: j.SellerID, ItemID: j.ItemID, SegmentID: j.SegmentID,
-		N: j.N, Epsilon: j.Epsilon, Steps: j.Steps, Seed: j.Seed, Status: string(j.Status),
-		RecommenderVersionID: ptrString(j.RecommenderVersionID), GANVersionID: ptrString(j.GANVersionID),
-		CreatedAt: now, UpdatedAt: now,
+	args, err := json.Marshal(redesignArgs{
+		ItemID: j.ItemID, SegmentID: j.SegmentID, N: j.N, Epsilon: j.Epsilon, Steps: j.Steps, Seed: j.Seed,
+		RecommenderVersionID: j.RecommenderVersionID, GANVersionID: j.GANVersionID,
+	})
+	if err != nil {
+		return atelier.RedesignJob{}, false, err
 	}
-	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(&row).Error; err != nil {
-		return atelier.RedesignJob{}, dbErr(err, "redesign of item %q", j.ItemID)
+	canon, err := canonicalArgs(args)
+	if err != nil {
+		return atelier.RedesignJob{}, false, err
 	}
-	return j, nil
+	job, created, err := s.createJob(ctx, atelier.JobRedesign, j.SellerID, canon, o, func(tx *gorm.DB, job jobRow) error {
+		row := redesignJobRow{
+			ID: job.ID, SellerID: j.SellerID, ItemID: j.ItemID, SegmentID: j.SegmentID,
+			N: j.N, Epsilon: j.Epsilon, Steps: j.Steps, Seed: j.Seed,
+			RecommenderVersionID: ptrString(j.RecommenderVersionID), GANVersionID: ptrString(j.GANVersionID),
+			CreatedAt: job.CreatedAt,
+		}
+		return dbErr(tx.Omit(clause.Associations).Create(&row).Error, "redesign of item %q", j.ItemID)
+	})
+	if err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	if job.Kind != atelier.JobRedesign {
+		return atelier.RedesignJob{}, false, atelier.Errorf(atelier.KindConflict, "the Idempotency-Key was already used for a different request")
+	}
+	out, err := s.GetRedesignJob(ctx, job.ID, atelier.AllScope())
+	return out, created, err
 }
 
 // GetRedesignJob returns a job with its variants; another seller's job is
 // reported as not found.
 func (s *Store) GetRedesignJob(ctx context.Context, id string, scope atelier.Scope) (atelier.RedesignJob, error) {
+	db := s.db.WithContext(ctx)
 	var row redesignJobRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
 		return atelier.RedesignJob{}, dbErr(err, "redesign job %q", id)
 	}
 	if !scope.All && row.SellerID != scope.SellerID {
 		return atelier.RedesignJob{}, notFound("redesign job %q", id)
 	}
+	var job jobRow
+	if err := db.Where("id = ?", id).Take(&job).Error; err != nil {
+		return atelier.RedesignJob{}, dbErr(err, "redesign job %q", id)
+	}
 	var vs []variantRow
-	if err := s.db.WithContext(ctx).Where("job_id = ?", id).Order("rank").Find(&vs).Error; err != nil {
+	if err := db.Where("job_id = ?", id).Order("rank").Find(&vs).Error; err != nil {
 		return atelier.RedesignJob{}, dbErr(err, "variants of redesign job %q", id)
 	}
-	return toRedesignJob(row, vs), nil
+	return toRedesignJob(row, job, vs), nil
 }
 
 // ListRedesignJobs returns one page of the scope's jobs, without variants.
 func (s *Store) ListRedesignJobs(ctx context.Context, scope atelier.Scope, f RedesignFilter) ([]atelier.RedesignJob, error) {
-	q := s.db.WithContext(ctx)
+	db := s.db.WithContext(ctx)
+	q := db
 	if !scope.All {
 		q = q.Where("seller_id = ?", scope.SellerID)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("id IN (?)", db.Model(&jobRow{}).Select("id").Where("status = ?", f.Status))
 	}
 	if f.ItemID != "" {
 		q = q.Where("item_id = ?", f.ItemID)
@@ -115,43 +153,28 @@ func (s *Store) ListRedesignJobs(ctx context.Context, scope atelier.Scope, f Red
 	if err := f.Page.apply(q).Find(&rows).Error; err != nil {
 		return nil, dbErr(err, "list redesign jobs")
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	jobs, err := s.jobRows(db, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]atelier.RedesignJob, len(rows))
 	for i, r := range rows {
-		out[i] = toRedesignJob(r, nil)
+		out[i] = toRedesignJob(r, jobs[r.ID], nil)
 	}
 	return out, nil
 }
 
-// ClaimRedesignJob moves the oldest queued job to running and returns it;
-// ok is false when the queue is empty. Safe to call from many workers.
-func (s *Store) ClaimRedesignJob(ctx context.Context) (job atelier.RedesignJob, ok bool, err error) {
-	id, err := s.claimJob(ctx, &redesignJobRow{})
-	if err != nil {
-		return atelier.RedesignJob{}, false, dbErr(err, "claim redesign job")
-	}
-	if id == "" {
-		return atelier.RedesignJob{}, false, nil
-	}
-	job, err = s.GetRedesignJob(ctx, id, atelier.AllScope())
-	return job, err == nil, err
-}
-
-// UpdateRedesignProgress records how far a running job is. It fails with
-// KindConflict once the job is no longer running (e.g. cancelled), which
-// tells the worker to stop.
-func (s *Store) UpdateRedesignProgress(ctx context.Context, id string, p atelier.Progress) error {
-	if err := checkProgress(p); err != nil {
-		return err
-	}
-	return s.transition(s.db.WithContext(ctx), &redesignJobRow{}, "redesign job", id, atelier.AllScope(), fromRunning(), progressUpdates(p))
-}
-
-// FinishRedesignJob marks a running job succeeded and stores its
-// variants, in one transaction.
-func (s *Store) FinishRedesignJob(ctx context.Context, id string, variants []atelier.Variant) error {
-	rows := make([]variantRow, len(variants))
+// CompleteRedesignJob marks a redesign succeeded and stores its variants
+// and the model versions it used, in one transaction guarded by the
+// attempt's token: a second completion changes nothing.
+func (s *Store) CompleteRedesignJob(ctx context.Context, id, token string, res atelier.RedesignResult) error {
+	rows := make([]variantRow, len(res.Variants))
 	seen := map[int]bool{}
-	for i, v := range variants {
+	for i, v := range res.Variants {
 		if v.Rank < 1 || seen[v.Rank] {
 			return atelier.FieldErrorf("rank", "variant %d: ranks must be distinct and start at 1", i)
 		}
@@ -166,44 +189,23 @@ func (s *Store) FinishRedesignJob(ctx context.Context, id string, variants []ate
 		seen[v.Rank] = true
 		rows[i] = fromVariant(id, v)
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		err := s.transition(tx, &redesignJobRow{}, "redesign job", id, atelier.AllScope(), fromRunning(), map[string]any{
-			"status": atelier.JobSucceeded, "finished_at": s.stamp(), "error": "",
-		})
-		if err != nil || len(rows) == 0 {
-			return err
+	err := s.complete(ctx, id, token, "", func(tx *gorm.DB) error {
+		versions := map[string]any{}
+		if res.RecommenderVersionID != "" {
+			versions["recommender_version_id"] = res.RecommenderVersionID
 		}
-		return dbErr(tx.Create(&rows).Error, "variants of redesign job %q", id)
+		if res.GANVersionID != "" {
+			versions["gan_version_id"] = res.GANVersionID
+		}
+		if len(versions) > 0 {
+			if err := tx.Model(&redesignJobRow{}).Where("id = ?", id).Updates(versions).Error; err != nil {
+				return err
+			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.Create(&rows).Error
 	})
-}
-
-// FailRedesignJob marks a queued or running job failed with a client-safe
-// reason.
-func (s *Store) FailRedesignJob(ctx context.Context, id, reason string) error {
-	return s.transition(s.db.WithContext(ctx), &redesignJobRow{}, "redesign job", id, atelier.AllScope(), fromActive(), map[string]any{
-		"status": atelier.JobFailed, "finished_at": s.stamp(), "error": reason,
-	})
-}
-
-// CancelRedesignJob cancels a queued or running job of the scope and
-// returns it; a finished job is a KindConflict error.
-func (s *Store) CancelRedesignJob(ctx context.Context, id string, scope atelier.Scope) (atelier.RedesignJob, error) {
-	err := s.transition(s.db.WithContext(ctx), &redesignJobRow{}, "redesign job", id, scope, fromActive(), map[string]any{
-		"status": atelier.JobCancelled, "finished_at": s.stamp(),
-	})
-	if err != nil {
-		return atelier.RedesignJob{}, err
-	}
-	return s.GetRedesignJob(ctx, id, scope)
-}
-
-// RequeueStaleRedesignJobs puts back in the queue the running jobs that
-// reported no progress since before (their worker is gone) and returns how
-// many there were.
-func (s *Store) RequeueStaleRedesignJobs(ctx context.Context, before time.Time) (int, error) {
-	n, err := s.requeueStale(ctx, &redesignJobRow{}, before)
-	if err != nil {
-		return 0, dbErr(err, "requeue stale redesign jobs")
-	}
-	return n, nil
+	return dbErr(err, "complete redesign job %q", id)
 }

@@ -2,20 +2,21 @@ package storage
 
 import (
 	"context"
-	"time"
+	"encoding/json"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/atelier-app/atelier"
 )
 
-func toReport(r reportRow) atelier.Report {
+func toReport(r reportRow, job jobRow) atelier.Report {
+	lc := toJob(job)
 	return atelier.Report{
 		ID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID,
-		Status:   atelier.JobStatus(r.Status),
-		Progress: atelier.Progress{Stage: r.Stage, Step: r.Step, Total: r.Total},
-		Error:    r.Error, ResultKey: r.ResultKey, CreatedAt: r.CreatedAt.UTC(),
-		StartedAt: valTime(r.StartedAt), FinishedAt: valTime(r.FinishedAt),
+		Status: lc.Status, Progress: lc.Progress, Error: lc.Error,
+		ResultKey: r.ResultKey, CreatedAt: r.CreatedAt.UTC(),
+		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt,
 	}
 }
 
@@ -26,43 +27,58 @@ type ReportFilter struct {
 	Page
 }
 
-// CreateReport queues a report of a seller's items for a segment.
-func (s *Store) CreateReport(ctx context.Context, r atelier.Report) (atelier.Report, error) {
+// CreateReport creates a queued report of a seller's items for a segment:
+// its job row (kind report) and its report record, in one transaction.
+// created is false when o.IdempotencyKey returned an earlier report.
+func (s *Store) CreateReport(ctx context.Context, r atelier.Report, o JobOptions) (atelier.Report, bool, error) {
 	if r.SellerID == "" || r.SegmentID == "" {
-		return atelier.Report{}, atelier.FieldErrorf("segment_id", "a report needs a seller and a segment")
+		return atelier.Report{}, false, atelier.FieldErrorf("segment_id", "a report needs a seller and a segment")
 	}
-	now := s.stamp()
-	row := reportRow{
-		ID: newID(), SellerID: r.SellerID, SegmentID: r.SegmentID, Status: string(atelier.JobQueued),
-		CreatedAt: now, UpdatedAt: now,
+	args, err := json.Marshal(map[string]string{"segment_id": r.SegmentID})
+	if err != nil {
+		return atelier.Report{}, false, err
 	}
-	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(&row).Error; err != nil {
-		return atelier.Report{}, dbErr(err, "report for segment %q", r.SegmentID)
+	job, created, err := s.createJob(ctx, atelier.JobReport, r.SellerID, string(args), o, func(tx *gorm.DB, job jobRow) error {
+		row := reportRow{ID: job.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, CreatedAt: job.CreatedAt}
+		return dbErr(tx.Omit(clause.Associations).Create(&row).Error, "report for segment %q", r.SegmentID)
+	})
+	if err != nil {
+		return atelier.Report{}, false, err
 	}
-	return toReport(row), nil
+	if job.Kind != atelier.JobReport {
+		return atelier.Report{}, false, atelier.Errorf(atelier.KindConflict, "the Idempotency-Key was already used for a different request")
+	}
+	out, err := s.GetReport(ctx, job.ID, atelier.AllScope())
+	return out, created, err
 }
 
 // GetReport returns a report; another seller's report is reported as not
 // found.
 func (s *Store) GetReport(ctx context.Context, id string, scope atelier.Scope) (atelier.Report, error) {
+	db := s.db.WithContext(ctx)
 	var row reportRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
 		return atelier.Report{}, dbErr(err, "report %q", id)
 	}
 	if !scope.All && row.SellerID != scope.SellerID {
 		return atelier.Report{}, notFound("report %q", id)
 	}
-	return toReport(row), nil
+	var job jobRow
+	if err := db.Where("id = ?", id).Take(&job).Error; err != nil {
+		return atelier.Report{}, dbErr(err, "report %q", id)
+	}
+	return toReport(row, job), nil
 }
 
 // ListReports returns one page of the scope's reports.
 func (s *Store) ListReports(ctx context.Context, scope atelier.Scope, f ReportFilter) ([]atelier.Report, error) {
-	q := s.db.WithContext(ctx)
+	db := s.db.WithContext(ctx)
+	q := db
 	if !scope.All {
 		q = q.Where("seller_id = ?", scope.SellerID)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("id IN (?)", db.Model(&jobRow{}).Select("id").Where("status = ?", f.Status))
 	}
 	if f.SegmentID != "" {
 		q = q.Where("segment_id = ?", f.SegmentID)
@@ -71,73 +87,29 @@ func (s *Store) ListReports(ctx context.Context, scope atelier.Scope, f ReportFi
 	if err := f.Page.apply(q).Find(&rows).Error; err != nil {
 		return nil, dbErr(err, "list reports")
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	jobs, err := s.jobRows(db, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]atelier.Report, len(rows))
 	for i, r := range rows {
-		out[i] = toReport(r)
+		out[i] = toReport(r, jobs[r.ID])
 	}
 	return out, nil
 }
 
-// ClaimReport moves the oldest queued report to running and returns it;
-// ok is false when the queue is empty. Safe to call from many workers.
-func (s *Store) ClaimReport(ctx context.Context) (report atelier.Report, ok bool, err error) {
-	id, err := s.claimJob(ctx, &reportRow{})
-	if err != nil {
-		return atelier.Report{}, false, dbErr(err, "claim report")
-	}
-	if id == "" {
-		return atelier.Report{}, false, nil
-	}
-	report, err = s.GetReport(ctx, id, atelier.AllScope())
-	return report, err == nil, err
-}
-
-// UpdateReportProgress records how far a running report is; it fails with
-// KindConflict once the report is no longer running.
-func (s *Store) UpdateReportProgress(ctx context.Context, id string, p atelier.Progress) error {
-	if err := checkProgress(p); err != nil {
-		return err
-	}
-	return s.transition(s.db.WithContext(ctx), &reportRow{}, "report", id, atelier.AllScope(), fromRunning(), progressUpdates(p))
-}
-
-// FinishReport marks a running report succeeded with the blob key of its
-// result.
-func (s *Store) FinishReport(ctx context.Context, id, resultKey string) error {
+// CompleteReport marks a report succeeded with the blob key of its result,
+// in one transaction guarded by the attempt's token.
+func (s *Store) CompleteReport(ctx context.Context, id, token, resultKey string) error {
 	if resultKey == "" {
 		return atelier.FieldErrorf("result_key", "must not be empty")
 	}
-	return s.transition(s.db.WithContext(ctx), &reportRow{}, "report", id, atelier.AllScope(), fromRunning(), map[string]any{
-		"status": atelier.JobSucceeded, "finished_at": s.stamp(), "result_key": resultKey, "error": "",
+	err := s.complete(ctx, id, token, "", func(tx *gorm.DB) error {
+		return tx.Model(&reportRow{}).Where("id = ?", id).Update("result_key", resultKey).Error
 	})
-}
-
-// FailReport marks a queued or running report failed with a client-safe
-// reason.
-func (s *Store) FailReport(ctx context.Context, id, reason string) error {
-	return s.transition(s.db.WithContext(ctx), &reportRow{}, "report", id, atelier.AllScope(), fromActive(), map[string]any{
-		"status": atelier.JobFailed, "finished_at": s.stamp(), "error": reason,
-	})
-}
-
-// CancelReport cancels a queued or running report of the scope and returns
-// it; a finished report is a KindConflict error.
-func (s *Store) CancelReport(ctx context.Context, id string, scope atelier.Scope) (atelier.Report, error) {
-	err := s.transition(s.db.WithContext(ctx), &reportRow{}, "report", id, scope, fromActive(), map[string]any{
-		"status": atelier.JobCancelled, "finished_at": s.stamp(),
-	})
-	if err != nil {
-		return atelier.Report{}, err
-	}
-	return s.GetReport(ctx, id, scope)
-}
-
-// RequeueStaleReports puts back in the queue the running reports that
-// reported no progress since before and returns how many there were.
-func (s *Store) RequeueStaleReports(ctx context.Context, before time.Time) (int, error) {
-	n, err := s.requeueStale(ctx, &reportRow{}, before)
-	if err != nil {
-		return 0, dbErr(err, "requeue stale reports")
-	}
-	return n, nil
+	return dbErr(err, "complete report %q", id)
 }

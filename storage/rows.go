@@ -134,6 +134,9 @@ type membershipRow struct {
 
 func (membershipRow) TableName() string { return "segment_memberships" }
 
+// redesignJobRow holds what a redesign asked for and what it produced;
+// its life cycle (status, progress, attempts, times) is the jobs row with
+// the same id.
 type redesignJobRow struct {
 	ID                   string           `gorm:"primaryKey;size:36"`
 	SellerID             string           `gorm:"size:36;not null;index"`
@@ -146,20 +149,12 @@ type redesignJobRow struct {
 	Epsilon              float64          `gorm:"not null"`
 	Steps                int              `gorm:"not null"`
 	Seed                 int64            `gorm:"not null"`
-	Status               string           `gorm:"size:16;not null;index"`
-	Stage                string           `gorm:"size:100;not null"`
-	Step                 int              `gorm:"not null"`
-	Total                int              `gorm:"not null"`
-	Error                string           `gorm:"type:text;not null"`
 	RecommenderVersionID *string          `gorm:"size:36"`
 	RecommenderVersion   *modelVersionRow `gorm:"foreignKey:RecommenderVersionID;constraint:OnDelete:RESTRICT"`
 	GANVersionID         *string          `gorm:"size:36"`
 	GANVersion           *modelVersionRow `gorm:"foreignKey:GANVersionID;constraint:OnDelete:RESTRICT"`
 	Variants             []variantRow     `gorm:"foreignKey:JobID;constraint:OnDelete:CASCADE"`
 	CreatedAt            time.Time        `gorm:"not null"`
-	UpdatedAt            time.Time        `gorm:"not null"`
-	StartedAt            *time.Time
-	FinishedAt           *time.Time
 }
 
 func (redesignJobRow) TableName() string { return "redesign_jobs" }
@@ -175,22 +170,16 @@ type variantRow struct {
 
 func (variantRow) TableName() string { return "redesign_variants" }
 
+// reportRow holds what a report is about and where its result is; its
+// life cycle is the jobs row with the same id.
 type reportRow struct {
-	ID         string      `gorm:"primaryKey;size:36"`
-	SellerID   string      `gorm:"size:36;not null;index"`
-	Seller     *sellerRow  `gorm:"foreignKey:SellerID;constraint:OnDelete:CASCADE"`
-	SegmentID  string      `gorm:"size:36;not null;index"`
-	Segment    *segmentRow `gorm:"foreignKey:SegmentID;constraint:OnDelete:RESTRICT"`
-	Status     string      `gorm:"size:16;not null;index"`
-	Stage      string      `gorm:"size:100;not null"`
-	Step       int         `gorm:"not null"`
-	Total      int         `gorm:"not null"`
-	Error      string      `gorm:"type:text;not null"`
-	ResultKey  string      `gorm:"size:512;not null"`
-	CreatedAt  time.Time   `gorm:"not null"`
-	UpdatedAt  time.Time   `gorm:"not null"`
-	StartedAt  *time.Time
-	FinishedAt *time.Time
+	ID        string      `gorm:"primaryKey;size:36"`
+	SellerID  string      `gorm:"size:36;not null;index"`
+	Seller    *sellerRow  `gorm:"foreignKey:SellerID;constraint:OnDelete:CASCADE"`
+	SegmentID string      `gorm:"size:36;not null;index"`
+	Segment   *segmentRow `gorm:"foreignKey:SegmentID;constraint:OnDelete:RESTRICT"`
+	ResultKey string      `gorm:"size:512;not null"`
+	CreatedAt time.Time   `gorm:"not null"`
 }
 
 func (reportRow) TableName() string { return "reports" }
@@ -200,6 +189,58 @@ func allRows() []any {
 	return []any{
 		&sellerRow{}, &consumerRow{}, &itemRow{}, &imageRow{}, &interactionRow{},
 		&choiceSessionRow{}, &choiceRow{}, &modelVersionRow{}, &segmentRow{},
-		&membershipRow{}, &redesignJobRow{}, &variantRow{}, &reportRow{},
+		&membershipRow{}, &jobRow{}, &idempotencyKeyRow{}, &redesignJobRow{},
+		&variantRow{}, &reportRow{},
 	}
 }
+
+// jobRow is the life cycle of one background job of any kind: the one
+// record the API reads status and progress from, and the state machine the
+// job queue (storage/jobs) drives. Token names the running attempt; every
+// write of a worker is guarded by it, so an attempt that lost its claim
+// can no longer change the job.
+type jobRow struct {
+	ID          string     `gorm:"primaryKey;size:36"`
+	Kind        string     `gorm:"size:32;not null;index"`
+	OwnerID     *string    `gorm:"size:36;index"`
+	Owner       *sellerRow `gorm:"foreignKey:OwnerID;constraint:OnDelete:CASCADE"`
+	Args        string     `gorm:"type:text;not null"`
+	Status      string     `gorm:"size:16;not null;index"`
+	Stage       string     `gorm:"size:100;not null"`
+	Step        int        `gorm:"not null"`
+	Total       int        `gorm:"not null"`
+	Error       string     `gorm:"type:text;not null"`
+	Result      string     `gorm:"type:text;not null"`
+	Attempt     int        `gorm:"not null"`
+	MaxAttempts int        `gorm:"not null"`
+	// Dispatch numbers the queue entries that delivered the job; only a
+	// delivery of the current one may start an attempt.
+	Dispatch    int    `gorm:"not null"`
+	RiverJobID  *int64 // the queue engine's id of the current delivery
+	Token       string `gorm:"size:36;not null"`
+	HeartbeatAt *time.Time
+	CreatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
+	// The records of kinds that have one share the job's id.
+	Redesign *redesignJobRow `gorm:"foreignKey:ID;references:ID;constraint:OnDelete:CASCADE"`
+	Report   *reportRow      `gorm:"foreignKey:ID;references:ID;constraint:OnDelete:CASCADE"`
+}
+
+func (jobRow) TableName() string { return "jobs" }
+
+// idempotencyKeyRow remembers which job a client's Idempotency-Key created,
+// and a fingerprint of the request, so that a retried request gets the same
+// job and a different request under the same key is refused. Owner is the
+// seller's id, or "" for operators.
+type idempotencyKeyRow struct {
+	Owner       string    `gorm:"primaryKey;size:36"`
+	Key         string    `gorm:"primaryKey;size:200"`
+	Fingerprint string    `gorm:"size:64;not null"`
+	JobID       string    `gorm:"size:36;not null;index"`
+	Job         *jobRow   `gorm:"foreignKey:JobID;constraint:OnDelete:CASCADE"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+func (idempotencyKeyRow) TableName() string { return "job_idempotency_keys" }

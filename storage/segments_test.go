@@ -75,7 +75,9 @@ func TestSegments(t *testing.T) {
 		}
 
 		// A segment in use by a job cannot go; an unused one can.
-		must(s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID, SegmentID: w.segment.ID}))(t)
+		if _, _, err := s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID, SegmentID: w.segment.ID}, storage.JobOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		wantKind(t, s.DeleteSegment(ctx, w.segment.ID), atelier.KindConflict)
 		if err := s.DeleteSegment(ctx, imported[0].ID); err != nil {
 			t.Fatal(err)

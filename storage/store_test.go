@@ -83,3 +83,24 @@ func TestClock(t *testing.T) {
 		t.Fatalf("created at %v, want the store clock's %v", seller.CreatedAt, now)
 	}
 }
+
+// Several processes (serve and workers) may start at once on one SQLite
+// file: their migrations must not trip over each other.
+func TestConcurrentOpensOfOneSQLiteFile(t *testing.T) {
+	url := storagetest.SQLiteURL(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := storage.Open(context.Background(), url, nil)
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("open: %v", err)
+		}
+	}
+}

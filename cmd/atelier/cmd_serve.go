@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier/api"
+	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/internal/serving"
 	"github.com/atelier-app/atelier/storage/blob"
 )
@@ -18,8 +21,9 @@ import (
 // recommender or new catalog items.
 const recommenderRefresh = 30 * time.Second
 
-// runServe runs the HTTP service until SIGINT/SIGTERM, then drains in-flight
-// requests for up to ATELIER_SHUTDOWN_TIMEOUT.
+// runServe runs the HTTP service, and ATELIER_WORKERS job workers of each
+// kind, until SIGINT/SIGTERM; then it drains in-flight requests and lets
+// running jobs finish, each for up to ATELIER_SHUTDOWN_TIMEOUT.
 func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags("serve", e)
 	if err := parseFlags(fs, args, false); err != nil {
@@ -37,11 +41,24 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer b.Close()
+	return serve(ctx, cfg, log, b)
+}
 
+// serve runs the HTTP service on opened backends until ctx ends.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends) error {
 	if cfg.AdminKey != "" {
 		if _, err := b.store.EnsureOperator(ctx, "operator", cfg.AdminKey); err != nil {
 			return fmt.Errorf("ATELIER_ADMIN_KEY: %w", err)
 		}
+	}
+
+	queue, err := openQueue(ctx, cfg, b, log, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
+	if err := queue.Start(ctx); err != nil {
+		return err
 	}
 
 	var blobHandler http.Handler
@@ -74,7 +91,10 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("ATELIER_ADDR=%s: %w", cfg.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String())
-	if err := srv.Serve(ctx, ln, cfg.ShutdownTimeout); err != nil {
+	serveErr := srv.Serve(ctx, ln, cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := errors.Join(serveErr, queue.Stop(sctx)); err != nil {
 		return err
 	}
 	log.Info("stopped")

@@ -36,12 +36,15 @@ type command struct {
 // commands lists every subcommand, one file each (cmd_<name>.go).
 func commands() map[string]command {
 	return map[string]command{
+		"demo":      {"generate, import and serve the demo world on the embedded defaults", runDemo},
 		"eval":      {"evaluate models (eval recommender)", runEval},
+		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"serve":     {"run the HTTP service (and job workers)", runServe},
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
 		"version":   {"print the version", runVersion},
 		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
+		"worker":    {"run job workers (training, redesigns, imports, reports)", runWorker},
 	}
 }
 

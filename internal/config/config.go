@@ -25,7 +25,10 @@ type Config struct {
 	WatermarkKey    string        // ATELIER_WATERMARK_KEY: key of the invisible watermark (secret)
 	LogLevel        slog.Level    // ATELIER_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // ATELIER_LOG_FORMAT: json or text
-	Workers         int           // ATELIER_WORKERS: job workers inside this process (0: none)
+	Workers         int           // ATELIER_WORKERS: jobs of each kind a process runs at once (serve: 0 runs none)
+	JobRescueAfter  time.Duration // ATELIER_JOB_RESCUE_AFTER: a running job silent this long is taken over
+	JobMaxAttempts  int           // ATELIER_JOB_MAX_ATTEMPTS: attempts of a job before it fails
+	JobRetryBackoff time.Duration // ATELIER_JOB_RETRY_BACKOFF: wait before the first retry (doubles)
 	ShutdownTimeout time.Duration // ATELIER_SHUTDOWN_TIMEOUT: grace period on SIGTERM
 	MaxUploadBytes  int64         // ATELIER_MAX_UPLOAD_BYTES: largest accepted image upload
 	MaxUploadPixels int           // ATELIER_MAX_UPLOAD_PIXELS: largest accepted width×height
@@ -86,11 +89,29 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.MaxUploadBytes = int64(maxBytes)
-	raw := get("ATELIER_SHUTDOWN_TIMEOUT", "10s")
-	if c.ShutdownTimeout, err = time.ParseDuration(raw); err != nil || c.ShutdownTimeout <= 0 {
-		return c, &Error{"ATELIER_SHUTDOWN_TIMEOUT", raw, "want a positive duration, e.g. 10s"}
+	if c.JobMaxAttempts, err = intVar(get, "ATELIER_JOB_MAX_ATTEMPTS", "3", 1, 100); err != nil {
+		return c, err
+	}
+	if c.ShutdownTimeout, err = durationVar(get, "ATELIER_SHUTDOWN_TIMEOUT", "10s", time.Millisecond); err != nil {
+		return c, err
+	}
+	// Rescue must leave room for a few heartbeats (every quarter of it).
+	if c.JobRescueAfter, err = durationVar(get, "ATELIER_JOB_RESCUE_AFTER", "1m", time.Second); err != nil {
+		return c, err
+	}
+	if c.JobRetryBackoff, err = durationVar(get, "ATELIER_JOB_RETRY_BACKOFF", "10s", time.Millisecond); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+func durationVar(get func(string, string) string, name, def string, least time.Duration) (time.Duration, error) {
+	raw := get(name, def)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < least {
+		return 0, &Error{name, raw, fmt.Sprintf("want a duration of at least %s, e.g. %s", least, def)}
+	}
+	return d, nil
 }
 
 func intVar(get func(string, string) string, name, def string, lo, hi int) (int, error) {
@@ -151,6 +172,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("watermark_key", maskKey(c.WatermarkKey)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("workers", c.Workers),
+		slog.Duration("job_rescue_after", c.JobRescueAfter),
+		slog.Int("job_max_attempts", c.JobMaxAttempts),
+		slog.Duration("job_retry_backoff", c.JobRetryBackoff),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
 		slog.Int("max_upload_pixels", c.MaxUploadPixels),

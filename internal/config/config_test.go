@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -26,6 +27,9 @@ func TestDefaultsAreEmbedded(t *testing.T) {
 	if c.Workers != 1 || c.ShutdownTimeout.Seconds() != 10 {
 		t.Errorf("unexpected defaults %+v", c)
 	}
+	if c.JobRescueAfter != time.Minute || c.JobMaxAttempts != 3 || c.JobRetryBackoff != 10*time.Second {
+		t.Errorf("unexpected job defaults %+v", c)
+	}
 }
 
 func TestBadValuesNameTheVariable(t *testing.T) {
@@ -42,6 +46,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"ATELIER_WORKERS", "many"},
 		{"ATELIER_SHUTDOWN_TIMEOUT", "soon"},
 		{"ATELIER_MAX_UPLOAD_BYTES", "12"},
+		{"ATELIER_SHUTDOWN_TIMEOUT", "-1s"},
+		{"ATELIER_JOB_RESCUE_AFTER", "500ms"},
+		{"ATELIER_JOB_RESCUE_AFTER", "a while"},
+		{"ATELIER_JOB_MAX_ATTEMPTS", "0"},
+		{"ATELIER_JOB_RETRY_BACKOFF", "0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {

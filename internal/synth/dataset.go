@@ -32,6 +32,12 @@ type Config struct {
 	Workers      int     // render goroutines (default GOMAXPROCS); never changes the output
 }
 
+// DefaultConfig is the default world: the one `atelier synth` writes without
+// flags and `atelier demo` serves (3000 items, 1500 consumers, 25 picks each).
+func DefaultConfig(seed uint64) Config {
+	return Config{Items: 3000, Consumers: 1500, Interactions: 25, Seed: seed}
+}
+
 // Limits of a Config, to refuse typos before hours of work.
 const (
 	MaxItems        = 1_000_000

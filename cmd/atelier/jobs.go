@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/storage/jobs"
+)
+
+// openQueue opens the job queue on the backends' database, with workers
+// jobs of each kind running at once (0: the queue only enqueues, cancels
+// and reads jobs). Start it to run the workers.
+func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Logger, workers int) (*jobs.Queue, error) {
+	q, err := jobs.Open(ctx, b.store, jobs.Config{
+		Workers:      workers,
+		RescueAfter:  cfg.JobRescueAfter,
+		MaxAttempts:  cfg.JobMaxAttempts,
+		RetryBackoff: cfg.JobRetryBackoff,
+	}, jobHandlers(cfg, b), log.With("component", "jobs"))
+	if err != nil {
+		return nil, fmt.Errorf("ATELIER_DATABASE_URL=%s: %w", config.Mask(cfg.DatabaseURL), err)
+	}
+	return q, nil
+}
+
+// jobHandlers wires each job kind to the package that does its work. Kinds
+// whose engine is not part of this build fail at once with a clear reason
+// rather than waiting or pretending to succeed.
+func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
+	return jobs.Handlers{
+		TrainRecommender: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
+			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainRecommender)
+		},
+		TrainGAN: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
+			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainGAN)
+		},
+		Redesign: func(context.Context, atelier.RedesignJob, progress.Func) (atelier.RedesignResult, error) {
+			return atelier.RedesignResult{}, notAvailable(atelier.JobRedesign)
+		},
+		Import: importHandler(cfg, b),
+		Report: func(context.Context, atelier.Report, progress.Func) (string, error) {
+			return "", notAvailable(atelier.JobReport)
+		},
+	}
+}
+
+func notAvailable(kind string) error {
+	return jobs.Permanent(atelier.Errorf(atelier.KindUnavailable, "%s jobs are not available in this build", kind))
+}
