@@ -92,3 +92,14 @@ type Job struct {
 	FinishedAt  time.Time // zero until final
 	HeartbeatAt time.Time // last sign of life of the running attempt
 }
+
+// ImportArgs are the arguments of an import job: a dataset directory on
+// the worker's file system and how to read it. The API checks them before
+// queuing; the import handler reads them strictly.
+type ImportArgs struct {
+	Dir      string `json:"dir"`      // dataset directory (CSV files with images/, or Amazon review files)
+	Format   string `json:"format"`   // csv or amazon; "" detects it
+	Category string `json:"category"` // category of items that name none
+	Kind     string `json:"kind"`     // interaction kind where the data names none
+	Strict   bool   `json:"strict"`   // stop at the first bad row
+}

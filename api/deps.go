@@ -3,10 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/storage"
 )
 
 // Recommender is what the API asks of the active recommender model. It is
@@ -32,55 +32,25 @@ type Recommender interface {
 
 var _ Recommender = (*serving.Runtime)(nil)
 
-// Jobs is the background job queue.
+// Jobs is the background job queue. It is implemented by *jobs.Queue
+// (storage/jobs), whose jobs table holds every job's status, progress,
+// attempts and result.
 type Jobs interface {
-	// Enqueue queues a job of kind with JSON-encodable args for owner (a
-	// seller id; "" for an operator's job). A repeated idempotency key
-	// ("" for none) of the same owner returns the job it created before.
-	Enqueue(ctx context.Context, kind string, args any, idempotencyKey, owner string) (Job, error)
+	// Enqueue queues a job of kind (train-recommender, train-gan, import)
+	// for ownerID ("" for an operator's job) with args as JSON. A repeated
+	// idempotency key ("" for none) of the same owner and request returns
+	// the job it created first with created false; the same key with
+	// another request is KindConflict.
+	Enqueue(ctx context.Context, kind, ownerID string, args json.RawMessage, idempotencyKey string) (job atelier.Job, created bool, err error)
 	// EnqueueRedesign creates a redesign record and queues its job; the
-	// record's id is the job's id.
-	EnqueueRedesign(ctx context.Context, j atelier.RedesignJob, idempotencyKey string) (atelier.RedesignJob, error)
+	// record's id is the job's id. Idempotency works as in Enqueue.
+	EnqueueRedesign(ctx context.Context, j atelier.RedesignJob, idempotencyKey string) (atelier.RedesignJob, bool, error)
 	// Cancel cancels a queued or running job of the scope; another
 	// seller's job is KindNotFound, a finished one KindConflict.
-	Cancel(ctx context.Context, id string, scope atelier.Scope) (Job, error)
-	// List returns one page of the scope's jobs, newest first.
-	List(ctx context.Context, scope atelier.Scope, f JobFilter) ([]Job, error)
+	Cancel(ctx context.Context, id string, scope atelier.Scope) (atelier.Job, error)
+	// List returns one page of the scope's jobs of every kind.
+	List(ctx context.Context, scope atelier.Scope, f storage.JobFilter) ([]atelier.Job, error)
 }
-
-// Job is a background job as operators see it.
-type Job struct {
-	ID       string
-	Kind     string
-	OwnerID  string // "" for an operator's job
-	Args     json.RawMessage
-	Status   atelier.JobStatus
-	Progress atelier.Progress
-	Error    string // client-safe reason of the last failure
-	Attempt  int
-	// MaxAttempts is how many attempts the job may take.
-	MaxAttempts int
-	Result      json.RawMessage // what the job produced, once succeeded
-	CreatedAt   time.Time
-	StartedAt   time.Time
-	FinishedAt  time.Time
-}
-
-// JobFilter narrows a list of jobs.
-type JobFilter struct {
-	Kind   string
-	Status atelier.JobStatus
-	After  string // the last id of the previous page
-	Limit  int
-}
-
-// Job kinds the API enqueues.
-const (
-	JobImport           = "import"
-	JobTrainRecommender = "train-recommender"
-	JobTrainGAN         = "train-gan"
-	JobRedesign         = "redesign"
-)
 
 // noRecommender answers every question with "unavailable": the service
 // runs without a recommender runtime.
@@ -121,13 +91,15 @@ func errNoJobs() error {
 	return atelier.Errorf(atelier.KindUnavailable, "this service has no job queue")
 }
 
-func (noJobs) Enqueue(context.Context, string, any, string, string) (Job, error) {
-	return Job{}, errNoJobs()
+func (noJobs) Enqueue(context.Context, string, string, json.RawMessage, string) (atelier.Job, bool, error) {
+	return atelier.Job{}, false, errNoJobs()
 }
-func (noJobs) EnqueueRedesign(context.Context, atelier.RedesignJob, string) (atelier.RedesignJob, error) {
-	return atelier.RedesignJob{}, errNoJobs()
+func (noJobs) EnqueueRedesign(context.Context, atelier.RedesignJob, string) (atelier.RedesignJob, bool, error) {
+	return atelier.RedesignJob{}, false, errNoJobs()
 }
-func (noJobs) Cancel(context.Context, string, atelier.Scope) (Job, error) { return Job{}, errNoJobs() }
-func (noJobs) List(context.Context, atelier.Scope, JobFilter) ([]Job, error) {
+func (noJobs) Cancel(context.Context, string, atelier.Scope) (atelier.Job, error) {
+	return atelier.Job{}, errNoJobs()
+}
+func (noJobs) List(context.Context, atelier.Scope, storage.JobFilter) ([]atelier.Job, error) {
 	return nil, errNoJobs()
 }

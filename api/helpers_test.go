@@ -26,17 +26,19 @@ import (
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/jobs"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
-// env is a server on real storage with a fake job queue and a serving
-// runtime over a fake model, plus an operator and two sellers.
+// env is a server on real storage with the real job queue (without
+// workers unless a test starts one) and a serving runtime over a fake
+// model, plus an operator and two sellers.
 type env struct {
 	srv      *Server
 	h        http.Handler
 	store    *storage.Store
 	blobs    blob.Store
-	jobs     *fakeJobs
+	jobs     *jobs.Queue
 	rt       *serving.Runtime
 	logs     *syncBuffer
 	adminKey string
@@ -86,8 +88,9 @@ func (b *syncBuffer) String() string {
 func newEnv(t testing.TB, s *storage.Store, b blob.Store) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{store: s, blobs: b, jobs: newFakeJobs(s), logs: &syncBuffer{}, adminKey: adminTestKey, catalog: map[string]atelier.Item{}}
+	e := &env{store: s, blobs: b, logs: &syncBuffer{}, adminKey: adminTestKey, catalog: map[string]atelier.Item{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, nil))
+	e.jobs = openQueue(t, s, 0, jobs.Handlers{}, log)
 	if _, err := s.EnsureOperator(ctx, "operator", adminTestKey); err != nil {
 		t.Fatal(err)
 	}
@@ -366,88 +369,51 @@ func (e *env) counts(t testing.TB) (items, blobs int) {
 	return items, len(infos)
 }
 
-// fakeJobs is an in-memory job queue; redesign records go to the real
-// store, whose GET the API reads.
-type fakeJobs struct {
-	store *storage.Store
-	mu    sync.Mutex
-	jobs  []Job
-	keys  map[string]string // owner + key → job id
-}
-
-func newFakeJobs(s *storage.Store) *fakeJobs { return &fakeJobs{store: s, keys: map[string]string{}} }
-
-func (f *fakeJobs) Enqueue(ctx context.Context, kind string, args any, key, owner string) (Job, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if id, ok := f.keys[owner+"\x00"+key]; ok && key != "" {
-		for _, j := range f.jobs {
-			if j.ID == id {
-				return j, nil
-			}
-		}
-	}
-	raw, err := json.Marshal(args)
+// openQueue opens the real job queue on s, with workers of each kind h
+// has a handler for (0 workers: it only enqueues, cancels and reads jobs,
+// as the API does in a process that runs none); it stops and closes when
+// the test ends, before the store does.
+func openQueue(t testing.TB, s *storage.Store, workers int, h jobs.Handlers, log *slog.Logger) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.Open(context.Background(), s, jobs.Config{
+		Workers:          workers,
+		RescueAfter:      2 * time.Second, // heartbeats every 0.5 s notice a cancellation soon
+		ProgressInterval: 10 * time.Millisecond,
+		PollInterval:     50 * time.Millisecond,
+	}, h, log.With("component", "jobs"))
 	if err != nil {
-		return Job{}, err
+		t.Fatalf("open job queue: %v", err)
 	}
-	j := Job{ID: fmt.Sprintf("job-%03d", len(f.jobs)+1), Kind: kind, OwnerID: owner, Args: raw, Status: atelier.JobQueued,
-		MaxAttempts: 3, CreatedAt: time.Now().UTC()}
-	f.jobs = append(f.jobs, j)
-	if key != "" {
-		f.keys[owner+"\x00"+key] = j.ID
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatalf("start job workers: %v", err)
 	}
-	return j, nil
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Errorf("stop job workers: %v", err)
+		}
+		q.Close()
+	})
+	return q
 }
 
-func (f *fakeJobs) EnqueueRedesign(ctx context.Context, rj atelier.RedesignJob, key string) (atelier.RedesignJob, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if id, ok := f.keys[rj.SellerID+"\x00"+key]; ok && key != "" {
-		return f.store.GetRedesignJob(ctx, id, atelier.AllScope())
-	}
-	rj, err := f.store.CreateRedesignJob(ctx, rj)
-	if err != nil {
-		return atelier.RedesignJob{}, err
-	}
-	args, _ := json.Marshal(map[string]any{"item_id": rj.ItemID, "segment_id": rj.SegmentID})
-	f.jobs = append(f.jobs, Job{ID: rj.ID, Kind: JobRedesign, OwnerID: rj.SellerID, Args: args, Status: rj.Status, CreatedAt: rj.CreatedAt})
-	if key != "" {
-		f.keys[rj.SellerID+"\x00"+key] = rj.ID
-	}
-	return rj, nil
+// startWorker runs one worker of each kind h handles on the env's
+// database, like an `atelier worker` process beside the service.
+func (e *env) startWorker(t testing.TB, h jobs.Handlers) {
+	t.Helper()
+	openQueue(t, e.store, 1, h, slog.New(slog.NewJSONHandler(e.logs, nil)))
 }
 
-func (f *fakeJobs) Cancel(ctx context.Context, id string, scope atelier.Scope) (Job, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, j := range f.jobs {
-		if j.ID != id || !(scope.All || j.OwnerID == scope.SellerID) {
-			continue
+// waitFor polls cond every 20 ms until it holds; it fails the test after
+// a minute, which only a hung job takes on a busy machine.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
-		if j.Kind == JobRedesign {
-			if _, err := f.store.CancelRedesignJob(ctx, id, scope); err != nil {
-				return Job{}, err
-			}
-		} else if j.Status.Final() {
-			return Job{}, atelier.Errorf(atelier.KindConflict, "job %q is %s", id, j.Status)
-		}
-		f.jobs[i].Status = atelier.JobCancelled
-		return f.jobs[i], nil
+		time.Sleep(20 * time.Millisecond)
 	}
-	return Job{}, atelier.Errorf(atelier.KindNotFound, "job %q not found", id)
-}
-
-func (f *fakeJobs) List(ctx context.Context, scope atelier.Scope, flt JobFilter) ([]Job, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []Job
-	for i := len(f.jobs) - 1; i >= 0; i-- {
-		j := f.jobs[i]
-		if (flt.Kind == "" || j.Kind == flt.Kind) && (flt.Status == "" || j.Status == flt.Status) &&
-			(scope.All || j.OwnerID == scope.SellerID) {
-			out = append(out, j)
-		}
-	}
-	return out[:min(len(out), flt.Limit)], nil
 }

@@ -45,8 +45,8 @@ func TestHostileIdentifiers(t *testing.T) {
 			{"/api/v1/items/" + item + "/redesigns", e.aliceKey, `{"segment_id":"` + sg.ID + `","seed":-1}`},
 			{"/api/v1/sellers", e.adminKey, `{"name":"a\u0000b"}`},
 			{"/api/v1/choice-sessions", "", `{"consumer_id":"a\u0000b"}`},
-			{"/api/v1/imports", e.adminKey, `{"path":"/tmp/a\u0000b"}`},
-			{"/api/v1/imports", e.adminKey, `{"path":"/tmp","category":"a\u0000b"}`},
+			{"/api/v1/imports", e.adminKey, `{"dir":"/tmp/a\u0000b"}`},
+			{"/api/v1/imports", e.adminKey, `{"dir":"/tmp","category":"a\u0000b"}`},
 		} {
 			rec, _ := e.call(t, "POST", c.path, c.key, c.body)
 			if rec.Code >= 500 {

@@ -9,45 +9,28 @@ import (
 	"github.com/atelier-app/atelier"
 )
 
-// importRequest names a dataset directory on the server (CSV files with
-// images/, or Amazon review files) and how to read it.
-type importRequest struct {
-	Path     string `json:"path"`
-	Format   string `json:"format"`   // csv, amazon or "" to detect
-	Strict   bool   `json:"strict"`   // stop at the first bad row
-	Category string `json:"category"` // of items that name none
-	Kind     string `json:"kind"`     // of interactions that name none
-}
-
-// importArgs are the job's arguments.
-type importArgs struct {
-	Path     string `json:"path"`
-	Format   string `json:"format,omitempty"`
-	Strict   bool   `json:"strict,omitempty"`
-	Category string `json:"category,omitempty"`
-	Kind     string `json:"kind,omitempty"`
-}
-
-// createImport queues the import of a dataset directory. The directory
-// must exist on the server now; the job reads it when it runs.
+// createImport queues the import of a dataset directory. The request is
+// the job's arguments (atelier.ImportArgs), checked here so that a worker
+// never gets arguments it refuses. The directory must exist on the server
+// now; the job reads it when it runs.
 func (s *Server) createImport(c *gin.Context) {
-	var req importRequest
+	var req atelier.ImportArgs
 	if err := decodeJSON(c, &req, false); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	for field, v := range map[string]string{"path": req.Path, "category": req.Category, "kind": req.Kind} {
+	for field, v := range map[string]string{"dir": req.Dir, "category": req.Category, "kind": req.Kind} {
 		if err := checkToken(field, v); err != nil {
 			writeError(c, s.log, err)
 			return
 		}
 	}
 	switch {
-	case req.Path == "":
-		writeError(c, s.log, atelier.FieldErrorf("path", "is required: a dataset directory on the server"))
+	case req.Dir == "":
+		writeError(c, s.log, atelier.FieldErrorf("dir", "is required: a dataset directory on the server"))
 		return
-	case !filepath.IsAbs(req.Path) || filepath.Clean(req.Path) != req.Path:
-		writeError(c, s.log, atelier.FieldErrorf("path", "must be an absolute, clean path, got %q", req.Path))
+	case !filepath.IsAbs(req.Dir) || filepath.Clean(req.Dir) != req.Dir:
+		writeError(c, s.log, atelier.FieldErrorf("dir", "must be an absolute, clean path, got %q", req.Dir))
 		return
 	case req.Format != "" && req.Format != "csv" && req.Format != "amazon":
 		writeError(c, s.log, atelier.FieldErrorf("format", "must be csv, amazon or empty (detect)"))
@@ -59,16 +42,16 @@ func (s *Server) createImport(c *gin.Context) {
 		writeError(c, s.log, atelier.FieldErrorf("kind", "must be at most %d bytes long", atelier.MaxKindLen))
 		return
 	}
-	fi, err := os.Stat(req.Path)
+	fi, err := os.Stat(req.Dir)
 	switch {
 	case err != nil:
-		writeError(c, s.log, atelier.FieldErrorf("path", "cannot be read on the server: %v", errorText(err)))
+		writeError(c, s.log, atelier.FieldErrorf("dir", "cannot be read on the server: %v", errorText(err)))
 		return
 	case !fi.IsDir():
-		writeError(c, s.log, atelier.FieldErrorf("path", "is not a directory"))
+		writeError(c, s.log, atelier.FieldErrorf("dir", "is not a directory"))
 		return
 	}
-	s.enqueue(c, JobImport, importArgs{Path: req.Path, Format: req.Format, Strict: req.Strict, Category: req.Category, Kind: req.Kind})
+	s.enqueue(c, atelier.JobImport, req)
 }
 
 // errorText is the part of a file system error that names the problem,

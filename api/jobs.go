@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/storage"
 )
 
 // jobView is a background job as operators see it.
@@ -27,7 +29,7 @@ type jobView struct {
 	Finished    *time.Time      `json:"finished_at,omitempty"`
 }
 
-func viewJob(j Job) jobView {
+func viewJob(j atelier.Job) jobView {
 	args := j.Args
 	if len(args) == 0 {
 		args = json.RawMessage("{}")
@@ -38,9 +40,6 @@ func viewJob(j Job) jobView {
 		CreatedAt: j.CreatedAt, Started: timeOrNil(j.StartedAt), Finished: timeOrNil(j.FinishedAt)}
 }
 
-// jobKinds are the kinds GET /jobs may filter by.
-var jobKinds = []string{JobImport, JobTrainRecommender, JobTrainGAN, JobRedesign, "report"}
-
 // listJobs lists background jobs of every kind, newest first
 // (?kind=, ?status=, ?limit=, ?after=).
 func (s *Server) listJobs(c *gin.Context) {
@@ -49,9 +48,10 @@ func (s *Server) listJobs(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	f := JobFilter{Kind: c.Query("kind"), Status: atelier.JobStatus(c.Query("status")), After: page.After, Limit: page.Limit}
-	if f.Kind != "" && !contains(jobKinds, f.Kind) {
-		writeError(c, s.log, atelier.FieldErrorf("kind", "must be one of %v", jobKinds))
+	page.Desc = true
+	f := storage.JobFilter{Kind: c.Query("kind"), Status: atelier.JobStatus(c.Query("status")), Page: page}
+	if f.Kind != "" && !atelier.ValidJobKind(f.Kind) {
+		writeError(c, s.log, atelier.FieldErrorf("kind", "must be one of %v", atelier.JobKinds()))
 		return
 	}
 	if f.Status != "" && !f.Status.Valid() {
@@ -74,26 +74,33 @@ func (s *Server) listJobs(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"jobs": views, "next_after": next})
 }
 
-// enqueue queues an operator's job and answers 202 with it.
+// enqueue queues an operator's job with args (encoded as JSON) and
+// answers 202 with it. A retry with the same Idempotency-Key answers the
+// job queued first, marked with Idempotent-Replayed: true.
 func (s *Server) enqueue(c *gin.Context, kind string, args any) {
 	key, err := idempotencyKey(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	job, err := s.jobs.Enqueue(c.Request.Context(), kind, args, key, "")
+	raw, err := json.Marshal(args)
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("encode %s job arguments: %w", kind, err))
+		return
+	}
+	job, created, err := s.jobs.Enqueue(c.Request.Context(), kind, "", raw, key)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
+	markReplay(c, created)
 	c.JSON(http.StatusAccepted, viewJob(job))
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
+// markReplay tells the client that its Idempotency-Key returned the job an
+// earlier request queued, rather than a new one.
+func markReplay(c *gin.Context, created bool) {
+	if !created {
+		c.Header("Idempotent-Replayed", "true")
 	}
-	return false
 }

@@ -91,9 +91,9 @@ func (s *Server) trainModel(c *gin.Context) {
 	var kind string
 	switch req.Kind {
 	case atelier.ModelRecommender:
-		kind = JobTrainRecommender
+		kind = atelier.JobTrainRecommender
 	case atelier.ModelGAN:
-		kind = JobTrainGAN
+		kind = atelier.JobTrainGAN
 	default:
 		writeError(c, s.log, atelier.FieldErrorf("kind", "must be %q or %q", atelier.ModelRecommender, atelier.ModelGAN))
 		return

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/storage"
 )
 
 func TestModels(t *testing.T) {
@@ -104,23 +105,26 @@ func TestTrainImportAndJobs(t *testing.T) {
 		dir := t.TempDir()
 		rec, body := e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "recommender", "params": map[string]any{"epochs": 3}})
 		want(t, rec, http.StatusAccepted)
-		if body["kind"] != JobTrainRecommender || body["status"] != "queued" || body["args"].(map[string]any)["params"].(map[string]any)["epochs"] != 3.0 {
+		if body["kind"] != atelier.JobTrainRecommender || body["status"] != "queued" || body["args"].(map[string]any)["params"].(map[string]any)["epochs"] != 3.0 {
 			t.Fatalf("train job %v", body)
 		}
 		rec, body = e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "gan"})
 		want(t, rec, http.StatusAccepted)
-		if body["kind"] != JobTrainGAN {
+		if body["kind"] != atelier.JobTrainGAN {
 			t.Fatalf("gan job %v", body)
 		}
-		req := httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"path":"`+dir+`","format":"csv"}`))
+		req := httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"dir":"`+dir+`","format":"csv"}`))
 		req.Header.Set("Idempotency-Key", "import-1")
 		rec, first := e.send(t, req, e.adminKey)
 		want(t, rec, http.StatusAccepted)
-		req = httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"path":"`+dir+`","format":"csv"}`))
+		req = httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"dir":"`+dir+`","format":"csv"}`))
 		req.Header.Set("Idempotency-Key", "import-1")
 		rec, again := e.send(t, req, e.adminKey)
 		want(t, rec, http.StatusAccepted)
-		if first["id"] != again["id"] || first["kind"] != JobImport || first["args"].(map[string]any)["path"] != dir {
+		if rec.Header().Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the retried import is not marked as a replay")
+		}
+		if first["id"] != again["id"] || first["kind"] != atelier.JobImport || first["args"].(map[string]any)["dir"] != dir {
 			t.Fatalf("import jobs %v then %v", first, again)
 		}
 
@@ -147,13 +151,14 @@ func TestTrainImportAndJobs(t *testing.T) {
 			{"train without kind", "/api/v1/models/train", "kind", map[string]any{}},
 			{"train of another kind", "/api/v1/models/train", "kind", map[string]any{"kind": "oracle"}},
 			{"params not an object", "/api/v1/models/train", "params", map[string]any{"kind": "gan", "params": []int{1}}},
-			{"import without path", "/api/v1/imports", "path", map[string]any{}},
-			{"relative path", "/api/v1/imports", "path", map[string]any{"path": "data/world"}},
-			{"unclean path", "/api/v1/imports", "path", map[string]any{"path": dir + "/../x"}},
-			{"missing directory", "/api/v1/imports", "path", map[string]any{"path": dir + "/missing"}},
-			{"a file", "/api/v1/imports", "path", map[string]any{"path": file}},
-			{"bad format", "/api/v1/imports", "format", map[string]any{"path": dir, "format": "xml"}},
-			{"strict as text", "/api/v1/imports", "strict", map[string]any{"path": dir, "strict": "yes"}},
+			{"import without dir", "/api/v1/imports", "dir", map[string]any{}},
+			{"relative dir", "/api/v1/imports", "dir", map[string]any{"dir": "data/world"}},
+			{"unclean dir", "/api/v1/imports", "dir", map[string]any{"dir": dir + "/../x"}},
+			{"missing directory", "/api/v1/imports", "dir", map[string]any{"dir": dir + "/missing"}},
+			{"a file", "/api/v1/imports", "dir", map[string]any{"dir": file}},
+			{"bad format", "/api/v1/imports", "format", map[string]any{"dir": dir, "format": "xml"}},
+			{"strict as text", "/api/v1/imports", "strict", map[string]any{"dir": dir, "strict": "yes"}},
+			{"unknown argument", "/api/v1/imports", "path", map[string]any{"dir": dir, "path": dir}},
 			{"bad job kind", "/api/v1/jobs?kind=other", "kind", nil},
 			{"bad job status", "/api/v1/jobs?status=done", "status", nil},
 		} {
@@ -166,7 +171,7 @@ func TestTrainImportAndJobs(t *testing.T) {
 				t.Errorf("%s: %d field %q, want 400 %q (%s)", c.name, rec.Code, field, c.field, rec.Body.String())
 			}
 		}
-		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), JobFilter{Limit: 100}); len(jobs) != 3 {
+		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), storage.JobFilter{}); len(jobs) != 3 {
 			t.Fatalf("refused requests queued jobs: %d", len(jobs))
 		}
 

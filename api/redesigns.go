@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"math"
 	"net/http"
@@ -37,8 +38,10 @@ type redesignRequest struct {
 
 // check fills in defaults and checks ranges, naming the field at fault.
 // A missing seed is drawn at random and returned with the job, so the
-// run can be repeated.
-func (r *redesignRequest) check() (n int, eps float64, steps int, seed int64, err error) {
+// run can be repeated; with an idempotency key it is derived from the key
+// instead, so that a retry is the same request (and returns the same job)
+// rather than a conflicting one.
+func (r *redesignRequest) check(sellerID, itemID, key string) (n int, eps float64, steps int, seed int64, err error) {
 	n, eps, steps = defaultVariants, defaultEpsilon, defaultSteps
 	switch {
 	case r.SegmentID == "":
@@ -61,14 +64,17 @@ func (r *redesignRequest) check() (n int, eps float64, steps int, seed int64, er
 	if r.Steps != nil {
 		steps = *r.Steps
 	}
-	if r.Seed != nil {
-		seed = *r.Seed
-	} else {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	var b [8]byte
+	switch {
+	case r.Seed != nil:
+		return n, eps, steps, *r.Seed, nil
+	case key != "":
+		h := sha256.Sum256([]byte("redesign-seed\x00" + sellerID + "\x00" + itemID + "\x00" + key))
+		copy(b[:], h[:])
+	default:
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	}
-	return n, eps, steps, seed, nil
+	return n, eps, steps, int64(binary.LittleEndian.Uint64(b[:]) >> 1), nil
 }
 
 // redesignView is a redesign job as its seller sees it.
@@ -175,12 +181,12 @@ func (s *Server) createRedesign(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	n, eps, steps, seed, err := req.check()
+	key, err := idempotencyKey(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	key, err := idempotencyKey(c)
+	n, eps, steps, seed, err := req.check(seller.ID, c.Param("id"), key)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -211,11 +217,12 @@ func (s *Server) createRedesign(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	job, err = s.jobs.EnqueueRedesign(ctx, job, key)
+	job, created, err := s.jobs.EnqueueRedesign(ctx, job, key)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
+	markReplay(c, created)
 	v, err := s.viewRedesign(ctx, job, false)
 	if err != nil {
 		writeError(c, s.log, err)

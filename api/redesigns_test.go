@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/jobs"
 )
 
 // segment stores a k-means segment of the test recommender version.
@@ -41,7 +45,7 @@ func TestRedesignLifeCycle(t *testing.T) {
 		if rec.Header().Get("Location") != "/api/v1/redesigns/"+id {
 			t.Fatalf("Location %q", rec.Header().Get("Location"))
 		}
-		if jobs, _ := e.jobs.List(ctx, atelier.AllScope(), JobFilter{Kind: JobRedesign, Limit: 10}); len(jobs) != 1 || jobs[0].ID != id {
+		if jobs, _ := e.jobs.List(ctx, atelier.AllScope(), storage.JobFilter{Kind: atelier.JobRedesign}); len(jobs) != 1 || jobs[0].ID != id {
 			t.Fatalf("queued jobs %+v", jobs)
 		}
 
@@ -52,6 +56,9 @@ func TestRedesignLifeCycle(t *testing.T) {
 		r.Header.Set("Idempotency-Key", "retry-1")
 		rec, first := e.send(t, r, e.aliceKey)
 		want(t, rec, http.StatusAccepted)
+		if rec.Header().Get("Idempotent-Replayed") != "" {
+			t.Fatalf("a new job is marked as a replay")
+		}
 		r = httptest.NewRequest("POST", path, bytes.NewReader(mustJSON(t, req)))
 		r.Header.Set("Idempotency-Key", "retry-1")
 		rec, again := e.send(t, r, e.aliceKey)
@@ -59,29 +66,27 @@ func TestRedesignLifeCycle(t *testing.T) {
 		if first["id"] != again["id"] || first["params"].(map[string]any)["seed"] != 42.0 {
 			t.Fatalf("retry made %v after %v", again["id"], first["id"])
 		}
+		if rec.Header().Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the retry is not marked as a replay")
+		}
 
-		// A worker runs the first job: progress, then variants.
-		job, ok, err := e.store.ClaimRedesignJob(ctx)
-		if err != nil || !ok || job.ID != id {
-			t.Fatalf("claim: %+v %v %v", job, ok, err)
-		}
-		if err := e.store.UpdateRedesignProgress(ctx, id, atelier.Progress{Stage: "shift", Step: 40, Total: 100}); err != nil {
-			t.Fatal(err)
-		}
-		rec, body = e.call(t, "GET", "/api/v1/redesigns/"+id, e.aliceKey, nil)
+		// A worker runs the first job: progress, then variants. Its handler
+		// is a test stand-in for the GAN engine (see variantHandler).
+		release := make(chan struct{})
+		e.startWorker(t, jobs.Handlers{Redesign: variantHandler(e, id, release)})
+		waitFor(t, "the worker to report progress", func() bool {
+			rec, body = e.call(t, "GET", "/api/v1/redesigns/"+id, e.aliceKey, nil)
+			return body["status"] == "running" && body["progress"].(map[string]any)["stage"] == "shift"
+		})
 		want(t, rec, 200)
 		if p := body["progress"].(map[string]any); body["status"] != "running" || p["stage"] != "shift" || p["step"] != 40.0 || p["total"] != 100.0 {
 			t.Fatalf("running job: %v", body)
 		}
-		variant := pngBytes(t, solid(palette["pink"], 64, 64))
-		if err := e.blobs.Put(ctx, "redesigns/"+id+"/1.png", bytes.NewReader(variant), int64(len(variant)), "image/png"); err != nil {
-			t.Fatal(err)
-		}
-		err = e.store.FinishRedesignJob(ctx, id, []atelier.Variant{{Rank: 1, ImageKey: "redesigns/" + id + "/1.png",
-			Scores: map[string]float64{"preference_lift": 0.31, "realism": 0.8}, Flags: []string{"far_from_base"}, Passed: false}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		close(release)
+		waitFor(t, "the job to finish", func() bool {
+			j, err := e.jobs.Get(ctx, id, atelier.AllScope())
+			return err == nil && j.Status.Final()
+		})
 		rec, body = e.call(t, "GET", "/api/v1/redesigns/"+id, e.aliceKey, nil)
 		want(t, rec, 200)
 		vs := body["variants"].([]any)
@@ -117,6 +122,77 @@ func TestRedesignLifeCycle(t *testing.T) {
 		want(t, rec, 200)
 		if n := len(body["redesigns"].([]any)); n != 1 {
 			t.Fatalf("alice lists %d cancelled redesigns", n)
+		}
+	})
+}
+
+// variantHandler is a test handler for redesign jobs, standing in for the
+// GAN engine: for job id it reports progress, waits for release, then
+// stores one fixed variant image and returns it with fixed scores. Any
+// other redesign runs until it is cancelled.
+func variantHandler(e *env, id string, release <-chan struct{}) jobs.RedesignFunc {
+	return func(ctx context.Context, j atelier.RedesignJob, report progress.Func) (atelier.RedesignResult, error) {
+		if j.ID != id {
+			<-ctx.Done()
+			return atelier.RedesignResult{}, ctx.Err()
+		}
+		report.Report(progress.Update{Stage: "shift", Step: 40, Total: 100})
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return atelier.RedesignResult{}, ctx.Err()
+		}
+		key := "redesigns/" + j.ID + "/1.png"
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, solid(palette["pink"], 64, 64)); err != nil {
+			return atelier.RedesignResult{}, err
+		}
+		if err := e.blobs.Put(ctx, key, &buf, int64(buf.Len()), "image/png"); err != nil {
+			return atelier.RedesignResult{}, err
+		}
+		return atelier.RedesignResult{
+			Variants: []atelier.Variant{{Rank: 1, ImageKey: key,
+				Scores: map[string]float64{"preference_lift": 0.31, "realism": 0.8}, Flags: []string{"far_from_base"}, Passed: false}},
+			RecommenderVersionID: j.RecommenderVersionID, GANVersionID: j.GANVersionID,
+		}, nil
+	}
+}
+
+// TestRedesignIdempotencyKey checks that a retried request without a seed
+// returns the job queued first (the seed is derived from the key, not
+// drawn anew), and that reusing a key for another request is a conflict.
+func TestRedesignIdempotencyKey(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		sg := e.segment(t)
+		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		post := func(key string, body map[string]any) (*httptest.ResponseRecorder, map[string]any) {
+			r := httptest.NewRequest("POST", "/api/v1/items/"+item+"/redesigns", bytes.NewReader(mustJSON(t, body)))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", key)
+			return e.send(t, r, e.aliceKey)
+		}
+		seed := func(body map[string]any) any { return body["params"].(map[string]any)["seed"] }
+
+		rec, first := post("no-seed", map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+		rec, again := post("no-seed", map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+		if again["id"] != first["id"] || seed(again) != seed(first) || rec.Header().Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry gave %v (seed %v) after %v (seed %v)", again["id"], seed(again), first["id"], seed(first))
+		}
+		rec, other := post("another-key", map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+		if other["id"] == first["id"] || seed(other) == seed(first) {
+			t.Fatalf("another key gave job %v with seed %v, like the first", other["id"], seed(other))
+		}
+
+		rec, body := post("no-seed", map[string]any{"segment_id": sg.ID, "n": 3})
+		want(t, rec, http.StatusConflict)
+		if _, kind := errField(body); kind != "conflict" {
+			t.Fatalf("reused key: %v", body)
+		}
+		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), storage.JobFilter{}); len(jobs) != 2 {
+			t.Fatalf("%d jobs queued, want 2", len(jobs))
 		}
 	})
 }
@@ -195,7 +271,7 @@ func TestRedesignRejections(t *testing.T) {
 				}
 			}
 		}
-		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), JobFilter{Limit: 100}); len(jobs) != 0 {
+		if jobs, _ := e.jobs.List(context.Background(), atelier.AllScope(), storage.JobFilter{}); len(jobs) != 0 {
 			t.Fatalf("rejected requests queued %d jobs", len(jobs))
 		}
 		// Without a job queue the request is refused as unavailable.

@@ -13,20 +13,11 @@ import (
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 
-// importArgs are the arguments of an import job (POST /api/v1/imports).
-type importArgs struct {
-	Dir      string `json:"dir"`      // dataset directory on the worker's file system
-	Format   string `json:"format"`   // csv or amazon; empty: detected
-	Category string `json:"category"` // category of items that name none
-	Kind     string `json:"kind"`     // interaction kind where the data names none
-	Strict   bool   `json:"strict"`   // stop at the first bad row
-}
-
 // importHandler runs import jobs with the dataset importer. The importer is
 // idempotent, so a retried attempt only adds what the dead one had not.
 func importHandler(cfg config.Config, b *backends) jobs.ImportFunc {
 	return func(ctx context.Context, job atelier.Job, report progress.Func) (json.RawMessage, error) {
-		var a importArgs
+		var a atelier.ImportArgs // the schema POST /api/v1/imports checks
 		dec := json.NewDecoder(strings.NewReader(string(job.Args)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&a); err != nil {
