@@ -57,9 +57,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		return err
 	}
 	defer queue.Close()
-	if err := queue.Start(ctx); err != nil {
-		return err
-	}
 
 	var blobHandler http.Handler
 	if l, ok := b.blobs.(*blob.Local); ok {
@@ -73,7 +70,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	if err := rt.Refresh(ctx); err != nil {
 		log.Warn("no recommender served yet", "err", err)
 	}
-	go rt.Watch(ctx, recommenderRefresh)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go rt.Watch(wctx, recommenderRefresh) // logs its own failures
 
 	gin.SetMode(gin.ReleaseMode)
 	srv := api.New(api.Deps{
@@ -83,12 +82,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		Store:       b.store,
 		Blobs:       b.blobs,
 		Recommender: rt,
+		Jobs:        queue,
 		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels},
+		ImageURLTTL: cfg.ImageURLTTL,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ATELIER_ADDR=%s: %w", cfg.Addr, err)
+	}
+	// Workers start once the address is ours: a service that cannot
+	// listen takes no jobs.
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	serveErr := srv.Serve(ctx, ln, cfg.ShutdownTimeout)

@@ -6,10 +6,14 @@ import (
 	"log/slog"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
+
+// The API queues and cancels jobs on the queue directly.
+var _ api.Jobs = (*jobs.Queue)(nil)
 
 // openQueue opens the job queue on the backends' database, with workers
 // jobs of each kind running at once (0: the queue only enqueues, cancels

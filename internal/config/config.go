@@ -32,7 +32,12 @@ type Config struct {
 	ShutdownTimeout time.Duration // ATELIER_SHUTDOWN_TIMEOUT: grace period on SIGTERM
 	MaxUploadBytes  int64         // ATELIER_MAX_UPLOAD_BYTES: largest accepted image upload
 	MaxUploadPixels int           // ATELIER_MAX_UPLOAD_PIXELS: largest accepted width×height
+	ImageURLTTL     time.Duration // ATELIER_IMAGE_URL_TTL: how long image URLs in API responses work
 }
+
+// MaxImageURLTTL is the longest image URL lifetime: S3 presigned URLs
+// work for at most a week.
+const MaxImageURLTTL = 7 * 24 * time.Hour
 
 // Error names the variable whose value is wrong.
 type Error struct {
@@ -101,6 +106,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.JobRetryBackoff, err = durationVar(get, "ATELIER_JOB_RETRY_BACKOFF", "10s", time.Millisecond); err != nil {
 		return c, err
+	}
+	if c.ImageURLTTL, err = durationVar(get, "ATELIER_IMAGE_URL_TTL", "15m", time.Second); err != nil {
+		return c, err
+	}
+	if c.ImageURLTTL > MaxImageURLTTL {
+		return c, &Error{"ATELIER_IMAGE_URL_TTL", get("ATELIER_IMAGE_URL_TTL", ""), "want at most 168h (presigned URLs work for a week at most)"}
 	}
 	return c, nil
 }
@@ -178,5 +189,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
 		slog.Int("max_upload_pixels", c.MaxUploadPixels),
+		slog.Duration("image_url_ttl", c.ImageURLTTL),
 	)
 }

@@ -30,6 +30,9 @@ func TestDefaultsAreEmbedded(t *testing.T) {
 	if c.JobRescueAfter != time.Minute || c.JobMaxAttempts != 3 || c.JobRetryBackoff != 10*time.Second {
 		t.Errorf("unexpected job defaults %+v", c)
 	}
+	if c.ImageURLTTL != 15*time.Minute {
+		t.Errorf("image URL lifetime %s, want 15m", c.ImageURLTTL)
+	}
 }
 
 func TestBadValuesNameTheVariable(t *testing.T) {
@@ -51,6 +54,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"ATELIER_JOB_RESCUE_AFTER", "a while"},
 		{"ATELIER_JOB_MAX_ATTEMPTS", "0"},
 		{"ATELIER_JOB_RETRY_BACKOFF", "0s"},
+		{"ATELIER_IMAGE_URL_TTL", "100ms"},
+		{"ATELIER_IMAGE_URL_TTL", "169h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
