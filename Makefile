@@ -27,7 +27,7 @@ demo: build
 
 test: deps
 	$(MAKE) --no-print-directory build
-	scripts/with-servers.sh $(GO) test $(GOFLAGS_BUILD) -count=1 -timeout 45m ./...
+	TAGS='$(TAGS)' scripts/with-servers.sh scripts/test-all.sh
 
 # Tests without the real-server suites (they skip), for a quick loop.
 test-short:
