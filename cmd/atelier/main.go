@@ -38,6 +38,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
 		"eval":    {"evaluate models (eval recommender)", runEval},
+		"train":   {"train models (train recommender)", runTrain},
 		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
 		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 	}
