@@ -149,8 +149,8 @@ type trainer struct {
 
 // trainState is the progress of a run: where it is and how it went.
 type trainState struct {
-	Epoch     int        `json:"epoch"` // epochs completed
-	Step      int        `json:"step"`  // steps completed in the current epoch
+	Epoch     int        `json:"epoch"`    // epochs completed
+	Step      int        `json:"step"`     // steps completed in the current epoch
 	BestAUC   float64    `json:"best_auc"` // meaningful once BestEpoch > 0; NaN-free
 	BestEpoch int        `json:"best_epoch"`
 	Bad       int        `json:"bad_epochs"` // epochs since the best
@@ -418,7 +418,7 @@ func (t *trainer) run(ctx context.Context, prog progress.Func) error {
 			st.Step++
 			now := cfg.Now()
 			st.EpochSecs = startSecs + now.Sub(start).Seconds()
-			if st.Step%10 == 0 || st.Step == steps {
+			{
 				rate := float64((st.Step-startStep)*cfg.Batch) / max(now.Sub(start).Seconds(), 1e-9)
 				prog.Report(progress.Update{Stage: stage, Step: st.Step, Total: steps, Metrics: map[string]float64{
 					"loss": st.SumBPR / float64(st.NumTriplets), "triplets/s": rate}})
