@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"text/tabwriter"
 
 	"github.com/atelier-app/atelier"
@@ -123,9 +126,17 @@ type evalReport struct {
 // trained on another dataset or split: its training would include some of
 // this split's test items.
 func loadModelScorer(ctx context.Context, path string, d *recommender.Dataset, split *recommender.Split, images *recommender.Images, workers int) (recommender.Scorer, float64, error) {
-	m, err := recommender.LoadModel(path)
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, atelier.Errorf(atelier.KindNotFound, "--model %s: no such file", path)
+		}
+		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
+	}
+	m, err := recommender.ReadModel(f)
+	f.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
 	}
 	defer m.Close()
 	if err := m.CheckSplit(split.Config, recommender.DatasetFingerprint(d)); err != nil {
@@ -191,6 +202,5 @@ func writeEvalTable(w io.Writer, dataset string, r evalReport) error {
 			fmt.Fprintf(w, "%s category head: accuracy %s on %s\n", name, cell(acc), held)
 		}
 	}
-	_, err := fmt.Fprint(w)
-	return err
+	return nil
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
 )
@@ -44,6 +47,12 @@ func runTrainRecommender(ctx context.Context, e env, args []string) error {
 	}
 	if *checkpoint == "" {
 		*checkpoint = *out + ".ckpt"
+	}
+	// Fail before hours of training, not after.
+	for _, f := range []string{*out, *checkpoint} {
+		if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
+			return atelier.Errorf(atelier.KindInvalid, "train recommender: folder %s of %s does not exist", filepath.Dir(f), f)
+		}
 	}
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
