@@ -226,6 +226,7 @@ func DatasetFingerprint(d *Dataset) string {
 type checkpointConfig struct {
 	Batch          int     `json:"batch"`
 	LR             float32 `json:"lr"`
+	LRDecay        float32 `json:"lr_decay"`
 	WeightDecay    float32 `json:"weight_decay"`
 	ThetaReg       float32 `json:"theta_reg"`
 	CategoryWeight float32 `json:"category_weight"`
@@ -234,7 +235,7 @@ type checkpointConfig struct {
 
 func (t *trainer) checkpointConfig() checkpointConfig {
 	c := t.cfg
-	return checkpointConfig{Batch: c.Batch, LR: c.LR, WeightDecay: c.WeightDecay, ThetaReg: c.ThetaReg,
+	return checkpointConfig{Batch: c.Batch, LR: c.LR, LRDecay: c.LRDecay, WeightDecay: c.WeightDecay, ThetaReg: c.ThetaReg,
 		CategoryWeight: c.CategoryWeight, Seed: c.Seed}
 }
 

@@ -94,19 +94,21 @@ func (w colourWorld) oracle() Scorer {
 
 // tinyConfig is a small, fast configuration for 16×16 images.
 func tinyConfig() TrainConfig {
-	return TrainConfig{Arch: Arch{Dim: 8, Channels: []int{8, 16}}, Epochs: 8, Batch: 32, LR: 3e-3, Patience: 8, Seed: 5}
+	return TrainConfig{Arch: Arch{Dim: 8, Channels: []int{8, 16}}, Epochs: 8, Batch: 32, LR: 3e-3, LRDecay: 0.9, Patience: 8, Seed: 5}
 }
 
 func TestDVBPRLearnsColourTaste(t *testing.T) {
 	w := newColourWorld(t, 60, 200, 8, 1)
-	m, err := Train(context.Background(), w.data, w.split, tinyConfig(), nil)
+	cfg := tinyConfig()
+	cfg.Epochs = 12
+	m, err := Train(context.Background(), w.data, w.split, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 	h := m.Info.History
-	if len(h) != 8 || m.Info.Epochs != 8 {
-		t.Fatalf("trained %d epochs (history %d), want 8", m.Info.Epochs, len(h))
+	if len(h) != 12 || m.Info.Epochs != 12 {
+		t.Fatalf("trained %d epochs (history %d), want 12", m.Info.Epochs, len(h))
 	}
 	if first, last := h[0].Loss, h[len(h)-1].Loss; !(last < 0.7*first) {
 		t.Errorf("BPR loss went from %.4f to %.4f; want it to fall by 30%%", first, last)
@@ -312,6 +314,7 @@ func TestTrainConfigValidation(t *testing.T) {
 		{"more workers than triplets", func(c *TrainConfig, _ *TrainData) { c.Batch, c.Workers = 2, 3 }},
 		{"negative learning rate", func(c *TrainConfig, _ *TrainData) { c.LR = -1 }},
 		{"NaN learning rate", func(c *TrainConfig, _ *TrainData) { c.LR = float32(math.NaN()) }},
+		{"learning rate growing", func(c *TrainConfig, _ *TrainData) { c.LRDecay = 1.5 }},
 		{"negative weight decay", func(c *TrainConfig, _ *TrainData) { c.WeightDecay = -1 }},
 		{"image size not halvable", func(c *TrainConfig, _ *TrainData) { c.Arch.Channels = []int{4, 4, 4, 4, 4} }},
 		{"zero channels", func(c *TrainConfig, _ *TrainData) { c.Arch.Channels = []int{8, 0} }},

@@ -44,13 +44,14 @@ type TrainConfig struct {
 	// Arch: zero Dim and Channels take DefaultArch's; the categories and
 	// image size always come from the data.
 	Arch           Arch
-	Epochs         int     // passes of EpochSize triplets (30)
+	Epochs         int     // passes of EpochSize triplets (12)
 	Batch          int     // triplets per Adam step (64)
-	LR             float32 // Adam step size (1e-3)
+	LR             float32 // Adam step size of the first epoch (2e-3)
+	LRDecay        float32 // factor applied to the step size after each epoch (0.75); 1 keeps it constant
 	WeightDecay    float32 // λ_φ, decoupled weight decay on φ's and the head's weights (1e-4)
 	ThetaReg       float32 // λ_θ, L2 penalty on the θ of each triplet (1e-4)
 	CategoryWeight float32 // α, weight of the category cross-entropy (0.1); negative: no category term
-	Patience       int     // stop after this many epochs without a better validation AUC (4)
+	Patience       int     // stop after this many epochs without a better validation AUC (3)
 	Workers        int     // goroutines, each with its own graph over a share of the batch (2)
 	Seed           uint64  // initial weights, triplets
 
@@ -72,12 +73,15 @@ func (c *TrainConfig) defaults() error {
 	if c.Arch.Channels == nil {
 		c.Arch.Channels = def.Channels
 	}
-	setDefault(&c.Epochs, 30)
+	setDefault(&c.Epochs, 12)
 	setDefault(&c.Batch, 64)
-	setDefault(&c.Patience, 4)
+	setDefault(&c.Patience, 3)
 	setDefault(&c.Workers, 2)
 	if c.LR == 0 {
-		c.LR = 1e-3
+		c.LR = 2e-3
+	}
+	if c.LRDecay == 0 {
+		c.LRDecay = 0.75
 	}
 	if c.WeightDecay == 0 {
 		c.WeightDecay = 1e-4
@@ -105,6 +109,8 @@ func (c *TrainConfig) defaults() error {
 		return atelier.FieldErrorf("patience", "must be positive, got %d", c.Patience)
 	case !(c.LR > 0) || math.IsInf(float64(c.LR), 0):
 		return atelier.FieldErrorf("lr", "must be a positive number, got %v", c.LR)
+	case !(c.LRDecay > 0 && c.LRDecay <= 1):
+		return atelier.FieldErrorf("lr_decay", "must be in (0, 1], got %v", c.LRDecay)
 	case !(c.WeightDecay >= 0) || !(c.ThetaReg >= 0):
 		return atelier.Errorf(atelier.KindInvalid, "weight decay and θ regularisation must not be negative")
 	}
@@ -408,6 +414,9 @@ func (t *trainer) run(ctx context.Context, prog progress.Func) error {
 		epoch := st.Epoch + 1
 		start, startStep, startSecs := cfg.Now(), st.Step, st.EpochSecs
 		stage := fmt.Sprintf("train epoch %d/%d", epoch, cfg.Epochs)
+		// A step size that depends on the epoch alone, so a resumed run
+		// follows the same schedule whatever its Epochs.
+		t.opt.Config.LR = cfg.LR * float32(math.Pow(float64(cfg.LRDecay), float64(epoch-1)))
 		for st.Step < steps {
 			if err := ctx.Err(); err != nil {
 				return t.interrupted(err)
@@ -418,11 +427,9 @@ func (t *trainer) run(ctx context.Context, prog progress.Func) error {
 			st.Step++
 			now := cfg.Now()
 			st.EpochSecs = startSecs + now.Sub(start).Seconds()
-			{
-				rate := float64((st.Step-startStep)*cfg.Batch) / max(now.Sub(start).Seconds(), 1e-9)
-				prog.Report(progress.Update{Stage: stage, Step: st.Step, Total: steps, Metrics: map[string]float64{
-					"loss": st.SumBPR / float64(st.NumTriplets), "triplets/s": rate}})
-			}
+			rate := float64((st.Step-startStep)*cfg.Batch) / max(now.Sub(start).Seconds(), 1e-9)
+			prog.Report(progress.Update{Stage: stage, Step: st.Step, Total: steps, Metrics: map[string]float64{
+				"loss": st.SumBPR / float64(st.NumTriplets), "triplets/s": rate}})
 			if cfg.Checkpoint != "" && now.Sub(lastSave) >= cfg.CheckpointEvery && st.Step < steps {
 				if err := t.save(); err != nil {
 					return err

@@ -22,10 +22,11 @@ func runTrainRecommender(ctx context.Context, e env, args []string) error {
 	out := fs.String("out", "", "model `file` to write (safetensors)")
 	checkpoint := fs.String("checkpoint", "", "training checkpoint `file` (default: --out with .ckpt appended)")
 	resume := fs.Bool("resume", false, "continue from the training checkpoint")
-	epochs := fs.Int("epochs", 30, "training epochs at most")
-	patience := fs.Int("patience", 4, "stop after this many epochs without a better validation AUC")
+	epochs := fs.Int("epochs", 12, "training epochs at most")
+	patience := fs.Int("patience", 3, "stop after this many epochs without a better validation AUC")
 	dim := fs.Int("dim", 64, "feature dimension K")
-	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
+	lr := fs.Float64("lr", 2e-3, "Adam learning rate of the first epoch")
+	lrDecay := fs.Float64("lr-decay", 0.75, "factor applied to the learning rate after each epoch, in (0, 1]")
 	batch := fs.Int("batch", 64, "triplets per step")
 	seed := fs.Uint64("seed", 1, "seed of the split's cold items, the initial weights and the triplets")
 	coldItems := fs.Float64("cold-items", recommender.DefaultColdFraction, "`share` of the items held out of training as cold items (as in eval recommender)")
@@ -42,6 +43,8 @@ func runTrainRecommender(ctx context.Context, e env, args []string) error {
 		return usagef("train recommender: --workers %d exceeds --batch %d", *workers, *batch)
 	case !(*lr > 0):
 		return usagef("train recommender: --lr must be positive")
+	case !(*lrDecay > 0 && *lrDecay <= 1):
+		return usagef("train recommender: --lr-decay must be in (0, 1]")
 	case !(*coldItems >= 0 && *coldItems < 1):
 		return usagef("train recommender: --cold-items %v must be at least 0 and below 1", *coldItems)
 	}
@@ -75,6 +78,7 @@ func runTrainRecommender(ctx context.Context, e env, args []string) error {
 		Epochs:     *epochs,
 		Batch:      *batch,
 		LR:         float32(*lr),
+		LRDecay:    float32(*lrDecay),
 		Patience:   *patience,
 		Workers:    *workers,
 		Seed:       *seed,
