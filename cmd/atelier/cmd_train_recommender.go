@@ -8,9 +8,14 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
 )
+
+// The GAN scores its images with a trained DVBPR model through gan.Scorer;
+// the recommender package cannot import gan, so the check lives here.
+var _ gan.Scorer = (*recommender.Model)(nil)
 
 // runTrainRecommender trains DVBPR on a dataset's training split (the
 // split `atelier eval recommender` uses with the same --seed and
