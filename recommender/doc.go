@@ -74,6 +74,27 @@
 // model that scores many items equally (popularity on cold items, BPR-MF on
 // unseen ones) from being rewarded or punished by an arbitrary order.
 //
+// # DVBPR
+//
+// The visual model (Model, trained by Train) computes the item side from
+// pixels, x(u,i) = θ_u·φ(X_i), φ a small CNN trained end to end with the
+// θ_u on BPR triplets (see Model for the objective and architecture). It
+// scores cold items and new images as readily as old ones, and its φ and
+// category head can be built into another graph (Features,
+// CategoryLogits) so that the GAN can differentiate preference with
+// respect to generated pixels. A model file records the split it was
+// trained on; it is only evaluated on that split (CheckSplit).
+//
+// Training draws Batch triplets per step with TripletSampler, shares them
+// among Workers goroutines, each with its own graph over the same
+// parameters, gathers each share's distinct images into the slots of a
+// fixed-size input so that φ runs once per image, sums the gradients and
+// takes one Adam step. After each epoch it measures the validation AUC
+// and keeps the best epoch's weights (early stopping with patience);
+// training checkpoints hold the weights, Adam's moments, the sampler's
+// random state and the run's progress, so an interrupted run resumes
+// exactly where it stopped.
+//
 // # Fold-in
 //
 // A new consumer gives a few picks, each one chosen image c over the others

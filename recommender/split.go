@@ -27,6 +27,7 @@ type SplitConfig struct {
 // fewer than three distinct items have no test item and keep their
 // non-cold items in training; Val and Test are -1 when there is none.
 type Split struct {
+	Config   SplitConfig // how the items were held out
 	NumItems int
 	Train    [][]int // per consumer, distinct training items in time order
 	Val      []int   // per consumer, validation item or -1
@@ -58,7 +59,12 @@ func SplitInteractions(numConsumers, numItems int, log []Interaction, cfg SplitC
 	for _, i := range rng.Perm(len(cold))[:int(math.Round(f*float64(len(cold))))] {
 		cold[i] = true
 	}
-	return splitHoldingOut(numConsumers, numItems, log, cold)
+	s, err := splitHoldingOut(numConsumers, numItems, log, cold)
+	if err != nil {
+		return nil, err
+	}
+	s.Config = cfg
+	return s, nil
 }
 
 // splitHoldingOut splits the log with the given items (a mask over the
@@ -194,6 +200,7 @@ type TripletSampler struct {
 	split      *Split
 	pairs      [][2]int32
 	candidates []int
+	src        *rand.PCG // the state of rng, saved with training checkpoints
 	rng        *rand.Rand
 }
 
@@ -224,7 +231,8 @@ func NewTripletSampler(split *Split, candidates []int, seed uint64) (*TripletSam
 			candidates = append(candidates, j)
 		}
 	}
-	t := &TripletSampler{split: split, candidates: candidates, rng: rand.New(rand.NewPCG(seed, 0x6270722d7472))}
+	src := rand.NewPCG(seed, 0x6270722d7472)
+	t := &TripletSampler{split: split, candidates: candidates, src: src, rng: rand.New(src)}
 	for u, items := range split.Train {
 		taken := 0
 		for _, i := range items {
@@ -261,4 +269,16 @@ func (t *TripletSampler) Next() (u, i, j int) {
 			return u, i, j
 		}
 	}
+}
+
+// State returns the sampler's random state, so that training can stop and
+// resume with the same sequence of triplets.
+func (t *TripletSampler) State() ([]byte, error) { return t.src.MarshalBinary() }
+
+// Restore sets the random state to one returned by State.
+func (t *TripletSampler) Restore(state []byte) error {
+	if err := t.src.UnmarshalBinary(state); err != nil {
+		return atelier.Errorf(atelier.KindInvalid, "triplet sampler state: %v", err)
+	}
+	return nil
 }

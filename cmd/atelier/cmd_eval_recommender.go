@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"text/tabwriter"
 
 	"github.com/atelier-app/atelier"
@@ -62,11 +65,14 @@ func runEvalRecommender(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	var model recommender.Scorer
+	catAcc := map[string]float64{}
 	if *modelPath != "" {
 		// Before the baselines' training, so a bad file fails fast.
-		if model, err = loadModelScorer(*modelPath, d, images); err != nil {
+		var acc float64
+		if model, acc, err = loadModelScorer(ctx, *modelPath, d, split, images, *workers); err != nil {
 			return err
 		}
+		catAcc["dvbpr"] = acc
 	}
 
 	ev := recommender.NewEvaluator(split, recommender.EvalConfig{Seed: *seed, Workers: *workers}, prog)
@@ -97,7 +103,7 @@ func runEvalRecommender(ctx context.Context, e env, args []string) error {
 	}
 	bar.Done()
 
-	report := ev.Report()
+	report := evalReport{Report: ev.Report(), CategoryAccuracy: catAcc}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -106,16 +112,63 @@ func runEvalRecommender(ctx context.Context, e env, args []string) error {
 	return writeEvalTable(e.stdout, *dataset, report)
 }
 
-// loadModelScorer opens a trained model file and returns its scores for
-// the dataset's consumers and items. A DVBPR model computes φ(X_i) for
-// every catalog image once and scores with recommender.NewDotScorer(θ, φ).
-func loadModelScorer(path string, d *recommender.Dataset, images *recommender.Images) (recommender.Scorer, error) {
-	return nil, atelier.Errorf(atelier.KindInvalid, "--model %s: this build has no DVBPR model format to load", path)
+// evalReport is the printed report: the models' metrics and, for models
+// with a category head, its accuracy on the cold items.
+type evalReport struct {
+	recommender.Report
+	CategoryAccuracy map[string]float64 `json:"category_accuracy,omitempty"`
+}
+
+// loadModelScorer opens a trained DVBPR model file and returns its scores
+// for the dataset's consumers and items, x(u,i) = θ_u·φ(X_i) with φ
+// computed once for every catalog image, and its category head's accuracy
+// on the split's cold items (which training never sees). It refuses a model
+// trained on another dataset or split: its training would include some of
+// this split's test items.
+func loadModelScorer(ctx context.Context, path string, d *recommender.Dataset, split *recommender.Split, images *recommender.Images, workers int) (recommender.Scorer, float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, atelier.Errorf(atelier.KindNotFound, "--model %s: no such file", path)
+		}
+		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
+	}
+	m, err := recommender.ReadModel(f)
+	f.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
+	}
+	defer m.Close()
+	if err := m.CheckSplit(split.Config, recommender.DatasetFingerprint(d)); err != nil {
+		return nil, 0, atelier.Errorf(atelier.KindInvalid, "--model %s: %v (train and evaluate with the same --dataset, --seed and --cold-items)", path, err)
+	}
+	if m.ImageSize() != images.Size {
+		return nil, 0, atelier.Errorf(atelier.KindInvalid, "--model %s takes %d×%d images, not %d×%d", path, m.ImageSize(), m.ImageSize(), images.Size, images.Size)
+	}
+	sc, err := m.NewScorer(ctx, d.Consumers, images, workers)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
+	}
+	labels := make([]int, len(d.Items))
+	for i, it := range d.Items {
+		labels[i] = -1
+		// The model's categories may be ordered or named differently.
+		for c, name := range m.Categories() {
+			if name == d.Categories[it.Category] {
+				labels[i] = c
+			}
+		}
+	}
+	items := split.ColdItems()
+	if len(items) == 0 {
+		items = nil
+	}
+	return sc, recommender.CategoryAccuracy(m, sc.Items, labels, items), nil
 }
 
 // writeEvalTable prints the report as an aligned table, models in the
 // order they were evaluated.
-func writeEvalTable(w io.Writer, dataset string, r recommender.Report) error {
+func writeEvalTable(w io.Writer, dataset string, r evalReport) error {
 	fmt.Fprintf(w, "dataset %s: %d consumers (%d evaluated), %d items (%d cold)\n\n", dataset, r.Consumers, r.Evaluated, r.Items, r.ColdItems)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tauc\tauc@100\tauc_cold\tndcg@10\trecall@10\trecall@50\thr@10")
@@ -136,9 +189,18 @@ func writeEvalTable(w io.Writer, dataset string, r recommender.Report) error {
 		return err
 	}
 	if r.ColdItems == 0 {
-		_, err := fmt.Fprintln(w, "\nauc_cold: no cold items held out (--cold-items 0)")
-		return err
+		fmt.Fprintln(w, "\nauc_cold: no cold items held out (--cold-items 0)")
+	} else {
+		fmt.Fprintf(w, "\nauc_cold: %d consumers whose test item is one of the %d cold items held out of training,\nranked against the other cold items\n", cold, r.ColdItems)
 	}
-	_, err := fmt.Fprintf(w, "\nauc_cold: %d consumers whose test item is one of the %d cold items held out of training,\nranked against the other cold items\n", cold, r.ColdItems)
-	return err
+	for _, name := range r.Order {
+		if acc, ok := r.CategoryAccuracy[name]; ok {
+			held := "the cold items"
+			if r.ColdItems == 0 {
+				held = "all items (none held out)"
+			}
+			fmt.Fprintf(w, "%s category head: accuracy %s on %s\n", name, cell(acc), held)
+		}
+	}
+	return nil
 }

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"serve":     {"run the HTTP service (and job workers)", runServe},
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
+		"train":     {"train models (train recommender)", runTrain},
 		"version":   {"print the version", runVersion},
 		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
 		"worker":    {"run job workers (training, redesigns, imports, reports)", runWorker},

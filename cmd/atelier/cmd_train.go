@@ -1,0 +1,11 @@
+package main
+
+import "context"
+
+// runTrain dispatches `atelier train TARGET`: offline training of the
+// product's models from a dataset.
+func runTrain(ctx context.Context, e env, args []string) error {
+	return subcommands(ctx, e, "train", args, map[string]command{
+		"recommender": {"train the DVBPR visual recommender on a dataset", runTrainRecommender},
+	})
+}
