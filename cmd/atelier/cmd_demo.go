@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/models"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -64,6 +67,9 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "demo: catalog imported (%d new rows, %d skipped)\n", sum.New(), sum.Skipped())
 
+	if err := registerDemoModels(ctx, b, e.stderr); err != nil {
+		return fmt.Errorf("demo: models: %w", err)
+	}
 	key, err := demoSellerKey(ctx, b.store, filepath.Join(cfg.DataDir, "demo-seller.key"))
 	if err != nil {
 		return fmt.Errorf("demo: seller: %w", err)
@@ -82,6 +88,25 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		return nil
 	}
 	return serve(ctx, cfg, log, b)
+}
+
+// registerDemoModels stores the committed demo checkpoints as model
+// versions and activates them where no version of their kind is active.
+func registerDemoModels(ctx context.Context, b *backends, w io.Writer) error {
+	data, err := models.Demo("recommender.safetensors")
+	if err != nil {
+		return err
+	}
+	metrics, err := recommenderMetrics(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("demo recommender: %w", err)
+	}
+	mv, err := registerModel(ctx, b.store, b.blobs, atelier.ModelRecommender, data, metrics)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "demo: recommender model version %s (active: %v)\n", mv.ID, mv.Active)
+	return nil
 }
 
 // demoSellerKey returns the demo seller's API key, creating the seller the

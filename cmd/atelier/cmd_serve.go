@@ -64,9 +64,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	}
 	// The recommender runtime serves the active model version; it follows
 	// activations by other processes and catalog growth by polling.
-	// (Loading needs the recommender model's reader: until it is wired,
-	// recommendation routes answer 503.)
-	rt := serving.New(serving.Config{Store: b.store, Blobs: b.blobs, Log: log.With("component", "serving")})
+	rt := serving.New(serving.Config{Store: b.store, Blobs: b.blobs, Load: recommenderLoader(b.blobs),
+		Log: log.With("component", "serving")})
 	if err := rt.Refresh(ctx); err != nil {
 		log.Warn("no recommender served yet", "err", err)
 	}
