@@ -30,6 +30,9 @@ func TestDemoPrepare(t *testing.T) {
 			t.Errorf("segment %s not listed:\n%s", persona, out1)
 		}
 	}
+	if !strings.Contains(errs1, "(active: true)") {
+		t.Errorf("the demo recommender was not activated: %s", lastLines(errs1, 4))
+	}
 	if !strings.Contains(errs1, "42000 new rows") {
 		t.Errorf("first import did not load the world: %s", lastLines(errs1, 3))
 	}
