@@ -40,6 +40,8 @@ func commands() map[string]command {
 		"eval":    {"evaluate models (eval recommender)", runEval},
 		"synth":   {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
 		"oracle":  {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
+		"train":   {"train models (train gan, train encoder)", runTrain},
+		"sample":  {"draw a grid of generated images from a trained GAN", runSample},
 	}
 }
 
