@@ -53,7 +53,7 @@ func tinyGAN(t *testing.T, seed int64) *GAN {
 func tinyTrainConfig(steps int) TrainConfig {
 	cfg := DefaultTrainConfig()
 	cfg.Steps, cfg.Batch, cfg.Shards = steps, 8, 2
-	cfg.LRG, cfg.LRD = 2e-3, 2e-3
+	cfg.LRG, cfg.LRD = 5e-4, 5e-4
 	cfg.EMA = 0.9
 	cfg.Augment = AugmentConfig{Translate: 0.125, Cutout: 0}
 	return cfg

@@ -33,6 +33,8 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	zdim := fs.Int("zdim", gan.DefaultGeneratorConfig().ZDim, "latent dimension")
 	lrG := fs.Float64("lr-g", float64(def.LRG), "generator learning rate")
 	lrD := fs.Float64("lr-d", float64(def.LRD), "discriminator learning rate")
+	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
+	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
 	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
@@ -52,6 +54,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	}
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
+	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -59,7 +62,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --zdim: %v", err)
 	}
 	if err := cfg.Validate(dcfg); err != nil {
-		return flagError("train gan", err, "steps", "batch")
+		return flagError("train gan", err, "steps", "batch", "lr", "augment")
 	}
 	if *samples != "" {
 		if err := os.MkdirAll(*samples, 0o755); err != nil {
