@@ -3,6 +3,8 @@ package gan
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/atelier-app/atelier/internal/nn"
 )
 
 // Benchmarks at the demo sizes. Run with and without OpenBLAS:
@@ -41,3 +43,46 @@ func newSquaresB(n, size int) squares {
 	}
 	return s
 }
+
+// benchGenerator times G at the default architecture: forward only, or
+// forward and backward (gradients of a pixel loss with respect to the
+// weights, as in training, or to z alone, as in inversion and shifting).
+func benchGenerator(b *testing.B, batch int, backward string) {
+	m, err := NewGenerator(DefaultGeneratorConfig(), rand.New(rand.NewSource(1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := nn.NewGraph(nn.Infer, 1)
+	defer g.Close()
+	z := nn.NewParam("z", batch, m.Config.ZDim)
+	copy(z.Data(), SampleZ(rand.New(rand.NewSource(2)), batch, m.Config.ZDim))
+	size := m.Config.Size()
+	y := m.Forward(g, g.Param(z))
+	loss := scalar(g, meanSquaredDiff(g, y, g.Const("target", make([]float32, batch*3*size*size), batch, 3, size, size)))
+	switch backward {
+	case "weights":
+		err = g.Backward(loss, m.Params()...)
+	case "z":
+		err = g.Backward(loss, z)
+	}
+	if err == nil {
+		err = g.Compile()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := g.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "images/s")
+}
+
+func BenchmarkGeneratorForward1(b *testing.B)         { benchGenerator(b, 1, "") }
+func BenchmarkGeneratorForward8(b *testing.B)         { benchGenerator(b, 8, "") }
+func BenchmarkGeneratorBackwardWeights1(b *testing.B) { benchGenerator(b, 1, "weights") }
+func BenchmarkGeneratorBackwardWeights8(b *testing.B) { benchGenerator(b, 8, "weights") }
+func BenchmarkGeneratorBackwardLatent1(b *testing.B)  { benchGenerator(b, 1, "z") }
+func BenchmarkGeneratorBackwardLatent8(b *testing.B)  { benchGenerator(b, 8, "z") }
