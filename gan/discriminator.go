@@ -20,11 +20,14 @@ type DiscriminatorConfig struct {
 	Widths []int `json:"widths"`
 	// Group is the minibatch-stddev group size used in training.
 	Group int `json:"mbstd_group"`
+	// Gain is the spectral norm γ of every weight (see spectralNorm); 0
+	// means 1.
+	Gain float64 `json:"sn_gain,omitempty"`
 }
 
 // DefaultDiscriminatorConfig mirrors the default generator at 64 px.
 func DefaultDiscriminatorConfig() DiscriminatorConfig {
-	return DiscriminatorConfig{Size: 64, Widths: []int{24, 48, 96, 128}, Group: 4}
+	return DiscriminatorConfig{Size: 64, Widths: []int{24, 48, 96, 128}, Group: 4, Gain: 2}
 }
 
 // Validate checks the configuration.
@@ -44,6 +47,9 @@ func (c DiscriminatorConfig) Validate() error {
 			return fmt.Errorf("discriminator: width %d not in [1, 1024]", w)
 		}
 	}
+	if c.Gain < 0 || c.Gain > 10 {
+		return fmt.Errorf("discriminator: spectral gain %v not in [0, 10]", c.Gain)
+	}
 	if c.Group < 1 {
 		return fmt.Errorf("discriminator: minibatch stddev group %d < 1", c.Group)
 	}
@@ -58,7 +64,7 @@ func (c DiscriminatorConfig) Validate() error {
 //	h  = LReLU(conv₃ₓ₃([f_last, mbstd]))  4×4
 //	D(x) = wᵀ·flatten(h) + b
 //
-// Every weight is spectrally normalised (see spectralNorm) and mbstd is the
+// Every weight is spectrally normalised to norm Gain (see spectralNorm) and mbstd is the
 // minibatch standard deviation channel over groups of Group samples (see
 // minibatchStddev). f₁...f_last are the perceptual features: they come
 // before the minibatch statistic, so they depend on the image alone.
@@ -88,6 +94,10 @@ func NewDiscriminator(cfg DiscriminatorConfig, rng *rand.Rand) (*Discriminator, 
 		m.convs = append(m.convs, c)
 		prev = w
 	}
+	gain := cfg.Gain
+	if gain == 0 {
+		gain = 1
+	}
 	var err error
 	if m.final, err = nn.NewConv2d("final", nn.ConvConfig{In: prev + 1, Out: prev, Kernel: 3, Pad: 1}, rng); err != nil {
 		return nil, err
@@ -96,10 +106,10 @@ func NewDiscriminator(cfg DiscriminatorConfig, rng *rand.Rand) (*Discriminator, 
 		return nil, err
 	}
 	for _, c := range append(append([]*nn.Conv2d(nil), m.convs...), m.final) {
-		m.sn = append(m.sn, newSpectralNorm(c.W, rng))
+		m.sn = append(m.sn, newSpectralNorm(c.W, gain, rng))
 		m.biases = append(m.biases, c.B)
 	}
-	m.sn = append(m.sn, newSpectralNorm(m.head.W, rng))
+	m.sn = append(m.sn, newSpectralNorm(m.head.W, gain, rng))
 	m.biases = append(m.biases, m.head.B)
 	if err := nn.CheckParams(m.Params()); err != nil {
 		return nil, err

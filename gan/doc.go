@@ -42,10 +42,12 @@
 // that sampling, inversion and shifting use. What keeps it stable on two
 // CPU cores, and why:
 //
-//   - Spectral normalisation of every D weight. The usual stabiliser, the
-//     R1 gradient penalty, needs second derivatives, which nn's graphs do
-//     not have; spectral normalisation bounds D's slope with first-order
-//     machinery only, one power iteration per step.
+//   - Spectral normalisation of every D weight, to spectral norm 2. The
+//     usual stabiliser, the R1 gradient penalty, needs second derivatives,
+//     which nn's graphs do not have; spectral normalisation bounds D's
+//     slope with first-order machinery only, one power iteration per step.
+//     At norm 1 D learned colour so slowly that generated items stayed
+//     grey for the first thousands of steps (see spectralNorm).
 //   - Pixel norm in G instead of batch norm: no batch statistics, the same
 //     function in training and inference, and per-sample outputs (batch
 //     norm in gorgonia also has a broken inference-mode gradient).

@@ -43,7 +43,7 @@ func newSquares(n, size int, seed int64) squares {
 func tinyGAN(t *testing.T, seed int64) *GAN {
 	t.Helper()
 	m, err := NewGAN(GeneratorConfig{ZDim: 8, Widths: []int{32, 16}},
-		DiscriminatorConfig{Size: 16, Widths: []int{16, 32}, Group: 2}, seed)
+		DiscriminatorConfig{Size: 16, Widths: []int{16, 32}, Group: 2, Gain: 2}, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
