@@ -11,7 +11,7 @@ GOFLAGS_BUILD := -tags '$(TAGS)'
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short bench lint deps clean
+.PHONY: all build demo test test-short bench bench-import lint deps clean
 
 all: build
 
@@ -35,6 +35,10 @@ test-short:
 
 bench:
 	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . -benchmem ./...
+
+# Import of the default world into PostgreSQL + MinIO, twice (README numbers).
+bench-import: build
+	scripts/with-servers.sh scripts/bench-import.sh
 
 lint:
 	$(GO) vet $(GOFLAGS_BUILD) ./...

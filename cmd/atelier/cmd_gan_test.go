@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/imaging"
+)
+
+// tinyWorld writes a small synthetic world at the GAN's 64 px.
+func tinyWorld(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "world")
+	if _, stderr, code := runInProcess(t, "synth", "--out", dir, "--items", "24", "--consumers", "4", "--interactions", "2"); code != 0 {
+		t.Fatalf("synth: %s", stderr)
+	}
+	return dir
+}
+
+func TestGANCommands(t *testing.T) {
+	world := tinyWorld(t)
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "gan.safetensors")
+	samples := filepath.Join(dir, "samples")
+
+	out, stderr, code := runInProcess(t, "train", "gan", "--dataset", world, "--out", ckpt, "--steps", "2", "--batch", "8",
+		"--samples", samples, "--sample-every", "1")
+	if code != 0 {
+		t.Fatalf("train gan: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "trained gan to step 2") {
+		t.Errorf("train gan printed %q", out)
+	}
+	for _, f := range []string{"gan-step-000001.png", "gan-step-000002.png"} {
+		img, err := imaging.ReadFile(filepath.Join(samples, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 64 tiles of 64 px in 8 columns with 2 px gutters.
+		if b := img.Bounds(); b.Dx() != 8*66+2 || b.Dy() != 8*66+2 {
+			t.Errorf("%s is %v", f, b)
+		}
+	}
+
+	// Resume continues to the new total from the checkpoint's step.
+	out, stderr, code = runInProcess(t, "train", "gan", "--dataset", world, "--out", ckpt, "--resume", ckpt, "--steps", "3")
+	if code != 0 || !strings.Contains(out, "trained gan to step 3") {
+		t.Fatalf("resume: exit %d: %s %s", code, out, stderr)
+	}
+
+	grid := filepath.Join(dir, "grid.png")
+	if out, stderr, code = runInProcess(t, "sample", "--gan", ckpt, "--n", "9", "--out", grid, "--seed", "4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, stderr)
+	}
+	img, err := imaging.ReadFile(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 3*66+2 {
+		t.Errorf("9 samples: grid %v, want 3 columns", b)
+	}
+
+	models := filepath.Join(dir, "models.safetensors")
+	if out, stderr, code = runInProcess(t, "train", "encoder", "--dataset", world, "--gan", ckpt, "--out", models, "--steps", "2", "--batch", "4"); code != 0 {
+		t.Fatalf("train encoder: exit %d: %s", code, stderr)
+	}
+	m, err := gan.LoadModels(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.E == nil {
+		t.Fatal("models file has no encoder")
+	}
+
+	out, stderr, code = runInProcess(t, "eval", "gan", "--dataset", world, "--gan", models, "--json", "--inversions", "1", "--pairs", "4")
+	if code != 0 {
+		t.Fatalf("eval gan: exit %d: %s", code, stderr)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("eval gan output %q: %v", out, err)
+	}
+	if enc, ok := rep["encoder"].(map[string]any); !ok || enc["mse"] == nil {
+		t.Errorf("report %v has no encoder mse", rep)
+	}
+}
+
+func TestGANCommandErrors(t *testing.T) {
+	world := tinyWorld(t)
+	dir := t.TempDir()
+	notGAN := filepath.Join(dir, "not.safetensors")
+	if err := os.WriteFile(notGAN, []byte("not a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.safetensors")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"train gan without dataset", []string{"train", "gan", "--out", out}, 2, "--dataset is required"},
+		{"train gan without out", []string{"train", "gan", "--dataset", world}, 2, "--out is required"},
+		{"train gan odd batch", []string{"train", "gan", "--dataset", world, "--out", out, "--batch", "7"}, 2, "--batch"},
+		{"train gan zero steps", []string{"train", "gan", "--dataset", world, "--out", out, "--steps", "0"}, 2, "--steps"},
+		{"train gan bad rate", []string{"train", "gan", "--dataset", world, "--out", out, "--lr-d", "0"}, 2, "--lr"},
+		{"train gan bad dataset", []string{"train", "gan", "--dataset", filepath.Join(dir, "none"), "--out", out}, 1, "train gan"},
+		{"train gan resume from junk", []string{"train", "gan", "--dataset", world, "--out", out, "--resume", notGAN}, 1, "checkpoint"},
+		{"train unknown target", []string{"train", "wat"}, 2, "unknown target"},
+		{"train encoder without gan", []string{"train", "encoder", "--dataset", world, "--out", out}, 2, "--gan is required"},
+		{"train encoder from junk", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
+		{"sample without out", []string{"sample", "--gan", notGAN}, 2, "--out is required"},
+		{"sample too many", []string{"sample", "--gan", notGAN, "--out", out, "--n", "5000"}, 2, "--n"},
+		{"sample from junk", []string{"sample", "--gan", notGAN, "--out", out}, 1, "checkpoint"},
+		{"eval gan without gan", []string{"eval", "gan", "--dataset", world}, 2, "--gan is required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runInProcess(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was written", out)
+			}
+		})
+	}
+}

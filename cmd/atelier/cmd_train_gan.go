@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/nn"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/recommender"
+)
+
+// gridSeed fixes the latents of training sample grids, so that grids from
+// successive steps (and runs) show the same z.
+const gridSeed = 20240601
+
+// runTrainGAN trains the generator and discriminator on a dataset's images:
+// `atelier train gan --dataset DIR --out FILE`.
+func runTrainGAN(ctx context.Context, e env, args []string) error {
+	def := gan.DefaultTrainConfig()
+	fs := newFlags("train gan", e)
+	dataset := fs.String("dataset", "", "dataset `directory` whose images/ to learn (required)")
+	out := fs.String("out", "", "training checkpoint `file` to write (required); rewritten every --checkpoint-every steps")
+	steps := fs.Int("steps", def.Steps, "total training steps (a resumed run continues to this count)")
+	batch := fs.Int("batch", def.Batch, "images per step (split over two goroutines)")
+	seed := fs.Int64("seed", def.Seed, "seed of the initial weights and of every step's random draws")
+	zdim := fs.Int("zdim", gan.DefaultGeneratorConfig().ZDim, "latent dimension")
+	lrG := fs.Float64("lr-g", float64(def.LRG), "generator learning rate")
+	lrD := fs.Float64("lr-d", float64(def.LRD), "discriminator learning rate")
+	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
+	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
+	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
+	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
+	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
+	samples := fs.String("samples", "", "`directory` for sample grids (gan-step-NNNNNN.png, 64 fixed latents)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	switch {
+	case *dataset == "":
+		return usagef("train gan: --dataset is required")
+	case *out == "":
+		return usagef("train gan: --out is required")
+	case *every < 1:
+		return usagef("train gan: --checkpoint-every must be positive")
+	case *sampleEvery < 1:
+		return usagef("train gan: --sample-every must be positive")
+	}
+	cfg := def
+	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
+	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
+	gcfg := gan.DefaultGeneratorConfig()
+	gcfg.ZDim = *zdim
+	dcfg := gan.DefaultDiscriminatorConfig()
+	if err := gcfg.Validate(); err != nil {
+		return usagef("train gan: --zdim: %v", err)
+	}
+	if err := cfg.Validate(dcfg); err != nil {
+		return flagError("train gan", err, "steps", "batch", "lr", "augment")
+	}
+	if *samples != "" {
+		if err := os.MkdirAll(*samples, 0o755); err != nil {
+			return fmt.Errorf("train gan: %w", err)
+		}
+	}
+
+	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
+	defer bar.Done()
+	images, err := loadCatalogImages(ctx, *dataset, gcfg.Size(), bar.Func())
+	if err != nil {
+		return fmt.Errorf("train gan: %w", err)
+	}
+	var tr *gan.Trainer
+	if *resume != "" {
+		tr, err = gan.ResumeTrainer(*resume, images, *steps)
+	} else {
+		var m *gan.GAN
+		if m, err = gan.NewGAN(gcfg, dcfg, cfg.Seed); err == nil {
+			tr, err = gan.NewTrainer(m, images, cfg)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("train gan: %w", err)
+	}
+	defer tr.Close()
+
+	start, first := time.Now(), tr.Steps()
+	fmt.Fprintf(e.stderr, "train gan: %d images, generator %v (%d parameters), discriminator %v, from step %d to %d, batch %d\n",
+		images.Len(), tr.GAN.G.Config.Widths, nn.CountParams(tr.GAN.G.Params()), tr.GAN.D.Config.Widths, first, tr.Config.Steps, tr.Config.Batch)
+	writeGrid := func(step int) error {
+		img, err := gan.SampleGrid(ctx, tr.GAN.GEMA, 64, gridSeed)
+		if err != nil {
+			return err
+		}
+		return writePNGFile(filepath.Join(*samples, fmt.Sprintf("gan-step-%06d.png", step)), img)
+	}
+	err = tr.Run(ctx, bar.Func(), func(st gan.StepStats) error {
+		if st.Step%*every == 0 || st.Step == tr.Config.Steps {
+			if err := tr.Save(*out); err != nil {
+				return err
+			}
+		}
+		if *samples != "" && (st.Step%*sampleEvery == 0 || st.Step == tr.Config.Steps) {
+			return writeGrid(st.Step)
+		}
+		return nil
+	})
+	if err != nil {
+		// Keep what was learned: an interrupted run can be resumed.
+		if tr.Steps() > first {
+			if serr := tr.Save(*out); serr == nil {
+				fmt.Fprintf(e.stderr, "train gan: saved step %d to %s\n", tr.Steps(), *out)
+			}
+		}
+		return fmt.Errorf("train gan: %w", err)
+	}
+	bar.Done()
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(e.stdout, "trained gan to step %d in %.0fs (%.1f images/s); checkpoint %s\n",
+		tr.Steps(), secs, float64((tr.Steps()-first)*tr.Config.Batch)/secs, *out)
+	return nil
+}
+
+// loadCatalogImages reads a dataset's item images at size×size.
+func loadCatalogImages(ctx context.Context, dir string, size int, prog progress.Func) (*recommender.Images, error) {
+	d, err := recommender.LoadDataset(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.LoadImages(ctx, size, 2, prog)
+}
+
+// writePNGFile writes img to path atomically.
+func writePNGFile(path string, img image.Image) error {
+	return nn.WriteFileAtomic(path, func(w io.Writer) error { return imaging.WritePNG(w, img) })
+}

@@ -1,0 +1,242 @@
+package gan
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strconv"
+	"strings"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/nn"
+)
+
+// Checkpoints are safetensors files (nn.SaveFile) holding any of these
+// groups of tensors, named by prefix:
+//
+//	g.*       the generator as trained
+//	g_ema.*   its moving average (what sampling and inversion use)
+//	d.*       the discriminator: raw weights (*_orig), power-iteration
+//	          vectors (*_u) and biases
+//	e.*       the encoder
+//	opt_g.*, opt_d.*   Adam moments, to resume training
+//
+// and metadata: format, the JSON configuration of each network present
+// (generator, discriminator, encoder), and for training checkpoints the
+// recipe (train), the step and Adam's step counts. A training checkpoint
+// holds everything; a models file (Models.Save, what `atelier train
+// encoder` writes and the redesign engine loads) holds the generator to use
+// under g.*, the discriminator and the encoder, about a third of the size.
+const (
+	checkpointFormat = "atelier-gan/1"
+
+	metaFormat        = "format"
+	metaGenerator     = "generator"
+	metaDiscriminator = "discriminator"
+	metaEncoder       = "encoder"
+	metaTrain         = "train"
+	metaStep          = "step"
+	metaAdamG         = "adam_g_steps"
+	metaAdamD         = "adam_d_steps"
+)
+
+type checkpoint struct {
+	byPrefix map[string][]nn.Param // prefix → tensors with the prefix removed
+	meta     map[string]string
+}
+
+func readCheckpoint(path string) (*checkpoint, error) {
+	ps, meta, err := nn.LoadFile(path)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "read GAN checkpoint")
+	}
+	if f := meta[metaFormat]; f != checkpointFormat {
+		return nil, atelier.Errorf(atelier.KindInvalid, "%s is not a GAN checkpoint (format %q, want %q)", path, f, checkpointFormat)
+	}
+	c := &checkpoint{byPrefix: map[string][]nn.Param{}, meta: meta}
+	for _, p := range ps {
+		prefix, name, ok := strings.Cut(p.Name, ".")
+		if !ok {
+			return nil, atelier.Errorf(atelier.KindInvalid, "%s: tensor %q has no group prefix", path, p.Name)
+		}
+		c.byPrefix[prefix] = append(c.byPrefix[prefix], nn.Param{Name: name, Value: p.Value})
+	}
+	return c, nil
+}
+
+func (c *checkpoint) config(key string, dst any) (bool, error) {
+	s, ok := c.meta[key]
+	if !ok {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		return true, atelier.Errorf(atelier.KindInvalid, "checkpoint metadata %q: %v", key, err)
+	}
+	return true, nil
+}
+
+// load copies the tensors under prefix into dst.
+func (c *checkpoint) load(prefix string, dst []nn.Param) error {
+	src, ok := c.byPrefix[prefix]
+	if !ok {
+		return atelier.Errorf(atelier.KindInvalid, "checkpoint has no %s.* tensors", prefix)
+	}
+	if err := nn.LoadInto(dst, src); err != nil {
+		return atelier.Wrap(atelier.KindInvalid, err, "checkpoint tensors %s.*", prefix)
+	}
+	return nil
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // configs are plain structs of numbers and slices
+	}
+	return string(b)
+}
+
+// Save writes the models (G under g.*, D, and E when present) to path.
+func (m *Models) Save(path string) error {
+	if m.G == nil || m.D == nil {
+		return errors.New("gan: save models: generator and discriminator are required")
+	}
+	meta := map[string]string{
+		metaFormat:        checkpointFormat,
+		metaGenerator:     jsonString(m.G.Config),
+		metaDiscriminator: jsonString(m.D.Config),
+	}
+	ts := append(nn.Prefixed("g", m.G.Params()), nn.Prefixed("d", m.D.Params())...)
+	if m.E != nil {
+		meta[metaEncoder] = jsonString(m.E.Config)
+		ts = append(ts, nn.Prefixed("e", m.E.Params())...)
+	}
+	if err := nn.SaveFile(path, ts, meta); err != nil {
+		return fmt.Errorf("gan: save models: %w", err)
+	}
+	return nil
+}
+
+// LoadModels reads a models file or a training checkpoint. From a training
+// checkpoint it takes the moving-average generator; E is nil when the file
+// has no encoder.
+func LoadModels(path string) (*Models, error) {
+	c, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	gcfg, dcfg := GeneratorConfig{}, DiscriminatorConfig{}
+	if ok, err := c.config(metaGenerator, &gcfg); !ok || err != nil {
+		return nil, missing(path, metaGenerator, err)
+	}
+	if ok, err := c.config(metaDiscriminator, &dcfg); !ok || err != nil {
+		return nil, missing(path, metaDiscriminator, err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	m := &Models{}
+	if m.G, err = NewGenerator(gcfg, rng); err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+	}
+	prefix := "g"
+	if _, ok := c.byPrefix["g_ema"]; ok {
+		prefix = "g_ema"
+	}
+	if err := c.load(prefix, m.G.Params()); err != nil {
+		return nil, err
+	}
+	if m.D, err = NewDiscriminator(dcfg, rng); err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+	}
+	if err := c.load("d", m.D.Params()); err != nil {
+		return nil, err
+	}
+	m.D.Sync()
+	ecfg := EncoderConfig{}
+	if ok, err := c.config(metaEncoder, &ecfg); err != nil {
+		return nil, err
+	} else if ok {
+		if m.E, err = NewEncoder(ecfg, rng); err != nil {
+			return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+		}
+		if err := c.load("e", m.E.Params()); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func missing(path, key string, err error) error {
+	if err != nil {
+		return err
+	}
+	return atelier.Errorf(atelier.KindInvalid, "%s has no %s configuration", path, key)
+}
+
+// Save writes a training checkpoint: G, its moving average, D, both
+// optimisers' state, the recipe and the step.
+func (t *Trainer) Save(path string) error {
+	m := t.GAN
+	nG, momG := t.optG.State()
+	nD, momD := t.optD.State()
+	ts := append(nn.Prefixed("g", m.G.Params()), nn.Prefixed("g_ema", m.GEMA.Params())...)
+	ts = append(ts, nn.Prefixed("d", m.D.Params())...)
+	ts = append(ts, nn.Prefixed("opt_g", momG)...)
+	ts = append(ts, nn.Prefixed("opt_d", momD)...)
+	meta := map[string]string{
+		metaFormat:        checkpointFormat,
+		metaGenerator:     jsonString(m.G.Config),
+		metaDiscriminator: jsonString(m.D.Config),
+		metaTrain:         jsonString(t.Config),
+		metaStep:          strconv.Itoa(t.step),
+		metaAdamG:         strconv.Itoa(nG),
+		metaAdamD:         strconv.Itoa(nD),
+	}
+	if err := nn.SaveFile(path, ts, meta); err != nil {
+		return fmt.Errorf("gan: save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// ResumeTrainer rebuilds a trainer from a training checkpoint with its
+// stored recipe; steps, when positive, replaces the total number of steps.
+func ResumeTrainer(path string, data ImageSet, steps int) (*Trainer, error) {
+	c, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	gcfg, dcfg, cfg := GeneratorConfig{}, DiscriminatorConfig{}, TrainConfig{}
+	for key, dst := range map[string]any{metaGenerator: &gcfg, metaDiscriminator: &dcfg, metaTrain: &cfg} {
+		if ok, err := c.config(key, dst); !ok || err != nil {
+			return nil, missing(path, key, err)
+		}
+	}
+	step, err1 := strconv.Atoi(c.meta[metaStep])
+	nG, err2 := strconv.Atoi(c.meta[metaAdamG])
+	nD, err3 := strconv.Atoi(c.meta[metaAdamD])
+	if err := errors.Join(err1, err2, err3); err != nil || step < 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "%s: bad step counts in metadata: %v", path, err)
+	}
+	if steps > 0 {
+		cfg.Steps = steps
+	}
+	m, err := NewGAN(gcfg, dcfg, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	for prefix, ps := range map[string][]nn.Param{"g": m.G.Params(), "g_ema": m.GEMA.Params(), "d": m.D.Params()} {
+		if err := c.load(prefix, ps); err != nil {
+			return nil, err
+		}
+	}
+	m.D.Sync()
+	t, err := NewTrainer(m, data, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(t.optG.Restore(nG, c.byPrefix["opt_g"]), t.optD.Restore(nD, c.byPrefix["opt_d"])); err != nil {
+		t.Close()
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s: optimiser state", path)
+	}
+	t.step = step
+	return t, nil
+}

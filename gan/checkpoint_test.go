@@ -1,0 +1,177 @@
+package gan
+
+import (
+	"context"
+	"math/rand"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/atelier-app/atelier/internal/nn"
+)
+
+// trainedTiny returns a tiny GAN trained for a few steps on squares, so
+// that every tensor (moving average, Adam moments, power iterations) holds
+// something other than its initial value.
+func trainedTiny(t *testing.T, steps int) (*Trainer, squares) {
+	t.Helper()
+	data := newSquares(32, 16, 3)
+	tr := newTrainer(t, tinyGAN(t, 3), data, tinyTrainConfig(steps))
+	if err := tr.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return tr, data
+}
+
+func TestModelsRoundTrip(t *testing.T) {
+	tr, data := trainedTiny(t, 5)
+	rng := rand.New(rand.NewSource(1))
+	enc, err := NewEncoder(EncoderConfig{Size: 16, Widths: []int{8, 16}, ZDim: 8}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Models{G: tr.GAN.GEMA, D: tr.GAN.D, E: enc}
+	path := tempPath(t, "models.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadModels(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := SampleZ(rng, 4, 8)
+	a, err := m.G.Generate(context.Background(), z, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := got.G.Generate(context.Background(), z, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if !slices.Equal(a[i].Pix, b[i].Pix) {
+			t.Fatalf("generated image %d differs after the round trip", i)
+		}
+	}
+	x := append(append([]float32(nil), data[0].Pix...), data[1].Pix...)
+	za, _ := m.E.Encode(x, 2)
+	zb, err := got.E.Encode(x, 2)
+	if err != nil || !slices.Equal(za, zb) {
+		t.Fatalf("encoder output differs after the round trip (%v)", err)
+	}
+	da, db := discriminatorScores(t, m.D, data), discriminatorScores(t, got.D, data)
+	if !slices.Equal(da, db) {
+		t.Fatalf("discriminator scores differ after the round trip: %v vs %v", da, db)
+	}
+}
+
+func discriminatorScores(t *testing.T, d *Discriminator, data squares) []float32 {
+	t.Helper()
+	g := nn.NewGraph(nn.Infer, 1)
+	defer g.Close()
+	x := g.Input("x", 4, 3, 16, 16)
+	out := g.Output(d.Forward(g, x, 2))
+	for i := 0; i < 4; i++ {
+		copy(g.InputData(x)[i*3*256:], data[i].Pix)
+	}
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), out.Data().([]float32)...)
+}
+
+func TestTrainingCheckpointHasGeneratorAverage(t *testing.T) {
+	tr, _ := trainedTiny(t, 3)
+	path := tempPath(t, "ckpt.safetensors")
+	if err := tr.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModels(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// LoadModels takes the moving average, which differs from G.
+	for i, p := range m.G.Params() {
+		if !slices.Equal(p.Data(), tr.GAN.GEMA.Params()[i].Data()) {
+			t.Fatalf("%s is not the moving average", p.Name)
+		}
+	}
+	if m.E != nil {
+		t.Error("a GAN checkpoint has no encoder")
+	}
+}
+
+func TestResumeContinuesIdentically(t *testing.T) {
+	data := newSquares(32, 16, 4)
+	whole := newTrainer(t, tinyGAN(t, 4), data, tinyTrainConfig(8))
+	if err := whole.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	first := newTrainer(t, tinyGAN(t, 4), data, tinyTrainConfig(4))
+	if err := first.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := tempPath(t, "ckpt.safetensors")
+	if err := first.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := ResumeTrainer(path, data, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(resumed.Close)
+	if resumed.Steps() != 4 {
+		t.Fatalf("resumed at step %d, want 4", resumed.Steps())
+	}
+	if err := resumed.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2][]nn.Param{
+		{whole.GAN.G.Params(), resumed.GAN.G.Params()},
+		{whole.GAN.GEMA.Params(), resumed.GAN.GEMA.Params()},
+		{whole.GAN.D.Params(), resumed.GAN.D.Params()},
+	} {
+		for i, p := range pair[0] {
+			if !slices.Equal(p.Data(), pair[1][i].Data()) {
+				t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
+			}
+		}
+	}
+}
+
+func TestLoadRejectsBadFiles(t *testing.T) {
+	tr, _ := trainedTiny(t, 1)
+	good := tempPath(t, "ckpt.safetensors")
+	if err := tr.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	other := tempPath(t, "other.safetensors")
+	if err := nn.SaveFile(other, tr.GAN.G.Params(), map[string]string{"format": "something-else"}); err != nil {
+		t.Fatal(err)
+	}
+	noD := tempPath(t, "nod.safetensors")
+	if err := nn.SaveFile(noD, nn.Prefixed("g", tr.GAN.G.Params()), map[string]string{
+		metaFormat: checkpointFormat, metaGenerator: jsonString(tr.GAN.G.Config), metaDiscriminator: jsonString(tr.GAN.D.Config),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	truncated := tempPath(t, "truncated.safetensors")
+	raw, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(truncated, raw[:len(raw)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"missing": tempPath(t, "none"), "other format": other, "no discriminator": noD, "truncated": truncated} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := LoadModels(path); err == nil {
+				t.Error("LoadModels: no error")
+			}
+			if _, err := ResumeTrainer(path, newSquares(4, 16, 1), 0); err == nil {
+				t.Error("ResumeTrainer: no error")
+			}
+		})
+	}
+}

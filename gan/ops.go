@@ -1,0 +1,398 @@
+package gan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/atelier-app/atelier/internal/nn"
+)
+
+// The GAN's own kernels: each is one op with hand-written loops (see
+// nn.Kernel), checked against finite differences in ops_test.go.
+
+// ok reports whether building may go on with the given nodes: the graph
+// has no error and none of them is nil (a nil node without an error is a
+// bug in the caller, recorded as the graph's error).
+func ok(g *nn.Graph, nodes ...*G.Node) bool {
+	if g.Err() != nil {
+		return false
+	}
+	for _, n := range nodes {
+		if n == nil {
+			g.Fail(errors.New("nil node"), "gan: build graph")
+			return false
+		}
+	}
+	return true
+}
+
+// sigmoid maps x elementwise to 1/(1+e^−x), the generator's last step onto
+// pixel values in [0,1].
+func sigmoid(g *nn.Graph, x *G.Node) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	return g.Apply(&nn.Kernel{
+		Name: "Sigmoid",
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
+			for i, v := range in[0][:len(out)] {
+				out[i] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, out, gout []float32) {
+				for i, y := range out[:len(dst)] {
+					dst[i] = gout[i] * y * (1 - y)
+				}
+			},
+		},
+	}, x)
+}
+
+// standardize maps each row of x (B, K) to zero mean and unit (population)
+// standard deviation:
+//
+//	y = (x − μ) / σ,  σ = √(mean (x−μ)² + ε)
+//
+// the form every latent vector takes in this package (the encoder's output,
+// and z after each inversion step).
+func standardize(g *nn.Graph, x *G.Node) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	if s.Dims() != 2 {
+		return g.Fail(fmt.Errorf("shape %v, want (B, K)", s), "gan: standardize")
+	}
+	batch, k := s[0], s[1]
+	return g.Apply(&nn.Kernel{
+		Name: "Standardize",
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
+			for b := 0; b < batch; b++ {
+				standardizeRow(out[b*k:(b+1)*k], in[0][b*k:(b+1)*k])
+			}
+		},
+		// With y the output: dx = (g − mean g − y·mean(g·y)) / σ.
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, out, gout []float32) {
+				for b := 0; b < batch; b++ {
+					x, y, gr, d := in[0][b*k:(b+1)*k], out[b*k:(b+1)*k], gout[b*k:(b+1)*k], dst[b*k:(b+1)*k]
+					_, sd := meanStd(x)
+					var mg, mgy float64
+					for i := range gr {
+						mg += float64(gr[i])
+						mgy += float64(gr[i]) * float64(y[i])
+					}
+					mg /= float64(k)
+					mgy /= float64(k)
+					for i := range d {
+						d[i] = float32((float64(gr[i]) - mg - float64(y[i])*mgy) / sd)
+					}
+				}
+			},
+		},
+	}, x)
+}
+
+const standardizeEps = 1e-8
+
+// meanStd returns the mean and √(variance + ε) of x.
+func meanStd(x []float32) (mean, sd float64) {
+	for _, v := range x {
+		mean += float64(v)
+	}
+	mean /= float64(len(x))
+	var ss float64
+	for _, v := range x {
+		d := float64(v) - mean
+		ss += d * d
+	}
+	return mean, math.Sqrt(ss/float64(len(x)) + standardizeEps)
+}
+
+// standardizeRow writes (x − mean x) / std x into dst (dst may be x).
+func standardizeRow(dst, x []float32) {
+	mean, sd := meanStd(x)
+	for i, v := range x {
+		dst[i] = float32((float64(v) - mean) / sd)
+	}
+}
+
+// meanSquaredDiff returns the (1)-shaped mean over all elements of
+// (a − b)², the pixel term of the reconstruction losses and, on
+// channel-normalised features, one layer of the perceptual distance.
+func meanSquaredDiff(g *nn.Graph, a, b *G.Node) *G.Node {
+	if !ok(g, a, b) {
+		return nil
+	}
+	if !a.Shape().Eq(b.Shape()) {
+		return g.Fail(fmt.Errorf("shapes %v and %v", a.Shape(), b.Shape()), "gan: mean squared difference")
+	}
+	s := a.Shape().Clone()
+	inv := 1 / float64(s.TotalSize())
+	grad := func(sign float32) func(dst []float32, in [][]float32, out, gout []float32) {
+		return func(dst []float32, in [][]float32, _, gout []float32) {
+			c := sign * 2 * float32(inv) * gout[0]
+			for i := range dst {
+				dst[i] = c * (in[0][i] - in[1][i])
+			}
+		}
+	}
+	return g.Apply(&nn.Kernel{
+		Name: "MeanSquaredDiff",
+		In:   []tensor.Shape{s, s.Clone()},
+		Out:  tensor.Shape{1},
+		Forward: func(out []float32, in [][]float32) {
+			var acc float64
+			for i, v := range in[0] {
+				d := float64(v - in[1][i])
+				acc += d * d
+			}
+			out[0] = float32(acc * inv)
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){grad(1), grad(-1)},
+	}, a, b)
+}
+
+// softplusLoss returns the (1)-shaped Σ_b w_b·softplus(s_b·x_b) over logits
+// x of shape (B, 1), with fixed signs s and weights w. With s = −1 on real
+// and +1 on fake samples and w = 1/count this is the discriminator's
+// non-saturating logistic loss; with s = −1 on fakes it is the generator's.
+func softplusLoss(g *nn.Graph, x *G.Node, signs, weights []float32) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	if s.Dims() != 2 || s[1] != 1 || len(signs) != s[0] || len(weights) != s[0] {
+		return g.Fail(fmt.Errorf("logits %v with %d signs and %d weights", s, len(signs), len(weights)), "gan: softplus loss")
+	}
+	signs, weights = append([]float32(nil), signs...), append([]float32(nil), weights...)
+	return g.Apply(&nn.Kernel{
+		Name: fmt.Sprintf("SoftplusLoss(%v,%v)", signs, weights),
+		In:   []tensor.Shape{s},
+		Out:  tensor.Shape{1},
+		Forward: func(out []float32, in [][]float32) {
+			var acc float64
+			for b, v := range in[0] {
+				acc += float64(weights[b]) * softplus(float64(signs[b]*v))
+			}
+			out[0] = float32(acc)
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				for b, v := range in[0] {
+					u := float64(signs[b] * v)
+					dst[b] = gout[0] * weights[b] * signs[b] * float32(1/(1+math.Exp(-u)))
+				}
+			},
+		},
+	}, x)
+}
+
+// softplus is log(1 + eˣ) without overflow.
+func softplus(x float64) float64 {
+	if x > 30 {
+		return x
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// scalar turns a (1)-shaped node into the scalar a loss must be.
+func scalar(g *nn.Graph, x *G.Node) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	y, err := G.Sum(x)
+	if err != nil {
+		return g.Fail(err, "gan: scalar loss")
+	}
+	return y
+}
+
+// add returns a + b for two nodes of the same shape.
+func add(g *nn.Graph, a, b *G.Node) *G.Node {
+	if !ok(g, a, b) {
+		return nil
+	}
+	y, err := G.Add(a, b)
+	if err != nil {
+		return g.Fail(err, "gan: add")
+	}
+	return y
+}
+
+// scale returns c·x.
+func scale(g *nn.Graph, x *G.Node, c float32) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	if c == 1 {
+		return x
+	}
+	s := x.Shape().Clone()
+	return g.Apply(&nn.Kernel{
+		Name: fmt.Sprintf("Scale(%g)", c),
+		In:   []tensor.Shape{s},
+		Out:  s,
+		Forward: func(out []float32, in [][]float32) {
+			for i, v := range in[0][:len(out)] {
+				out[i] = c * v
+			}
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, _, gout []float32) {
+				for i, v := range gout[:len(dst)] {
+					dst[i] = c * v
+				}
+			},
+		},
+	}, x)
+}
+
+// minibatchStddev appends one channel to x (B, C, H, W): for each group of
+// `group` consecutive samples, the standard deviation of every feature
+// over the group, averaged over features,
+//
+//	s = mean_{c,h,w} √( mean_{i∈group} (x_i − x̄)² + ε )
+//
+// broadcast over the group's samples and pixels. A discriminator that sees
+// it can tell a collapsed (too uniform) batch of fakes from real ones, which
+// pushes the generator toward variety (Karras et al., ProGAN).
+func minibatchStddev(g *nn.Graph, x *G.Node, group int) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	if s.Dims() != 4 || group < 1 || s[0]%group != 0 {
+		return g.Fail(fmt.Errorf("input %v with group %d; want (B, C, H, W), B a multiple of the group", s, group), "gan: minibatch stddev")
+	}
+	batch, ch, sp := s[0], s[1], s[2]*s[3]
+	feat := ch * sp
+	groups := batch / group
+	const eps = 1e-8
+	// sd fills sd[e] for group q; returns the mean over e.
+	sd := func(x []float32, q int, sdv []float64) float64 {
+		var total float64
+		for e := 0; e < feat; e++ {
+			var mu float64
+			for i := 0; i < group; i++ {
+				mu += float64(x[(q*group+i)*feat+e])
+			}
+			mu /= float64(group)
+			var ss float64
+			for i := 0; i < group; i++ {
+				d := float64(x[(q*group+i)*feat+e]) - mu
+				ss += d * d
+			}
+			sdv[e] = math.Sqrt(ss/float64(group) + eps)
+			total += sdv[e]
+		}
+		return total / float64(feat)
+	}
+	return g.Apply(&nn.Kernel{
+		Name: fmt.Sprintf("MinibatchStddev(%d)", group),
+		In:   []tensor.Shape{s},
+		Out:  tensor.Shape{batch, ch + 1, s[2], s[3]},
+		Forward: func(out []float32, in [][]float32) {
+			sdv := make([]float64, feat)
+			for q := 0; q < groups; q++ {
+				v := float32(sd(in[0], q, sdv))
+				for i := 0; i < group; i++ {
+					b := q*group + i
+					o := out[b*(feat+sp) : (b+1)*(feat+sp)]
+					copy(o[:feat], in[0][b*feat:(b+1)*feat])
+					for j := feat; j < feat+sp; j++ {
+						o[j] = v
+					}
+				}
+			}
+		},
+		// ∂s/∂x_i,e = (x_i,e − x̄_e) / (group · sd_e · feat).
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				sdv := make([]float64, feat)
+				x := in[0]
+				for q := 0; q < groups; q++ {
+					sd(x, q, sdv)
+					var gs float64
+					for i := 0; i < group; i++ {
+						b := q*group + i
+						for _, v := range gout[b*(feat+sp)+feat : (b+1)*(feat+sp)] {
+							gs += float64(v)
+						}
+					}
+					for e := 0; e < feat; e++ {
+						var mu float64
+						for i := 0; i < group; i++ {
+							mu += float64(x[(q*group+i)*feat+e])
+						}
+						mu /= float64(group)
+						c := gs / (float64(group) * sdv[e] * float64(feat))
+						for i := 0; i < group; i++ {
+							b := q*group + i
+							dst[b*feat+e] = gout[b*(feat+sp)+e] + float32(c*(float64(x[b*feat+e])-mu))
+						}
+					}
+				}
+			},
+		},
+	}, x)
+}
+
+// depthToSpace rearranges x (B, C·r², H, W) into (B, C, r·H, r·W):
+//
+//	y[b, c, r·i+di, r·j+dj] = x[b, c·r² + r·di + dj, i, j]
+//
+// so that a convolution at H×W producing r² values per output channel
+// draws every pixel of the r-times larger image (sub-pixel convolution, Shi
+// et al. 2016) without computing at the large size.
+func depthToSpace(g *nn.Graph, x *G.Node, r int) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	if s.Dims() != 4 || r < 1 || s[1]%(r*r) != 0 {
+		return g.Fail(fmt.Errorf("input %v, factor %d", s, r), "gan: depth to space")
+	}
+	batch, c, h, w := s[0], s[1]/(r*r), s[2], s[3]
+	oh, ow := h*r, w*r
+	// index maps output element o to input element index[o].
+	index := make([]int32, s.TotalSize())
+	for b := 0; b < batch; b++ {
+		for ch := 0; ch < c; ch++ {
+			for oi := 0; oi < oh; oi++ {
+				for oj := 0; oj < ow; oj++ {
+					i, di, j, dj := oi/r, oi%r, oj/r, oj%r
+					src := (((b*c+ch)*r*r+di*r+dj)*h+i)*w + j
+					index[((b*c+ch)*oh+oi)*ow+oj] = int32(src)
+				}
+			}
+		}
+	}
+	return g.Apply(&nn.Kernel{
+		Name: fmt.Sprintf("DepthToSpace(%d)", r),
+		In:   []tensor.Shape{s},
+		Out:  tensor.Shape{batch, c, oh, ow},
+		Forward: func(out []float32, in [][]float32) {
+			for o, i := range index {
+				out[o] = in[0][i]
+			}
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, _, gout []float32) {
+				for o, i := range index {
+					dst[i] = gout[o]
+				}
+			},
+		},
+	}, x)
+}

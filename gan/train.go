@@ -1,0 +1,425 @@
+package gan
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand"
+	"sync"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/nn"
+	"github.com/atelier-app/atelier/internal/progress"
+)
+
+// TrainConfig holds the GAN training recipe; it is stored in checkpoints so
+// that training resumes with the same one.
+type TrainConfig struct {
+	Steps int `json:"steps"` // total steps (a resumed run continues to it)
+	Batch int `json:"batch"`
+	// Shards splits every batch into this many equal parts, each with its
+	// own graphs, run on concurrent goroutines; gradients are summed in
+	// shard order. Results depend on the sharding, never on how many
+	// goroutines run the shards.
+	Shards  int           `json:"shards"`
+	Seed    int64         `json:"seed"`
+	LRG     float32       `json:"lr_g"`
+	LRD     float32       `json:"lr_d"`
+	Beta1   float32       `json:"beta1"`
+	Beta2   float32       `json:"beta2"`
+	EMA     float64       `json:"ema"` // decay of the generator's moving average
+	Augment AugmentConfig `json:"augment"`
+}
+
+// DefaultTrainConfig is the recipe of the demo models.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{
+		Steps: 20000, Batch: 32, Shards: 2, Seed: 1,
+		LRG: 2e-4, LRD: 2e-4, Beta1: 0.5, Beta2: 0.99, EMA: 0.999,
+		Augment: DefaultAugment(),
+	}
+}
+
+// Validate checks the recipe against the discriminator's minibatch group.
+func (c TrainConfig) Validate(d DiscriminatorConfig) error {
+	switch {
+	case c.Steps < 1:
+		return atelier.FieldErrorf("steps", "must be positive, got %d", c.Steps)
+	case c.Shards < 1:
+		return atelier.FieldErrorf("shards", "must be positive, got %d", c.Shards)
+	case c.Batch < 1 || c.Batch%c.Shards != 0:
+		return atelier.FieldErrorf("batch", "%d does not split into %d equal shards", c.Batch, c.Shards)
+	case (c.Batch/c.Shards)%d.Group != 0:
+		return atelier.FieldErrorf("batch", "shards of %d samples do not split into minibatch-stddev groups of %d", c.Batch/c.Shards, d.Group)
+	case !(c.LRG > 0) || !(c.LRD > 0):
+		return atelier.FieldErrorf("lr", "learning rates must be positive, got %v and %v", c.LRG, c.LRD)
+	case c.Beta1 <= 0 || c.Beta1 >= 1 || c.Beta2 <= 0 || c.Beta2 >= 1:
+		return atelier.FieldErrorf("beta", "Adam betas %v, %v not in (0, 1)", c.Beta1, c.Beta2)
+	case c.EMA < 0 || c.EMA >= 1:
+		return atelier.FieldErrorf("ema", "decay %v not in [0, 1)", c.EMA)
+	}
+	if err := c.Augment.Validate(); err != nil {
+		return atelier.FieldErrorf("augment", "%v", err)
+	}
+	return nil
+}
+
+// GAN is the generator, its moving average and the discriminator, as
+// trained together.
+type GAN struct {
+	G    *Generator
+	GEMA *Generator
+	D    *Discriminator
+}
+
+// NewGAN builds a freshly initialised GAN; the moving average starts as a
+// copy of G.
+func NewGAN(gc GeneratorConfig, dc DiscriminatorConfig, seed int64) (*GAN, error) {
+	if gc.Size() != dc.Size {
+		return nil, atelier.Errorf(atelier.KindInvalid, "generator makes %d px images, discriminator takes %d px", gc.Size(), dc.Size)
+	}
+	rng := rand.New(rand.NewSource(seed))
+	g, err := NewGenerator(gc, rng)
+	if err != nil {
+		return nil, err
+	}
+	ema, err := NewGenerator(gc, rng)
+	if err != nil {
+		return nil, err
+	}
+	if err := copyParams(ema.Params(), g.Params()); err != nil {
+		return nil, err
+	}
+	d, err := NewDiscriminator(dc, rng)
+	if err != nil {
+		return nil, err
+	}
+	return &GAN{G: g, GEMA: ema, D: d}, nil
+}
+
+// Models returns the networks for inference: the moving-average generator
+// and the discriminator (no encoder yet).
+func (m *GAN) Models() *Models { return &Models{G: m.GEMA, D: m.D} }
+
+func copyParams(dst, src []nn.Param) error {
+	return nn.LoadInto(dst, src)
+}
+
+// StepStats describes one training step.
+type StepStats struct {
+	Step  int
+	LossD float64 // softplus(−D(real)) + softplus(D(fake)), batch means
+	LossG float64 // softplus(−D(fake))
+	// RealLogit and FakeLogit are the mean discriminator logits on the
+	// augmented real and generated images of the step.
+	RealLogit, FakeLogit float64
+}
+
+// Trainer trains a GAN with the non-saturating logistic loss (see the
+// package documentation for the recipe). Every step draws its randomness
+// (latents, real images, augmentations) from a source seeded by (Seed,
+// step), so a run resumed from a checkpoint continues exactly as the
+// uninterrupted run would have.
+type Trainer struct {
+	Config TrainConfig
+	GAN    *GAN
+
+	data       ImageSet
+	optG, optD *nn.Adam
+	step       int
+	shards     []*shard
+	gradG      []*tensor.Dense // summed per G parameter
+	gradD      []*tensor.Dense // per trainable D parameter
+	dBound     []nn.Param
+}
+
+// shard is one part of the batch with its two graphs.
+type shard struct {
+	n int // samples
+
+	gg     *nn.Graph // z → G → augment → D → generator loss
+	z      *G.Node
+	augG   *G.Node
+	fake   *tensor.Dense
+	lossG  *tensor.Dense
+	fakeLg *tensor.Dense
+
+	dg    *nn.Graph // [real; fake] → augment → D → discriminator loss
+	x     *G.Node
+	augD  *G.Node
+	lossD *tensor.Dense
+	logit *tensor.Dense
+}
+
+// NewTrainer prepares training of m on data.
+func NewTrainer(m *GAN, data ImageSet, cfg TrainConfig) (*Trainer, error) {
+	if err := cfg.Validate(m.D.Config); err != nil {
+		return nil, err
+	}
+	size := m.G.Config.Size()
+	if data == nil || data.Len() == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "no training images")
+	}
+	if im := data.Item(0); im.H != size || im.W != size {
+		return nil, atelier.Errorf(atelier.KindInvalid, "training images are %dx%d, the generator makes %dx%d", im.W, im.H, size, size)
+	}
+	t := &Trainer{Config: cfg, GAN: m, data: data, dBound: m.D.bound()}
+	var err error
+	if t.optG, err = nn.NewAdam(m.G.Params(), nn.AdamConfig{LR: cfg.LRG, Beta1: cfg.Beta1, Beta2: cfg.Beta2}); err != nil {
+		return nil, err
+	}
+	if t.optD, err = nn.NewAdam(m.D.trainable(), nn.AdamConfig{LR: cfg.LRD, Beta1: cfg.Beta1, Beta2: cfg.Beta2}); err != nil {
+		return nil, err
+	}
+	for _, p := range m.G.Params() {
+		t.gradG = append(t.gradG, tensor.New(tensor.WithShape(p.Shape()...), tensor.Of(tensor.Float32)))
+	}
+	for _, p := range m.D.trainable() {
+		t.gradD = append(t.gradD, tensor.New(tensor.WithShape(p.Shape()...), tensor.Of(tensor.Float32)))
+	}
+	n := cfg.Batch / cfg.Shards
+	for s := 0; s < cfg.Shards; s++ {
+		sh, err := t.newShard(n, int64(s))
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		t.shards = append(t.shards, sh)
+	}
+	return t, nil
+}
+
+func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
+	m, cfg := t.GAN, t.Config
+	size, group := m.G.Config.Size(), m.D.Config.Group
+	inv := float32(1) / float32(cfg.Batch)
+	sh := &shard{n: n}
+
+	gg := nn.NewGraph(nn.Train, seed)
+	sh.gg = gg
+	sh.z = gg.Input("z", n, m.G.Config.ZDim)
+	fake := m.G.Forward(gg, sh.z)
+	sh.fake = gg.Output(fake)
+	sh.augG = gg.Input("aug", n, augParams)
+	logits := m.D.Forward(gg, augment(gg, fake, sh.augG), group)
+	sh.fakeLg = gg.Output(logits)
+	signs, weights := make([]float32, n), make([]float32, n)
+	for i := range signs {
+		signs[i], weights[i] = -1, inv
+	}
+	lossG := softplusLoss(gg, logits, signs, weights)
+	sh.lossG = gg.Output(lossG)
+	if err := gg.Backward(scalar(gg, lossG), m.G.Params()...); err != nil {
+		return nil, fmt.Errorf("gan: generator step graph: %w", err)
+	}
+	if err := gg.Compile(); err != nil {
+		return nil, fmt.Errorf("gan: generator step graph: %w", err)
+	}
+
+	dg := nn.NewGraph(nn.Train, seed)
+	sh.dg = dg
+	sh.x = dg.Input("x", 2*n, 3, size, size)
+	sh.augD = dg.Input("aug", 2*n, augParams)
+	logits = m.D.Forward(dg, augment(dg, sh.x, sh.augD), group)
+	sh.logit = dg.Output(logits)
+	signs, weights = make([]float32, 2*n), make([]float32, 2*n)
+	for i := range signs {
+		signs[i], weights[i] = -1, inv
+		if i >= n {
+			signs[i] = 1
+		}
+	}
+	lossD := softplusLoss(dg, logits, signs, weights)
+	sh.lossD = dg.Output(lossD)
+	if err := dg.Backward(scalar(dg, lossD), t.dBound...); err != nil {
+		return nil, fmt.Errorf("gan: discriminator step graph: %w", err)
+	}
+	if err := dg.Compile(); err != nil {
+		return nil, fmt.Errorf("gan: discriminator step graph: %w", err)
+	}
+	return sh, nil
+}
+
+// Close releases the graphs.
+func (t *Trainer) Close() {
+	for _, s := range t.shards {
+		s.gg.Close()
+		s.dg.Close()
+	}
+	t.shards = nil
+}
+
+// Steps returns the number of steps taken so far.
+func (t *Trainer) Steps() int { return t.step }
+
+// stepRand returns the random source of step (counted from 0).
+func stepRand(seed int64, step int) *rand.Rand {
+	return rand.New(rand.NewSource(int64(uint64(seed)*0x9E3779B97F4A7C15 + uint64(step)*0xBF58476D1CE4E5B9 + 1)))
+}
+
+// TrainStep runs one step: a generator update and a discriminator update
+// computed from the same generated batch, then the moving average and the
+// spectral normalisation's power iteration.
+func (t *Trainer) TrainStep() (StepStats, error) {
+	m, cfg := t.GAN, t.Config
+	zdim, size := m.G.Config.ZDim, m.G.Config.Size()
+	rng := stepRand(cfg.Seed, t.step)
+	z := SampleZ(rng, cfg.Batch, zdim)
+	idx := make([]int, cfg.Batch)
+	for i := range idx {
+		idx[i] = rng.Intn(t.data.Len())
+	}
+	stride := 3 * size * size
+	for s, sh := range t.shards {
+		copy(sh.gg.InputData(sh.z), z[s*sh.n*zdim:(s+1)*sh.n*zdim])
+		cfg.Augment.draw(sh.gg.InputData(sh.augG), size, rng)
+		cfg.Augment.draw(sh.dg.InputData(sh.augD), size, rng)
+		x := sh.dg.InputData(sh.x)
+		for i := 0; i < sh.n; i++ {
+			im := t.data.Item(idx[s*sh.n+i])
+			if len(im.Pix) != stride {
+				return StepStats{}, atelier.Errorf(atelier.KindInvalid, "training image %d is %dx%d, want %dx%d", idx[s*sh.n+i], im.W, im.H, size, size)
+			}
+			copy(x[i*stride:(i+1)*stride], im.Pix)
+		}
+	}
+	errs := make([]error, len(t.shards))
+	var wg sync.WaitGroup
+	for s, sh := range t.shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sh.gg.Run(); err != nil {
+				errs[s] = err
+				return
+			}
+			x := sh.dg.InputData(sh.x)
+			copy(x[sh.n*stride:], sh.fake.Data().([]float32))
+			errs[s] = sh.dg.Run()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return StepStats{}, fmt.Errorf("gan: train step %d: %w", t.step, err)
+		}
+	}
+
+	st := StepStats{Step: t.step + 1}
+	for _, sh := range t.shards {
+		st.LossG += float64(sh.lossG.Data().([]float32)[0])
+		st.LossD += float64(sh.lossD.Data().([]float32)[0])
+		for i, v := range sh.logit.Data().([]float32) {
+			if i < sh.n {
+				st.RealLogit += float64(v)
+			} else {
+				st.FakeLogit += float64(v)
+			}
+		}
+	}
+	st.RealLogit /= float64(cfg.Batch)
+	st.FakeLogit /= float64(cfg.Batch)
+	if math.IsNaN(st.LossD) || math.IsNaN(st.LossG) || math.IsInf(st.LossD, 0) || math.IsInf(st.LossG, 0) {
+		return st, atelier.Errorf(atelier.KindInternal, "training diverged at step %d (losses %v, %v)", st.Step, st.LossD, st.LossG)
+	}
+
+	gp := m.G.Params()
+	for i, p := range gp {
+		sumGrads(t.gradG[i].Data().([]float32), p, t.shards, func(sh *shard) *nn.Graph { return sh.gg })
+	}
+	if err := t.optG.Step(func(p nn.Param) *tensor.Dense {
+		for i, q := range gp {
+			if q.Name == p.Name {
+				return t.gradG[i]
+			}
+		}
+		return nil
+	}); err != nil {
+		return st, err
+	}
+	summed := map[string][]float32{}
+	for _, p := range t.dBound {
+		buf := make([]float32, p.Value.Size())
+		sumGrads(buf, p, t.shards, func(sh *shard) *nn.Graph { return sh.dg })
+		summed[p.Name] = buf
+	}
+	m.D.gradients(func(p nn.Param) []float32 { return summed[p.Name] }, t.gradD)
+	dp := m.D.trainable()
+	if err := t.optD.Step(func(p nn.Param) *tensor.Dense {
+		for i, q := range dp {
+			if q.Name == p.Name {
+				return t.gradD[i]
+			}
+		}
+		return nil
+	}); err != nil {
+		return st, err
+	}
+	t.step++
+	updateEMA(m.GEMA.Params(), gp, emaDecay(cfg.EMA, t.step))
+	m.D.powerStep()
+	return st, nil
+}
+
+// sumGrads writes Σ over shards of the gradient of p into dst, in shard
+// order.
+func sumGrads(dst []float32, p nn.Param, shards []*shard, graph func(*shard) *nn.Graph) {
+	clear(dst)
+	for _, sh := range shards {
+		for i, v := range graph(sh).Grad(p).Data().([]float32) {
+			dst[i] += v
+		}
+	}
+}
+
+// emaDecay ramps the moving average's decay up over the first steps, so
+// the average does not hold on to the random initialisation.
+func emaDecay(decay float64, step int) float64 {
+	return min(decay, float64(1+step)/float64(10+step))
+}
+
+// updateEMA sets ema ← β·ema + (1−β)·θ.
+func updateEMA(ema, theta []nn.Param, beta float64) {
+	b := float32(beta)
+	for i, p := range ema {
+		e, th := p.Data(), theta[i].Data()
+		for j := range e {
+			e[j] = b*e[j] + (1-b)*th[j]
+		}
+	}
+}
+
+// Run trains until Config.Steps, reporting progress after every step and
+// calling after (when not nil) with the number of steps done, where the
+// caller writes checkpoints and sample grids.
+func (t *Trainer) Run(ctx context.Context, prog progress.Func, after func(st StepStats) error) error {
+	start, startStep := time.Now(), t.step
+	for t.step < t.Config.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		st, err := t.TrainStep()
+		if err != nil {
+			return err
+		}
+		elapsed := time.Since(start).Seconds()
+		prog.Report(progress.Update{
+			Stage: "train gan", Step: t.step, Total: t.Config.Steps,
+			Metrics: map[string]float64{
+				"loss_d": st.LossD, "loss_g": st.LossG,
+				"d_real": st.RealLogit, "d_fake": st.FakeLogit,
+				"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
+			},
+		})
+		if after != nil {
+			if err := after(st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

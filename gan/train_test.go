@@ -1,0 +1,91 @@
+package gan
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+func TestDiscriminatorSeparatesEasySet(t *testing.T) {
+	// With the generator frozen (learning rate ~0), the discriminator
+	// alone must learn to tell squares from the generator's initial
+	// output.
+	data := newSquares(64, 16, 1)
+	cfg := tinyTrainConfig(60)
+	cfg.LRG, cfg.LRD = 1e-12, 2e-3
+	tr := newTrainer(t, tinyGAN(t, 1), data, cfg)
+	var first, last StepStats
+	for i := 0; i < cfg.Steps; i++ {
+		st, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = st
+		}
+		last = st
+	}
+	t.Logf("loss_d %.3f → %.3f, logits real %.2f fake %.2f", first.LossD, last.LossD, last.RealLogit, last.FakeLogit)
+	if last.LossD > 0.7*first.LossD {
+		t.Errorf("discriminator loss %v did not fall below 70%% of %v", last.LossD, first.LossD)
+	}
+	if last.RealLogit-last.FakeLogit < 1 {
+		t.Errorf("real logit %v not above fake logit %v by 1", last.RealLogit, last.FakeLogit)
+	}
+}
+
+func TestGeneratorLearnsSquares(t *testing.T) {
+	data := newSquares(256, 16, 2)
+	m := tinyGAN(t, 2)
+	before := distributionGap(data, generate(t, m.GEMA, 256, 9))
+	cfg := tinyTrainConfig(800)
+	tr := newTrainer(t, m, data, cfg)
+	var lossG []float64
+	if err := tr.Run(context.Background(), nil, func(st StepStats) error {
+		lossG = append(lossG, st.LossG)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fake := generate(t, m.GEMA, 256, 9)
+	after := distributionGap(data, fake)
+	t.Logf("moment gap %.4f → %.4f; loss_g first %.3f last %.3f", before, after, lossG[0], lossG[len(lossG)-1])
+	if after > before/3 {
+		t.Errorf("generated squares moved from gap %v to %v; want a 3x reduction", before, after)
+	}
+	if slices.ContainsFunc(lossG, func(v float64) bool { return v > 20 }) {
+		t.Errorf("generator loss exploded: %v", lossG)
+	}
+}
+
+func TestTrainerValidatesConfig(t *testing.T) {
+	data := newSquares(8, 16, 1)
+	tests := []struct {
+		name   string
+		change func(*TrainConfig)
+	}{
+		{"zero steps", func(c *TrainConfig) { c.Steps = 0 }},
+		{"batch not split by shards", func(c *TrainConfig) { c.Batch, c.Shards = 9, 2 }},
+		{"shard not split by mbstd group", func(c *TrainConfig) { c.Batch, c.Shards = 6, 2 }},
+		{"negative rate", func(c *TrainConfig) { c.LRD = -1 }},
+		{"beta one", func(c *TrainConfig) { c.Beta2 = 1 }},
+		{"ema one", func(c *TrainConfig) { c.EMA = 1 }},
+		{"cutout above one", func(c *TrainConfig) { c.Augment.Cutout = 2 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyTrainConfig(1)
+			tc.change(&cfg)
+			if tr, err := NewTrainer(tinyGAN(t, 1), data, cfg); err == nil {
+				tr.Close()
+				t.Fatal("no error")
+			}
+		})
+	}
+	t.Run("image size", func(t *testing.T) {
+		if tr, err := NewTrainer(tinyGAN(t, 1), newSquares(4, 32, 1), tinyTrainConfig(1)); err == nil {
+			tr.Close()
+			t.Fatal("no error for 32 px images and a 16 px generator")
+		}
+	})
+}
