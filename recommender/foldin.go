@@ -1,7 +1,6 @@
 package recommender
 
 import (
-	"math"
 
 	"github.com/atelier-app/atelier"
 )
@@ -146,23 +145,8 @@ func dot64(a, b []float64) float64 {
 // it overwrites with the Cholesky factor L (A = L Lᵀ). It reports false
 // when A is not positive definite.
 func choleskySolve(a, b []float64, k int) bool {
-	for j := 0; j < k; j++ {
-		s := a[j*k+j]
-		for p := 0; p < j; p++ {
-			s -= a[j*k+p] * a[j*k+p]
-		}
-		if s <= 0 || math.IsNaN(s) {
-			return false
-		}
-		ljj := math.Sqrt(s)
-		a[j*k+j] = ljj
-		for i := j + 1; i < k; i++ {
-			s := a[i*k+j]
-			for p := 0; p < j; p++ {
-				s -= a[i*k+p] * a[j*k+p]
-			}
-			a[i*k+j] = s / ljj
-		}
+	if !cholesky(a, k) {
+		return false
 	}
 	for i := 0; i < k; i++ { // L y = b
 		s := b[i]
