@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -79,9 +80,12 @@ type trainRequest struct {
 	Params json.RawMessage `json:"params"`
 }
 
-// trainModel queues the training of a new model version. Its parameters
-// are passed to the trainer as they are (an object; the trainer checks
-// them); the job's result names the version it produced.
+// trainModel queues the training of a new model version; the job's
+// result names the version it produced. A recommender's parameters
+// (atelier.TrainRecommenderParams) are checked here, strictly, and queued
+// with the defaults filled in, so that a worker never gets parameters it
+// refuses and the job states its whole configuration. Other kinds' params
+// (an object) are passed to their trainer as they are.
 func (s *Server) trainModel(c *gin.Context) {
 	var req trainRequest
 	if err := decodeJSON(c, &req, false); err != nil {
@@ -106,5 +110,34 @@ func (s *Server) trainModel(c *gin.Context) {
 		writeError(c, s.log, atelier.FieldErrorf("params", "must be a JSON object"))
 		return
 	}
+	if kind == atelier.JobTrainRecommender {
+		p, err := decodeTrainRecommenderParams(params)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		s.enqueue(c, kind, atelier.TrainRecommenderArgs{Params: p})
+		return
+	}
 	s.enqueue(c, kind, map[string]json.RawMessage{"params": params})
+}
+
+// decodeTrainRecommenderParams reads a recommender's training parameters
+// over the defaults, refusing unknown ones; errors name the field as
+// params.<name>.
+func decodeTrainRecommenderParams(raw []byte) (atelier.TrainRecommenderParams, error) {
+	p := atelier.DefaultTrainRecommenderParams()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&p)
+	if err != nil {
+		err = jsonError(err)
+	} else {
+		err = p.Check()
+	}
+	var ae *atelier.Error
+	if errors.As(err, &ae) && ae.Field != "" {
+		return p, atelier.FieldErrorf("params."+ae.Field, "%s", ae.Message)
+	}
+	return p, err
 }

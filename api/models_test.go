@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -105,8 +106,20 @@ func TestTrainImportAndJobs(t *testing.T) {
 		dir := t.TempDir()
 		rec, body := e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "recommender", "params": map[string]any{"epochs": 3}})
 		want(t, rec, http.StatusAccepted)
-		if body["kind"] != atelier.JobTrainRecommender || body["status"] != "queued" || body["args"].(map[string]any)["params"].(map[string]any)["epochs"] != 3.0 {
+		if body["kind"] != atelier.JobTrainRecommender || body["status"] != "queued" {
 			t.Fatalf("train job %v", body)
+		}
+		// The job states its whole configuration: the request's params
+		// over the defaults, as the worker decodes them.
+		var args atelier.TrainRecommenderArgs
+		raw, _ := json.Marshal(body["args"])
+		if err := json.Unmarshal(raw, &args); err != nil {
+			t.Fatalf("train job args %s: %v", raw, err)
+		}
+		wantParams := atelier.DefaultTrainRecommenderParams()
+		wantParams.Epochs = 3
+		if args.Params != wantParams {
+			t.Fatalf("train job params %+v, want %+v", args.Params, wantParams)
 		}
 		rec, body = e.call(t, "POST", "/api/v1/models/train", e.adminKey, map[string]any{"kind": "gan"})
 		want(t, rec, http.StatusAccepted)
@@ -151,6 +164,13 @@ func TestTrainImportAndJobs(t *testing.T) {
 			{"train without kind", "/api/v1/models/train", "kind", map[string]any{}},
 			{"train of another kind", "/api/v1/models/train", "kind", map[string]any{"kind": "oracle"}},
 			{"params not an object", "/api/v1/models/train", "params", map[string]any{"kind": "gan", "params": []int{1}}},
+			{"unknown recommender param", "/api/v1/models/train", "params.colour", map[string]any{"kind": "recommender", "params": map[string]any{"colour": "red"}}},
+			{"no epochs", "/api/v1/models/train", "params.epochs", map[string]any{"kind": "recommender", "params": map[string]any{"epochs": 0}}},
+			{"lr as text", "/api/v1/models/train", "params.lr", map[string]any{"kind": "recommender", "params": map[string]any{"lr": "fast"}}},
+			{"lr decay above 1", "/api/v1/models/train", "params.lr_decay", map[string]any{"kind": "recommender", "params": map[string]any{"lr_decay": 1.5}}},
+			{"all items cold", "/api/v1/models/train", "params.cold_items", map[string]any{"kind": "recommender", "params": map[string]any{"cold_items": 1}}},
+			{"huge dim", "/api/v1/models/train", "params.dim", map[string]any{"kind": "recommender", "params": map[string]any{"dim": 100000}}},
+			{"negative seed", "/api/v1/models/train", "params.seed", map[string]any{"kind": "recommender", "params": map[string]any{"seed": -1}}},
 			{"import without dir", "/api/v1/imports", "dir", map[string]any{}},
 			{"relative dir", "/api/v1/imports", "dir", map[string]any{"dir": "data/world"}},
 			{"unclean dir", "/api/v1/imports", "dir", map[string]any{"dir": dir + "/../x"}},

@@ -36,9 +36,7 @@ func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Lo
 // rather than waiting or pretending to succeed.
 func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 	return jobs.Handlers{
-		TrainRecommender: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
-			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainRecommender)
-		},
+		TrainRecommender: trainRecommenderHandler(b),
 		TrainGAN: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
 			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainGAN)
 		},

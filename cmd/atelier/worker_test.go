@@ -15,9 +15,9 @@ import (
 )
 
 // TestWorkerRunsJobsAndStopsOnSIGTERM runs `atelier worker` on each
-// database: a job enqueued by another process is picked up (its kind is not
-// in this build, so it fails at once with a clear reason, after one
-// attempt), and SIGTERM stops the worker cleanly.
+// database: a job enqueued by another process is picked up (a recommender
+// training on an empty catalog, so it fails at once with a clear reason,
+// after one attempt), and SIGTERM stops the worker cleanly.
 func TestWorkerRunsJobsAndStopsOnSIGTERM(t *testing.T) {
 	for _, b := range storagetest.Databases() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestWorkerRunsJobsAndStopsOnSIGTERM(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			if job.Status != atelier.JobFailed || job.Attempt != 1 || job.Error != "train-recommender jobs are not available in this build" {
+			if job.Status != atelier.JobFailed || job.Attempt != 1 || job.Error != "the catalog is empty: import a dataset before training" {
 				t.Fatalf("job %+v", job)
 			}
 
