@@ -123,6 +123,9 @@ func Redesign(ctx context.Context, m *Models, s Scorer, r *Realism, req Redesign
 	if err := checkScorer(m, s, req.Theta); err != nil {
 		return nil, err
 	}
+	if req.Category != "" && indexOf(s.Categories(), req.Category) < 0 {
+		return nil, atelier.FieldErrorf("category", "category %q is not one the scorer knows (%v)", req.Category, s.Categories())
+	}
 	fid := cfg.Fidelity.withDefaults()
 	res := &RedesignResult{Creator: req.Image == nil,
 		Realism: RealismInfo{Percentile: r.Percentile, Threshold: r.Threshold, References: len(r.Scores)}}
@@ -171,9 +174,6 @@ func Redesign(ctx context.Context, m *Models, s Scorer, r *Realism, req Redesign
 	cat := argmax(scored.probs[0])
 	if req.Category != "" {
 		cat = indexOf(cats, req.Category)
-		if cat < 0 {
-			return nil, atelier.FieldErrorf("category", "category %q is not one the scorer knows (%v)", req.Category, cats)
-		}
 	}
 	res.Category = cats[cat]
 	res.BasePreference = scored.preference(0, req.Theta)
