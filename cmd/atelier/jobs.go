@@ -40,10 +40,8 @@ func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 		TrainGAN: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
 			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainGAN)
 		},
-		Redesign: func(context.Context, atelier.RedesignJob, progress.Func) (atelier.RedesignResult, error) {
-			return atelier.RedesignResult{}, notAvailable(atelier.JobRedesign)
-		},
-		Import: importHandler(cfg, b),
+		Redesign: redesignHandler(cfg, b),
+		Import:   importHandler(cfg, b),
 		Report: func(context.Context, atelier.Report, progress.Func) (string, error) {
 			return "", notAvailable(atelier.JobReport)
 		},

@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"demo":      {"generate, import and serve the demo world on the embedded defaults", runDemo},
 		"eval":      {"evaluate models (eval recommender)", runEval},
 		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
+		"redesign":  {"variants of a product photo that a segment would prefer (or new designs without a photo)", runRedesign},
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"sample":    {"draw a grid of generated images from a trained GAN", runSample},
 		"serve":     {"run the HTTP service (and job workers)", runServe},

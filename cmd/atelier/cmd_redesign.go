@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/nn"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/recommender"
+)
+
+// realismPercentile is the method's realism check: a variant D scores
+// below this percentile of real catalog images is flagged.
+const realismPercentile = 5
+
+// realismRefs caps the catalog images the realism check is calibrated on.
+const realismRefs = 256
+
+// runRedesign redesigns one product photo for a segment or a list of
+// consumers and writes the watermarked variants and their scores:
+// `atelier redesign --gan FILE --recommender FILE --image PNG (--segment
+// NAME --dataset DIR | --consumers id,...) --out DIR`.
+func runRedesign(ctx context.Context, e env, args []string) error {
+	fs := newFlags("redesign", e)
+	ganPath := fs.String("gan", "", "GAN models `file` (required)")
+	recPath := fs.String("recommender", "", "recommender model `file` (required)")
+	imagePath := fs.String("image", "", "product photo `PNG` (omit for creator mode: start from a random design)")
+	segment := fs.String("segment", "", "segment `name` from the dataset's consumers.csv")
+	dataset := fs.String("dataset", "", "dataset `directory`: the segment's members and the real images realism is calibrated on")
+	consumers := fs.String("consumers", "", "comma-separated consumer `ids` (instead of --segment)")
+	category := fs.String("category", "", "the item's `category` (default: what the recommender sees in the photo)")
+	n := fs.Int("n", 8, "number of variants")
+	eps := fs.Float64("epsilon", 0.4, "largest latent shift per dimension")
+	steps := fs.Int("steps", 100, "shift optimisation steps")
+	invSteps := fs.Int("invert-steps", 100, "inversion steps")
+	seed := fs.Int64("seed", 1, "seed of the shifts (and of the start in creator mode)")
+	out := fs.String("out", "", "output `directory` (required)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	key := keyFlag(fs, e)
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	switch {
+	case *ganPath == "" || *recPath == "":
+		return usagef("redesign: --gan and --recommender are required")
+	case *out == "":
+		return usagef("redesign: --out is required")
+	case (*segment == "") == (*consumers == ""):
+		return usagef("redesign: give either --segment (with --dataset) or --consumers")
+	case *segment != "" && *dataset == "":
+		return usagef("redesign: --segment needs --dataset")
+	case *n < 1 || *n > 64:
+		return usagef("redesign: --n %d not in [1, 64]", *n)
+	case !(*eps > 0) || *eps > 10:
+		return usagef("redesign: --epsilon %v not in (0, 10]", *eps)
+	case *steps < 0 || *invSteps < 1:
+		return usagef("redesign: --steps must not be negative and --invert-steps must be positive")
+	case *key == "":
+		return usagef("redesign: --key is empty")
+	}
+	m, err := gan.LoadModels(*ganPath)
+	if err != nil {
+		return fmt.Errorf("redesign: --gan %s: %w", *ganPath, err)
+	}
+	rec, err := recommender.LoadModel(*recPath)
+	if err != nil {
+		return fmt.Errorf("redesign: --recommender %s: %w", *recPath, err)
+	}
+	var data *recommender.Dataset
+	if *dataset != "" {
+		if data, err = recommender.LoadDataset(*dataset); err != nil {
+			return fmt.Errorf("redesign: --dataset %s: %w", *dataset, err)
+		}
+	}
+	var ids []string
+	if *consumers != "" {
+		ids = strings.Split(*consumers, ",")
+	} else {
+		ids = segmentMembers(data, *segment)
+		if len(ids) == 0 {
+			return atelier.Errorf(atelier.KindNotFound, "redesign: segment %q has no members in %s", *segment, *dataset)
+		}
+	}
+	theta, err := meanTheta(rec, ids)
+	if err != nil {
+		return fmt.Errorf("redesign: %w", err)
+	}
+	req := gan.RedesignRequest{Theta: theta, Category: *category, CreatorSeed: *seed}
+	if *imagePath != "" {
+		img, err := imaging.ReadFile(*imagePath)
+		if err != nil {
+			return fmt.Errorf("redesign: --image: %w", err)
+		}
+		t := imaging.FromImageSize(img, m.Size())
+		req.Image = &t
+	}
+
+	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
+	defer bar.Done()
+	realism, refName, err := calibrateRealism(ctx, m, data, *seed, bar.Func())
+	if err != nil {
+		return fmt.Errorf("redesign: %w", err)
+	}
+	cfg := gan.RedesignConfig{
+		Invert:       gan.InvertConfig{Steps: *invSteps, Seed: *seed},
+		Shift:        gan.ShiftConfig{N: *n, Epsilon: float32(*eps), Steps: *steps, Seed: *seed},
+		WatermarkKey: *key,
+		Description:  "AI-generated design variant (Atelier redesign)",
+	}
+	res, err := gan.Redesign(ctx, m, rec, realism, req, cfg, bar.Func())
+	if err != nil {
+		return fmt.Errorf("redesign: %w", err)
+	}
+	bar.Done()
+	doc := newRedesignDoc(res, *segment, ids, refName)
+	if err := writeRedesign(*out, res, doc); err != nil {
+		return fmt.Errorf("redesign: %w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return writeRedesignSummary(e.stdout, doc, *out)
+}
+
+// segmentMembers returns the ids of the dataset's consumers in segment.
+func segmentMembers(d *recommender.Dataset, segment string) []string {
+	var ids []string
+	for _, c := range d.Consumers {
+		if c.Segment == segment {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// meanTheta is the segment's taste: the mean θ of its members (one member:
+// that consumer's θ).
+func meanTheta(rec *recommender.Model, ids []string) ([]float32, error) {
+	var rows [][]float32
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		th, ok := rec.Theta(id)
+		if !ok {
+			return nil, atelier.Errorf(atelier.KindNotFound, "consumer %q is not in the recommender model", id)
+		}
+		rows = append(rows, th)
+	}
+	if len(rows) == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "no consumers given")
+	}
+	return recommender.MeanTheta(rows), nil
+}
+
+// calibrateRealism calibrates the realism check on up to realismRefs
+// catalog images, or without a dataset on as many generator samples (the
+// generator's typical output stands in for the catalog then).
+func calibrateRealism(ctx context.Context, m *gan.Models, d *recommender.Dataset, seed int64, prog progress.Func) (*gan.Realism, string, error) {
+	var ims []imaging.Tensor
+	ref := "generated"
+	if d != nil {
+		set, err := d.LoadImages(ctx, m.Size(), 2, prog)
+		if err != nil {
+			return nil, "", err
+		}
+		rng := rand.New(rand.NewSource(seed))
+		for _, i := range rng.Perm(set.Len())[:min(realismRefs, set.Len())] {
+			ims = append(ims, set.Item(i))
+		}
+		ref = "catalog"
+	} else {
+		var err error
+		if ims, err = m.G.Generate(ctx, gan.SampleZ(rand.New(rand.NewSource(seed)), realismRefs, m.ZDim()), 16); err != nil {
+			return nil, "", err
+		}
+	}
+	r, err := gan.CalibrateRealism(ctx, m.D, ims, realismPercentile)
+	return r, ref, err
+}
+
+// redesignDoc is result.json.
+type redesignDoc struct {
+	Segment        string               `json:"segment,omitempty"`
+	Consumers      []string             `json:"consumers"`
+	Creator        bool                 `json:"creator"`
+	Category       string               `json:"category"`
+	BaseFile       string               `json:"base_file"`
+	BasePreference float64              `json:"base_preference"`
+	Inversion      *gan.InversionScores `json:"inversion,omitempty"`
+	Diversity      float64              `json:"diversity"`
+	Realism        gan.RealismInfo      `json:"realism"`
+	RealismRefs    string               `json:"realism_reference"`
+	Variants       []variantDoc         `json:"variants"`
+	Curve          []gan.ShiftStep      `json:"curve"`
+}
+
+type variantDoc struct {
+	Rank          int               `json:"rank"`
+	File          string            `json:"file"`
+	Shift         int               `json:"shift"`
+	Category      string            `json:"category"`
+	Scores        gan.VariantScores `json:"scores"`
+	Flags         []string          `json:"flags"`
+	Passed        bool              `json:"passed"`
+	WatermarkPSNR float64           `json:"watermark_psnr"`
+}
+
+func newRedesignDoc(res *gan.RedesignResult, segment string, ids []string, refs string) redesignDoc {
+	doc := redesignDoc{Segment: segment, Consumers: ids, Creator: res.Creator, Category: res.Category,
+		BaseFile: "base.png", BasePreference: res.BasePreference, Inversion: res.Inversion,
+		Diversity: res.Diversity, Realism: res.Realism, RealismRefs: refs, Curve: res.Curve}
+	for _, v := range res.Variants {
+		flags := v.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		doc.Variants = append(doc.Variants, variantDoc{Rank: v.Rank, File: fmt.Sprintf("variant-%d.png", v.Rank),
+			Shift: v.Index, Category: v.Category, Scores: v.Scores, Flags: flags, Passed: v.Passed,
+			WatermarkPSNR: v.Image.WatermarkPSNR})
+	}
+	return doc
+}
+
+// writeRedesign writes base.png, variant-R.png (R the rank) and
+// result.json, each atomically.
+func writeRedesign(dir string, res *gan.RedesignResult, doc redesignDoc) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := map[string][]byte{"base.png": res.Base.PNG}
+	for i, v := range res.Variants {
+		files[doc.Variants[i].File] = v.Image.PNG
+	}
+	js, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	files["result.json"] = append(js, '\n')
+	for name, data := range files {
+		err := nn.WriteFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+			_, err := io.Copy(w, bytes.NewReader(data))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeRedesignSummary(w io.Writer, doc redesignDoc, dir string) error {
+	fmt.Fprintf(w, "category %s, base preference %.4f", doc.Category, doc.BasePreference)
+	if doc.Inversion != nil {
+		fmt.Fprintf(w, ", reconstruction mse %.4f ssim %.3f perceptual %.3f", doc.Inversion.MSE, doc.Inversion.SSIM, doc.Inversion.Perceptual)
+	}
+	fmt.Fprintf(w, "\ndiversity %.4f\n", doc.Diversity)
+	for _, v := range doc.Variants {
+		status := "passed"
+		if !v.Passed {
+			status = "flagged: " + strings.Join(v.Flags, ", ")
+		}
+		fmt.Fprintf(w, "%2d %-14s uplift %+.4f realism p%.0f category %.2f ssim %.3f perceptual %.3f  %s\n", v.Rank, v.File,
+			v.Scores.Uplift, v.Scores.RealismPercentile, v.Scores.CategoryProb, v.Scores.SSIM, v.Scores.Perceptual, status)
+	}
+	_, err := fmt.Fprintf(w, "wrote %s\n", filepath.Join(dir, "result.json"))
+	return err
+}
