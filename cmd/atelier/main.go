@@ -37,7 +37,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"demo":      {"generate, import and serve the demo world on the embedded defaults", runDemo},
-		"eval":      {"evaluate models (eval recommender)", runEval},
+		"eval":      {"evaluate models (eval recommender|gan)", runEval},
 		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"redesign":  {"variants of a product photo that a segment would prefer (or new designs without a photo)", runRedesign},
