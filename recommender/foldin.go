@@ -1,7 +1,6 @@
 package recommender
 
 import (
-
 	"github.com/atelier-app/atelier"
 )
 
