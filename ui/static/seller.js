@@ -139,6 +139,7 @@
     if (job.base) base.append(pixelImage(job.base.model_image_url, "Your photo"));
     const list = $("variants");
     list.replaceChildren();
+    list.hidden = $("variants-title").hidden = job.variants.length === 0;
     for (const v of job.variants) {
       const scores = el("dl", { class: "scores" });
       for (const [k, val] of Object.entries(v.scores || {})) {
