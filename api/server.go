@@ -56,6 +56,8 @@ type Deps struct {
 	Limits Limits
 	// ImageURLTTL is how long the image URLs in responses work (15 min).
 	ImageURLTTL time.Duration
+	// Pages registers the web pages (ui.Register); nil serves none.
+	Pages func(gin.IRoutes)
 }
 
 // Limits bound what clients may send.
@@ -102,6 +104,9 @@ func New(d Deps) *Server {
 	if d.BlobHandler != nil {
 		r.GET("/blobs/*key", gin.WrapH(d.BlobHandler))
 		r.HEAD("/blobs/*key", gin.WrapH(d.BlobHandler))
+	}
+	if d.Pages != nil {
+		d.Pages(r)
 	}
 	s.router = r
 	s.routes(r.Group("/api/v1"))

@@ -47,6 +47,6 @@ chromium() {
 }
 
 case $want in
-all) openblas; postgres; minio ;;
+all) openblas; postgres; minio; chromium ;;
 *) "$want" ;;
 esac

@@ -15,6 +15,7 @@ import (
 	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/internal/serving"
 	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/ui"
 )
 
 // recommenderRefresh is how often the service checks for a newly activated
@@ -84,6 +85,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		Jobs:        queue,
 		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels},
 		ImageURLTTL: cfg.ImageURLTTL,
+		Pages:       ui.Register,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/synth"
+)
+
+// chromiumPath is the headless browser the page tests drive; without it
+// they are skipped, unless real servers are required (make test).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ATELIER_TEST_REQUIRE_SERVERS") == "1" {
+		t.Fatal("chromium is not installed (scripts/deps.sh chromium) and ATELIER_TEST_REQUIRE_SERVERS=1")
+	}
+	t.Skip("chromium is not installed")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile and returns
+// a tab context. The background-networking flags keep Chromium from
+// reaching out, which a closed network turns into stalls.
+func newBrowser(t *testing.T, exe string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// pagesService runs the real service in-process on the embedded defaults
+// (SQLite, local blobs) with a small imported synthetic world, the
+// committed demo recommender active and one job worker, and returns its
+// base URL and a seller's API key.
+func pagesService(t *testing.T) (base, sellerKey string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dataDir := t.TempDir()
+	vars := map[string]string{"ATELIER_DATA_DIR": dataDir, "ATELIER_ADDR": freeAddr(t), "ATELIER_WORKERS": "1"}
+	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := openBackends(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	world := filepath.Join(dataDir, "world")
+	wc := synth.DefaultConfig(demoSeed)
+	wc.Items, wc.Consumers, wc.Interactions = 40, 10, 3
+	if _, err := synth.Write(ctx, world, wc, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, world, dataimport.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := registerDemoModels(ctx, b, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := b.store.CreateSeller(ctx, atelier.Seller{Name: "Browser test seller"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ctx, cfg, log, b) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if err := b.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	base = "http://" + cfg.Addr
+	resp := waitHTTP(t, base+"/readyz", 30*time.Second)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz = %d", resp.StatusCode)
+	}
+	return base, key
+}
+
+// TestPagesInChromium uses the pages as people do, in a real browser:
+// a consumer answers every round by clicking and gets a grid of loaded
+// recommendations; a seller sees a wrong key refused with the API's
+// message, uploads a photo, finds it listed and starts a redesign whose
+// failure (no GAN in this build) is shown with the job's reason.
+func TestPagesInChromium(t *testing.T) {
+	exe := chromiumPath(t)
+	base, key := pagesService(t)
+	browser := newBrowser(t, exe)
+	shots := os.Getenv("ATELIER_TEST_SCREENSHOT_DIR")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+
+	t.Run("consumer", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(browser, 90*time.Second)
+		defer cancel()
+		act(t, ctx, chromedp.Navigate(base+"/"), chromedp.Click("#start-button", chromedp.ByQuery))
+		for round := 1; round <= 3; round++ {
+			var title string
+			sel := fmt.Sprintf(`#round[data-round="%d"] button.choice`, round)
+			act(t, ctx,
+				chromedp.WaitVisible(sel, chromedp.ByQuery),
+				chromedp.Text("#round-title", &title, chromedp.ByQuery))
+			if want := fmt.Sprintf("Round %d of 3", round); strings.Join(strings.Fields(title), " ") != want {
+				t.Fatalf("heading %q, want %q", title, want)
+			}
+			n := countLoaded(t, ctx, "#choices img", 3)
+			if n != 3 {
+				t.Fatalf("round %d shows %d loaded images, want 3", round, n)
+			}
+			if round == 1 {
+				screenshot(t, ctx, filepath.Join(shots, "consumer-round.png"))
+			}
+			// Pick the last card, so the pick is not simply the first shown.
+			act(t, ctx, chromedp.Click(sel+":last-of-type", chromedp.ByQuery))
+		}
+		act(t, ctx, chromedp.WaitVisible(`#results[data-ready="true"]`, chromedp.ByQuery))
+		if n := countLoaded(t, ctx, "#recommendations img", 12); n != 12 {
+			t.Fatalf("recommendations grid shows %d loaded images, want 12", n)
+		}
+		if msg := text(t, ctx, "#error"); msg != "" {
+			t.Fatalf("error shown: %q", msg)
+		}
+		screenshot(t, ctx, filepath.Join(shots, "consumer-results.png"))
+	})
+
+	t.Run("seller", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(browser, 90*time.Second)
+		defer cancel()
+		const wrongKey = "atl_not-a-key-of-anyone-000000000"
+		wantMsg := apiErrorMessage(t, base+"/api/v1/items", wrongKey)
+		act(t, ctx,
+			chromedp.Navigate(base+"/seller"),
+			chromedp.SetValue("#api-key", wrongKey, chromedp.ByQuery),
+			chromedp.Click(`#key-form button[type="submit"]`, chromedp.ByQuery))
+		waitText(t, ctx, "#error", wantMsg)
+
+		act(t, ctx,
+			chromedp.SetValue("#api-key", key, chromedp.ByQuery),
+			chromedp.Click(`#key-form button[type="submit"]`, chromedp.ByQuery))
+		waitText(t, ctx, "#key-state", "Key accepted.")
+		if msg := text(t, ctx, "#error"); msg != "" {
+			t.Fatalf("error shown with the right key: %q", msg)
+		}
+
+		photo := filepath.Join(t.TempDir(), "photo.png")
+		writePhoto(t, photo)
+		act(t, ctx,
+			chromedp.SetUploadFiles("#photo", []string{photo}, chromedp.ByQuery),
+			chromedp.SetValue("#category", "dress", chromedp.ByQuery),
+			chromedp.SetValue("#external-id", "browser-dress-1", chromedp.ByQuery),
+			chromedp.Click("#upload-button", chromedp.ByQuery))
+		waitText(t, ctx, "#items", "browser-dress-1")
+		if n := countLoaded(t, ctx, "#items img", 1); n != 1 {
+			t.Fatalf("the uploaded item shows %d loaded images", n)
+		}
+
+		// A segment is chosen by default; the job fails at once in this
+		// build, and the page says why.
+		var segment string
+		act(t, ctx, chromedp.Value("#segment", &segment, chromedp.ByQuery))
+		if segment == "" {
+			t.Fatal("no segment to choose from")
+		}
+		act(t, ctx,
+			chromedp.Click(`#items li button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#redesign[data-status="failed"]`, chromedp.ByQuery))
+		jobErr := redesignError(t, base, key)
+		waitText(t, ctx, "#redesign-error", jobErr)
+		screenshot(t, ctx, filepath.Join(shots, "seller.png"))
+	})
+}
+
+func act(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	var s string
+	act(t, ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).textContent`, sel), &s))
+	return strings.TrimSpace(s)
+}
+
+// waitText waits until the element's text contains want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	for {
+		got := text(t, ctx, sel)
+		if strings.Contains(got, want) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s shows %q, want it to contain %q", sel, got, want)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// countLoaded waits for want images matching sel to finish loading and
+// returns how many did (naturalWidth > 0).
+func countLoaded(t *testing.T, ctx context.Context, sel string, want int) int {
+	t.Helper()
+	js := fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).filter(i => i.complete && i.naturalWidth > 0).length`, sel)
+	end := time.Now().Add(15 * time.Second)
+	for {
+		var n int
+		act(t, ctx, chromedp.Evaluate(js, &n))
+		if n >= want || time.Now().After(end) {
+			return n
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	var buf []byte
+	act(t, ctx, chromedp.FullScreenshot(&buf, 100)) // quality 100 writes a PNG
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+// apiErrorMessage is the error.message the API answers GET url with key.
+func apiErrorMessage(t *testing.T, url, key string) string {
+	t.Helper()
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if code := getJSON(t, url, key, &body); code < 400 || body.Error.Message == "" {
+		t.Fatalf("GET %s with a wrong key = %d %+v", url, code, body)
+	}
+	return body.Error.Message
+}
+
+// redesignError is the error of the seller's one redesign job.
+func redesignError(t *testing.T, base, key string) string {
+	t.Helper()
+	var page struct {
+		Redesigns []struct {
+			Status, Error string
+		} `json:"redesigns"`
+	}
+	if code := getJSON(t, base+"/api/v1/redesigns", key, &page); code != http.StatusOK {
+		t.Fatalf("GET /api/v1/redesigns = %d", code)
+	}
+	if len(page.Redesigns) != 1 || page.Redesigns[0].Status != "failed" || page.Redesigns[0].Error == "" {
+		t.Fatalf("redesigns %+v, want one failed job with its reason", page.Redesigns)
+	}
+	return page.Redesigns[0].Error
+}
+
+func getJSON(t *testing.T, url, key string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// writePhoto writes a 96x96 PNG product photo: a red dress-like shape on
+// white.
+func writePhoto(t *testing.T, path string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 96, 96))
+	for y := range 96 {
+		for x := range 96 {
+			c := color.RGBA{255, 255, 255, 255}
+			half := 12 + y/4
+			if y > 10 && y < 88 && x > 48-half && x < 48+half {
+				c = color.RGBA{200, 30, 40, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
