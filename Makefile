@@ -11,7 +11,7 @@ GOFLAGS_BUILD := -tags '$(TAGS)'
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short bench bench-import lint deps clean
+.PHONY: all build demo test test-short bench bench-import bench-choices lint deps clean
 
 all: build
 
@@ -39,6 +39,10 @@ bench:
 # Import of the default world into PostgreSQL + MinIO, twice (README numbers).
 bench-import: build
 	scripts/with-servers.sh scripts/bench-import.sh
+
+# Picks of the choice flow under load with wrk (README numbers).
+bench-choices: build
+	scripts/with-servers.sh scripts/bench-choices.sh
 
 lint:
 	$(GO) vet $(GOFLAGS_BUILD) ./...

@@ -40,6 +40,12 @@ minio() {
 	GOBIN="$CACHE/bin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
 }
 
+wrk() {
+	command -v wrk >/dev/null && return 0
+	echo "deps: installing wrk for load benchmarks" >&2
+	apt_install wrk
+}
+
 chromium() {
 	command -v chromium >/dev/null && return 0
 	echo "deps: installing Chromium for browser tests" >&2
