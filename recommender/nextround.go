@@ -20,14 +20,14 @@ type RoundConfig struct {
 	K       int       // items per round (3)
 	Prior   []float32 // θ₀, the prior mean of θ (zero when nil)
 	Lambda  float64   // prior strength λ as in FoldIn (0.1): θ ~ N(θ₀, I/2λ)
-	Samples int       // posterior draws the information gain is averaged over (48)
-	Pool    int       // candidate items a later round is chosen from (100)
+	Samples int       // posterior draws the information gain is averaged over (32)
+	Pool    int       // candidate items a later round is chosen from (40)
 }
 
 func (c *RoundConfig) defaults() error {
 	orDefault(&c.K, 3)
-	orDefault(&c.Samples, 48)
-	orDefault(&c.Pool, 100)
+	orDefault(&c.Samples, 32)
+	orDefault(&c.Pool, 40)
 	if c.Lambda == 0 {
 		c.Lambda = 0.1
 	}
