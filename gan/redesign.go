@@ -164,60 +164,11 @@ func Redesign(ctx context.Context, m *Models, s Scorer, r *Realism, req Redesign
 	res.Curve = sh.Curve
 
 	// Checks.
-	n := len(sh.Images)
-	prog.Report(progress.Update{Stage: "check", Step: 0, Total: n})
-	scored, err := scoreWith(ctx, s, append([]imaging.Tensor{base}, sh.Images...))
+	as, err := assessVariants(ctx, m, s, r, req.Theta, req.Category, []imaging.Tensor{base}, sh, fid, prog)
 	if err != nil {
 		return nil, err
 	}
-	cats := s.Categories()
-	cat := argmax(scored.probs[0])
-	if req.Category != "" {
-		cat = indexOf(cats, req.Category)
-	}
-	res.Category = cats[cat]
-	res.BasePreference = scored.preference(0, req.Theta)
-	realism, err := r.Score(ctx, m.D, sh.Images)
-	if err != nil {
-		return nil, err
-	}
-	percep, err := perceptualDistances(m.D, base, sh.Images)
-	if err != nil {
-		return nil, err
-	}
-	for i, im := range sh.Images {
-		ssim, err := imgmetric.SSIM(base, im)
-		if err != nil {
-			return nil, fmt.Errorf("gan: variant ssim: %w", err)
-		}
-		v := RedesignVariant{Index: i, Category: cats[argmax(scored.probs[i+1])], Z: sh.Z[i], Shift: sh.K[i],
-			Image: GeneratedImage{Raw: im}}
-		pref := scored.preference(i+1, req.Theta)
-		v.Scores = VariantScores{Preference: pref, Uplift: pref - res.BasePreference,
-			Realism: realism[i], RealismPercentile: r.PercentileOf(realism[i]),
-			CategoryProb: scored.probs[i+1][cat], SSIM: ssim, Perceptual: percep[i]}
-		if realism[i] < r.Threshold {
-			v.Flags = append(v.Flags, FlagUnrealistic)
-		}
-		if v.Category != res.Category {
-			v.Flags = append(v.Flags, FlagCategoryChanged)
-		}
-		if ssim < fid.MinSSIM || percep[i] > fid.MaxPerceptual {
-			v.Flags = append(v.Flags, FlagTooFar)
-		}
-		res.Variants = append(res.Variants, v)
-		prog.Report(progress.Update{Stage: "check", Step: i + 1, Total: n})
-	}
-	if n > 1 {
-		if res.Diversity, err = imgmetric.Diversity(ctx, sh.Images, imgmetric.DiversityConfig{}, nil); err != nil {
-			return nil, fmt.Errorf("gan: variant diversity: %w", err)
-		}
-	}
-	rankVariants(res.Variants)
-	if err := flagDuplicates(res.Variants, fid.DuplicateSSIM); err != nil {
-		return nil, err
-	}
-	rankVariants(res.Variants)
+	res.Category, res.BasePreference, res.Variants, res.Diversity = as.category, as.basePref[0], as.variants, as.diversity
 
 	// Identifiability: mark and label every output.
 	desc := cfg.Description
