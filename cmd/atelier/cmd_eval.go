@@ -7,6 +7,7 @@ import "context"
 func runEval(ctx context.Context, e env, args []string) error {
 	return subcommands(ctx, e, "eval", args, map[string]command{
 		"recommender": {"evaluate recommenders on a dataset's held-out interactions", runEvalRecommender},
+		"redesign":    {"compare the redesign engine with baselines on a synthetic world's oracle", runEvalRedesign},
 		"gan":         {"measure a trained GAN's samples, encoder and inversion against a catalog", runEvalGAN},
 	})
 }

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/recommender"
+)
+
+// runEvalRedesign compares the redesign method with its baselines on
+// random (item, segment) pairs of a synthetic world, measured by the
+// world's oracle: `atelier eval redesign --dataset DIR --gan FILE
+// --recommender FILE [--pairs 30 --segment-sizes 1,5,10,50,100,500 --seed 1
+// --steps 100 --n 8] [--json]`.
+func runEvalRedesign(ctx context.Context, e env, args []string) error {
+	fs := newFlags("eval redesign", e)
+	dataset := fs.String("dataset", "", "synthetic world `directory` with personas.json (required)")
+	ganPath := fs.String("gan", "", "GAN models `file` (required)")
+	recPath := fs.String("recommender", "", "recommender model `file` (required)")
+	nPairs := fs.Int("pairs", 30, "number of (item, segment) pairs")
+	sizesFlag := fs.String("segment-sizes", "1,5,10,50,100,500", "comma-separated segment `sizes`, cycled over pairs")
+	seed := fs.Int64("seed", 1, "seed of the pairs and of every method")
+	steps := fs.Int("steps", 100, "optimisation steps of every method")
+	invSteps := fs.Int("invert-steps", 100, "inversion steps")
+	n := fs.Int("n", 8, "variants per job")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	sizes, err := parseSizes(*sizesFlag)
+	switch {
+	case *dataset == "" || *ganPath == "" || *recPath == "":
+		return usagef("eval redesign: --dataset, --gan and --recommender are required")
+	case err != nil:
+		return usagef("eval redesign: --segment-sizes: %v", err)
+	case *nPairs < 1 || *nPairs > 10000:
+		return usagef("eval redesign: --pairs %d not in [1, 10000]", *nPairs)
+	case *n < 1 || *n > 64:
+		return usagef("eval redesign: --n %d not in [1, 64]", *n)
+	case *steps < 0 || *steps > 10000 || *invSteps < 1:
+		return usagef("eval redesign: --steps must be in [0, 10000] and --invert-steps positive")
+	}
+	m, err := gan.LoadModels(*ganPath)
+	if err != nil {
+		return fmt.Errorf("eval redesign: --gan %s: %w", *ganPath, err)
+	}
+	rec, err := recommender.LoadModel(*recPath)
+	if err != nil {
+		return fmt.Errorf("eval redesign: --recommender %s: %w", *recPath, err)
+	}
+	data, err := recommender.LoadDataset(*dataset)
+	if err != nil {
+		return fmt.Errorf("eval redesign: --dataset %s: %w", *dataset, err)
+	}
+	personas, err := synth.LoadPersonas(filepath.Join(*dataset, "personas.json"))
+	if err != nil {
+		return fmt.Errorf("eval redesign: the oracle: %w", err)
+	}
+
+	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
+	defer bar.Done()
+	realism, _, err := calibrateRealism(ctx, m, data, *seed, bar.Func())
+	if err != nil {
+		return fmt.Errorf("eval redesign: %w", err)
+	}
+	set, err := data.LoadImages(ctx, m.Size(), 2, bar.Func())
+	if err != nil {
+		return fmt.Errorf("eval redesign: %w", err)
+	}
+	pairs, err := redesignPairs(rec, data, set, personas, sizes, *nPairs, *seed)
+	if err != nil {
+		return fmt.Errorf("eval redesign: %w", err)
+	}
+	rep, err := gan.EvaluateRedesign(ctx, m, rec, realism, pairs, gan.RedesignEvalConfig{
+		N: *n, Steps: *steps, Seed: *seed, Invert: gan.InvertConfig{Steps: *invSteps}}, bar.Func())
+	if err != nil {
+		return fmt.Errorf("eval redesign: %w", err)
+	}
+	bar.Done()
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeRedesignEval(e.stdout, rep)
+}
+
+func parseSizes(s string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("%q is not a positive size", f)
+		}
+		sizes = append(sizes, v)
+	}
+	return sizes, nil
+}
+
+// redesignPairs draws the evaluation's pairs: pair p takes a random item
+// and a random persona's segment of sizes[p mod len(sizes)] consumers (all
+// of them when the persona has fewer), its taste the members' mean θ and
+// its oracle the persona's utility. The pairs' segment size is the size
+// actually drawn.
+func redesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.ImageSet, personas []synth.Persona,
+	sizes []int, n int, seed int64) ([]gan.RedesignPair, error) {
+	byName := map[string]synth.Persona{}
+	for _, p := range personas {
+		byName[p.Name] = p
+	}
+	members := map[string][]string{}
+	for _, c := range d.Consumers {
+		if _, ok := byName[c.Segment]; ok {
+			if _, known := rec.Theta(c.ID); known {
+				members[c.Segment] = append(members[c.Segment], c.ID)
+			}
+		}
+	}
+	var names []string
+	for name := range members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 || len(d.Items) == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "the dataset has no items or no consumers of a persona in personas.json that the recommender knows")
+	}
+	rng := rand.New(rand.NewSource(seed))
+	var pairs []gan.RedesignPair
+	for p := range n {
+		item := rng.Intn(len(d.Items))
+		persona := byName[names[rng.Intn(len(names))]]
+		ids := members[persona.Name]
+		k := min(sizes[p%len(sizes)], len(ids))
+		var seg []string
+		for _, i := range rng.Perm(len(ids))[:k] {
+			seg = append(seg, ids[i])
+		}
+		theta, err := meanTheta(rec, seg)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, gan.RedesignPair{Image: set.Item(item), Category: d.ItemCategory(item), Theta: theta, Size: k,
+			Oracle: func(t imaging.Tensor) float64 { return synth.PersonaUtility(persona, synth.FeaturesOf(t)) }})
+	}
+	return pairs, nil
+}
+
+func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {
+	fmt.Fprintf(w, "%d pairs\n%-13s %11s %13s %9s %9s %8s %8s %7s %8s\n", rep.Pairs,
+		"method", "pred uplift", "oracle uplift", "oracle>0", "diversity", "realism", "category", "passed", "s/job")
+	for _, name := range []string{gan.MethodGIS, gan.MethodRandomShift, gan.MethodPreferenceMax} {
+		r := rep.Methods[name]
+		fmt.Fprintf(w, "%-13s %+11.4f %+13.4f %9.2f %9.4f %8.2f %8.2f %7.2f %8.2f\n", name, r.PredUplift, r.OracleUplift,
+			r.OraclePositiveFrac, r.Diversity, r.RealismPass, r.CategoryConsistency, r.PassedFrac, r.SecondsPerJob)
+	}
+	fmt.Fprintf(w, "\ngis by segment size\n%6s %6s %11s %13s\n", "size", "pairs", "pred uplift", "oracle uplift")
+	for _, u := range rep.BySegmentSize {
+		fmt.Fprintf(w, "%6d %6d %+11.4f %+13.4f\n", u.Size, u.Pairs, u.PredUplift, u.OracleUplift)
+	}
+	return nil
+}
