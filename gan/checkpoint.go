@@ -20,7 +20,7 @@ import (
 //	d.*       the discriminator: raw weights (*_orig), power-iteration
 //	          vectors (*_u) and biases
 //	e.*       the encoder
-//	opt_g.*, opt_d.*   Adam moments, to resume training
+//	opt_g.*, opt_d.*, opt_e.*   Adam moments, to resume training
 //
 // and metadata: format, the JSON configuration of each network present
 // (generator, discriminator, encoder), and for training checkpoints the
@@ -39,6 +39,7 @@ const (
 	metaStep          = "step"
 	metaAdamG         = "adam_g_steps"
 	metaAdamD         = "adam_d_steps"
+	metaAdamE         = "adam_e_steps"
 )
 
 type checkpoint struct {
@@ -191,6 +192,15 @@ func (t *Trainer) Save(path string) error {
 		metaAdamG:         strconv.Itoa(nG),
 		metaAdamD:         strconv.Itoa(nD),
 	}
+	if m.E != nil {
+		meta[metaEncoder] = jsonString(m.E.Config)
+		ts = append(ts, nn.Prefixed("e", m.E.Params())...)
+		if t.optE != nil {
+			nE, momE := t.optE.State()
+			ts = append(ts, nn.Prefixed("opt_e", momE)...)
+			meta[metaAdamE] = strconv.Itoa(nE)
+		}
+	}
 	if err := nn.SaveFile(path, ts, meta); err != nil {
 		return fmt.Errorf("gan: save checkpoint: %w", err)
 	}
@@ -229,9 +239,30 @@ func ResumeTrainer(path string, data ImageSet, steps int) (*Trainer, error) {
 		}
 	}
 	m.D.Sync()
+	ecfg := EncoderConfig{}
+	if ok, err := c.config(metaEncoder, &ecfg); err != nil {
+		return nil, err
+	} else if ok {
+		if m.E, err = NewEncoder(ecfg, rand.New(rand.NewSource(1))); err != nil {
+			return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+		}
+		if err := c.load("e", m.E.Params()); err != nil {
+			return nil, err
+		}
+	}
 	t, err := NewTrainer(m, data, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if t.optE != nil {
+		nE, err := strconv.Atoi(c.meta[metaAdamE])
+		if err == nil {
+			err = t.optE.Restore(nE, c.byPrefix["opt_e"])
+		}
+		if err != nil {
+			t.Close()
+			return nil, atelier.Wrap(atelier.KindInvalid, err, "%s: encoder optimiser state", path)
+		}
 	}
 	if err := errors.Join(t.optG.Restore(nG, c.byPrefix["opt_g"]), t.optD.Restore(nD, c.byPrefix["opt_d"])); err != nil {
 		t.Close()

@@ -96,8 +96,28 @@ func TestTrainingCheckpointHasGeneratorAverage(t *testing.T) {
 			t.Fatalf("%s is not the moving average", p.Name)
 		}
 	}
-	if m.E != nil {
-		t.Error("a GAN checkpoint has no encoder")
+	// The encoder trained along travels in the checkpoint.
+	if m.E == nil {
+		t.Fatal("no encoder in the checkpoint")
+	}
+	for i, p := range m.E.Params() {
+		if !slices.Equal(p.Data(), tr.GAN.E.Params()[i].Data()) {
+			t.Fatalf("encoder %s differs", p.Name)
+		}
+	}
+
+	// A plain GAN (no reconstruction) has none.
+	cfg := tinyTrainConfig(1)
+	cfg.Recon = 0
+	plain := newTrainer(t, tinyGAN(t, 3), newSquares(8, 16, 1), cfg)
+	if err := plain.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = LoadModels(path); err != nil || m.E != nil {
+		t.Fatalf("plain GAN checkpoint: encoder %v, error %v", m.E, err)
 	}
 }
 
@@ -131,6 +151,7 @@ func TestResumeContinuesIdentically(t *testing.T) {
 		{whole.GAN.G.Params(), resumed.GAN.G.Params()},
 		{whole.GAN.GEMA.Params(), resumed.GAN.GEMA.Params()},
 		{whole.GAN.D.Params(), resumed.GAN.D.Params()},
+		{whole.GAN.E.Params(), resumed.GAN.E.Params()},
 	} {
 		for i, p := range pair[0] {
 			if !slices.Equal(p.Data(), pair[1][i].Data()) {

@@ -30,8 +30,8 @@ type EvalConfig struct {
 	// HeldOut caps the held-out images used for the encoder's
 	// reconstruction (default all of them: every HoldoutEvery-th image).
 	HeldOut int
-	// Inversions is how many held-out images are inverted (default 20), at
-	// InvertSteps (default 0, 25, 50, 100).
+	// Inversions is how many held-out images are inverted (default 20;
+	// negative: none), at InvertSteps (default 0, 25, 50, 100).
 	Inversions  int
 	InvertSteps []int
 	Seed        int64

@@ -103,6 +103,7 @@ func NewGenerator(cfg GeneratorConfig, rng *rand.Rand) (*Generator, error) {
 	}
 	// Start near the white background that covers most of every image.
 	nn.Fill(m.toRGB.B, 1)
+	icnr(m.toRGB.W, 4)
 	layers = append(layers, m.toRGB)
 	if m.params, err = nn.Collect(layers...); err != nil {
 		return nil, err
@@ -146,4 +147,20 @@ func (c GeneratorConfig) MACs() int {
 		prev = w
 	}
 	return n + side*side*9*prev*12
+}
+
+// icnr gives the r sub-pixel filters of each colour of a depth-to-space
+// convolution (output channels c·r ... c·r+r−1 of w) the same initial
+// weights (Aitken et al. 2017), so that at initialisation the rearranged
+// output is a nearest-neighbour upsampling rather than a checkerboard of
+// unrelated sub-pixels.
+func icnr(w nn.Param, r int) {
+	d := w.Data()
+	out := w.Shape()[0]
+	per := w.Value.Size() / out // weights per output channel
+	for o := 0; o < out; o++ {
+		if first := o - o%r; first != o {
+			copy(d[o*per:(o+1)*per], d[first*per:(first+1)*per])
+		}
+	}
 }

@@ -396,3 +396,62 @@ func depthToSpace(g *nn.Graph, x *G.Node, r int) *G.Node {
 		},
 	}, x)
 }
+
+// latentMoments returns the (1)-shaped moment loss of codes z (B, K)
+// against the standard normal prior, per dimension over the batch:
+//
+//	L = (1/K) Σ_k [ m_k² + (v_k − 1)² ],  m_k, v_k = batch mean, variance of z[·,k]
+//
+// It keeps an encoder's codes spread like the generator's latents, so that
+// what the encoder maps real images to is also where random samples come
+// from.
+func latentMoments(g *nn.Graph, z *G.Node) *G.Node {
+	if !ok(g, z) {
+		return nil
+	}
+	s := z.Shape().Clone()
+	if s.Dims() != 2 || s[0] < 2 {
+		return g.Fail(fmt.Errorf("codes %v; want (B ≥ 2, K)", s), "gan: latent moments")
+	}
+	batch, k := s[0], s[1]
+	moments := func(z []float32) (m, v []float64) {
+		m, v = make([]float64, k), make([]float64, k)
+		for b := 0; b < batch; b++ {
+			for j, x := range z[b*k : (b+1)*k] {
+				m[j] += float64(x) / float64(batch)
+			}
+		}
+		for b := 0; b < batch; b++ {
+			for j, x := range z[b*k : (b+1)*k] {
+				d := float64(x) - m[j]
+				v[j] += d * d / float64(batch)
+			}
+		}
+		return m, v
+	}
+	return g.Apply(&nn.Kernel{
+		Name: "LatentMoments",
+		In:   []tensor.Shape{s},
+		Out:  tensor.Shape{1},
+		Forward: func(out []float32, in [][]float32) {
+			m, v := moments(in[0])
+			var l float64
+			for j := range m {
+				l += m[j]*m[j] + (v[j]-1)*(v[j]-1)
+			}
+			out[0] = float32(l / float64(k))
+		},
+		// ∂L/∂z_bk = (2 m_k + 4 (v_k − 1)(z_bk − m_k)) / (B·K)
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				m, v := moments(in[0])
+				c := float64(gout[0]) / float64(batch*k)
+				for b := 0; b < batch; b++ {
+					for j, x := range in[0][b*k : (b+1)*k] {
+						dst[b*k+j] = float32(c * (2*m[j] + 4*(v[j]-1)*(float64(x)-m[j])))
+					}
+				}
+			},
+		},
+	}, z)
+}

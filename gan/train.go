@@ -33,14 +33,23 @@ type TrainConfig struct {
 	Beta2   float32       `json:"beta2"`
 	EMA     float64       `json:"ema"` // decay of the generator's moving average
 	Augment AugmentConfig `json:"augment"`
+	// Recon is the number of real images per step that an encoder trained
+	// along with G reconstructs through G (0: a plain GAN, no encoder);
+	// ReconWeight weighs their pixel MSE in G's and E's loss and
+	// LatentWeight the moment loss that keeps E's codes distributed like
+	// the latent prior (see Trainer).
+	Recon        int     `json:"recon,omitempty"`
+	ReconWeight  float32 `json:"recon_weight,omitempty"`
+	LatentWeight float32 `json:"latent_weight,omitempty"`
 }
 
 // DefaultTrainConfig is the recipe of the demo models.
 func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
 		Steps: 20000, Batch: 32, Shards: 2, Seed: 1,
-		LRG: 2e-4, LRD: 2e-4, Beta1: 0.5, Beta2: 0.99, EMA: 0.999,
-		Augment: DefaultAugment(),
+		LRG: 5e-4, LRD: 5e-4, Beta1: 0.5, Beta2: 0.99, EMA: 0.999,
+		Augment: AugmentConfig{Translate: 0.125},
+		Recon:   16, ReconWeight: 10, LatentWeight: 1,
 	}
 }
 
@@ -61,6 +70,10 @@ func (c TrainConfig) Validate(d DiscriminatorConfig) error {
 		return atelier.FieldErrorf("beta", "Adam betas %v, %v not in (0, 1)", c.Beta1, c.Beta2)
 	case c.EMA < 0 || c.EMA >= 1:
 		return atelier.FieldErrorf("ema", "decay %v not in [0, 1)", c.EMA)
+	case c.Recon < 0 || c.Recon%c.Shards != 0:
+		return atelier.FieldErrorf("recon", "%d reconstructed images do not split into %d equal shards", c.Recon, c.Shards)
+	case c.ReconWeight < 0 || c.LatentWeight < 0:
+		return atelier.FieldErrorf("recon", "loss weights must not be negative")
 	}
 	if err := c.Augment.Validate(); err != nil {
 		return atelier.FieldErrorf("augment", "%v", err)
@@ -69,11 +82,12 @@ func (c TrainConfig) Validate(d DiscriminatorConfig) error {
 }
 
 // GAN is the generator, its moving average and the discriminator, as
-// trained together.
+// trained together, and the encoder when it is trained along.
 type GAN struct {
 	G    *Generator
 	GEMA *Generator
 	D    *Discriminator
+	E    *Encoder // nil unless trained along (TrainConfig.Recon)
 }
 
 // NewGAN builds a freshly initialised GAN; the moving average starts as a
@@ -101,9 +115,24 @@ func NewGAN(gc GeneratorConfig, dc DiscriminatorConfig, seed int64) (*GAN, error
 	return &GAN{G: g, GEMA: ema, D: d}, nil
 }
 
-// Models returns the networks for inference: the moving-average generator
-// and the discriminator (no encoder yet).
-func (m *GAN) Models() *Models { return &Models{G: m.GEMA, D: m.D} }
+// addEncoder gives the GAN an encoder to train along with G.
+func (m *GAN) addEncoder(seed int64) error {
+	size := m.G.Config.Size()
+	cfg := EncoderConfig{Size: size, Widths: encoderWidthsFor(size), ZDim: m.G.Config.ZDim}
+	if size == DefaultEncoderConfig().Size {
+		cfg.Widths = DefaultEncoderConfig().Widths
+	}
+	e, err := NewEncoder(cfg, rand.New(rand.NewSource(seed^0x5eed)))
+	if err != nil {
+		return err
+	}
+	m.E = e
+	return nil
+}
+
+// Models returns the networks for inference: the moving-average generator,
+// the discriminator and the encoder when one was trained along.
+func (m *GAN) Models() *Models { return &Models{G: m.GEMA, D: m.D, E: m.E} }
 
 func copyParams(dst, src []nn.Param) error {
 	return nn.LoadInto(dst, src)
@@ -117,6 +146,9 @@ type StepStats struct {
 	// RealLogit and FakeLogit are the mean discriminator logits on the
 	// augmented real and generated images of the step.
 	RealLogit, FakeLogit float64
+	// Recon is the pixel MSE of G(E(x)) on the step's reconstructed real
+	// images, Latent the moment loss of their codes (0 without encoder).
+	Recon, Latent float64
 }
 
 // Trainer trains a GAN with the non-saturating logistic loss (see the
@@ -130,6 +162,8 @@ type Trainer struct {
 
 	data       ImageSet
 	optG, optD *nn.Adam
+	optE       *nn.Adam // nil without encoder
+	gradE      []*tensor.Dense
 	step       int
 	shards     []*shard
 	gradG      []*tensor.Dense // summed per G parameter
@@ -147,6 +181,10 @@ type shard struct {
 	fake   *tensor.Dense
 	lossG  *tensor.Dense
 	fakeLg *tensor.Dense
+	nr     int     // reconstructed real images
+	xr     *G.Node // their input
+	rec    *tensor.Dense
+	lat    *tensor.Dense
 
 	dg    *nn.Graph // [real; fake] → augment → D → discriminator loss
 	x     *G.Node
@@ -167,8 +205,21 @@ func NewTrainer(m *GAN, data ImageSet, cfg TrainConfig) (*Trainer, error) {
 	if im := data.Item(0); im.H != size || im.W != size {
 		return nil, atelier.Errorf(atelier.KindInvalid, "training images are %dx%d, the generator makes %dx%d", im.W, im.H, size, size)
 	}
+	if cfg.Recon > 0 && m.E == nil {
+		if err := m.addEncoder(cfg.Seed); err != nil {
+			return nil, err
+		}
+	}
 	t := &Trainer{Config: cfg, GAN: m, data: data, dBound: m.D.bound()}
 	var err error
+	if m.E != nil && cfg.Recon > 0 {
+		if t.optE, err = nn.NewAdam(m.E.Params(), nn.AdamConfig{LR: cfg.LRG, Beta1: cfg.Beta1, Beta2: cfg.Beta2}); err != nil {
+			return nil, err
+		}
+		for _, p := range m.E.Params() {
+			t.gradE = append(t.gradE, tensor.New(tensor.WithShape(p.Shape()...), tensor.Of(tensor.Float32)))
+		}
+	}
 	if t.optG, err = nn.NewAdam(m.G.Params(), nn.AdamConfig{LR: cfg.LRG, Beta1: cfg.Beta1, Beta2: cfg.Beta2}); err != nil {
 		return nil, err
 	}
@@ -213,7 +264,21 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	}
 	lossG := softplusLoss(gg, logits, signs, weights)
 	sh.lossG = gg.Output(lossG)
-	if err := gg.Backward(scalar(gg, lossG), m.G.Params()...); err != nil {
+	total, wrt := lossG, m.G.Params()
+	if t.optE != nil {
+		// Reconstruction through G of real images encoded by E; each shard's
+		// terms carry 1/Shards so that summing shards averages them.
+		sh.nr = cfg.Recon / cfg.Shards
+		sh.xr = gg.Input("xr", sh.nr, 3, size, size)
+		codes := m.E.Forward(gg, sh.xr)
+		rec := meanSquaredDiff(gg, m.G.Forward(gg, codes), sh.xr)
+		lat := latentMoments(gg, codes)
+		sh.rec, sh.lat = gg.Output(rec), gg.Output(lat)
+		share := 1 / float32(cfg.Shards)
+		total = add(gg, total, add(gg, scale(gg, rec, cfg.ReconWeight*share), scale(gg, lat, cfg.LatentWeight*share)))
+		wrt = append(append([]nn.Param(nil), wrt...), m.E.Params()...)
+	}
+	if err := gg.Backward(scalar(gg, total), wrt...); err != nil {
 		return nil, fmt.Errorf("gan: generator step graph: %w", err)
 	}
 	if err := gg.Compile(); err != nil {
@@ -274,6 +339,15 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 		idx[i] = rng.Intn(t.data.Len())
 	}
 	stride := 3 * size * size
+	for _, sh := range t.shards {
+		if sh.nr == 0 {
+			continue
+		}
+		xr := sh.gg.InputData(sh.xr)
+		for i := 0; i < sh.nr; i++ {
+			copy(xr[i*stride:(i+1)*stride], t.data.Item(rng.Intn(t.data.Len())).Pix)
+		}
+	}
 	for s, sh := range t.shards {
 		copy(sh.gg.InputData(sh.z), z[s*sh.n*zdim:(s+1)*sh.n*zdim])
 		cfg.Augment.draw(sh.gg.InputData(sh.augG), size, rng)
@@ -313,6 +387,10 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	for _, sh := range t.shards {
 		st.LossG += float64(sh.lossG.Data().([]float32)[0])
 		st.LossD += float64(sh.lossD.Data().([]float32)[0])
+		if sh.nr > 0 {
+			st.Recon += float64(sh.rec.Data().([]float32)[0]) / float64(len(t.shards))
+			st.Latent += float64(sh.lat.Data().([]float32)[0]) / float64(len(t.shards))
+		}
 		for i, v := range sh.logit.Data().([]float32) {
 			if i < sh.n {
 				st.RealLogit += float64(v)
@@ -340,6 +418,22 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 		return nil
 	}); err != nil {
 		return st, err
+	}
+	if t.optE != nil {
+		ep := m.E.Params()
+		for i, p := range ep {
+			sumGrads(t.gradE[i].Data().([]float32), p, t.shards, func(sh *shard) *nn.Graph { return sh.gg })
+		}
+		if err := t.optE.Step(func(p nn.Param) *tensor.Dense {
+			for i, q := range ep {
+				if q.Name == p.Name {
+					return t.gradE[i]
+				}
+			}
+			return nil
+		}); err != nil {
+			return st, err
+		}
 	}
 	summed := map[string][]float32{}
 	for _, p := range t.dBound {
@@ -413,6 +507,7 @@ func (t *Trainer) Run(ctx context.Context, prog progress.Func, after func(st Ste
 				"loss_d": st.LossD, "loss_g": st.LossG,
 				"d_real": st.RealLogit, "d_fake": st.FakeLogit,
 				"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
+				"recon": st.Recon, "latent": st.Latent,
 			},
 		})
 		if after != nil {

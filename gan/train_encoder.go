@@ -87,8 +87,9 @@ type EncoderStats struct {
 	Latent     float64 // mean (E(G(z)) − z)²
 }
 
-// TrainEncoder trains a new encoder for the frozen generator and
-// discriminator of m on data and stores it in m.E. Each step minimises,
+// TrainEncoder trains the encoder of m (a new one when m.E is nil; else it
+// continues from m.E, the one trained along with the GAN) for the frozen
+// generator and discriminator of m on data and stores it in m.E. Each step minimises,
 // over a batch of real images x and as many generated pairs (z, G(z)),
 //
 //	mean (G(E(x)) − x)² + λ_p·P(G(E(x)), x) + λ_z·mean (E(G(z)) − z)²
@@ -107,13 +108,16 @@ func TrainEncoder(ctx context.Context, m *Models, data ImageSet, cfg EncoderTrai
 	if im := data.Item(0); im.H != size || im.W != size {
 		return atelier.Errorf(atelier.KindInvalid, "training images are %dx%d, the generator makes %dx%d", im.W, im.H, size, size)
 	}
-	ecfg := EncoderConfig{Size: size, Widths: DefaultEncoderConfig().Widths, ZDim: m.ZDim()}
-	if size != DefaultEncoderConfig().Size {
-		ecfg.Widths = encoderWidthsFor(size)
-	}
-	e, err := NewEncoder(ecfg, rand.New(rand.NewSource(cfg.Seed)))
-	if err != nil {
-		return err
+	e := m.E
+	if e == nil {
+		ecfg := EncoderConfig{Size: size, Widths: DefaultEncoderConfig().Widths, ZDim: m.ZDim()}
+		if size != DefaultEncoderConfig().Size {
+			ecfg.Widths = encoderWidthsFor(size)
+		}
+		var err error
+		if e, err = NewEncoder(ecfg, rand.New(rand.NewSource(cfg.Seed))); err != nil {
+			return err
+		}
 	}
 	opt, err := nn.NewAdam(e.Params(), nn.AdamConfig{LR: cfg.LR, Beta1: 0.9, Beta2: 0.99})
 	if err != nil {

@@ -54,14 +54,11 @@ func runEvalGAN(ctx context.Context, e env, args []string) error {
 	}
 	cfg := gan.EvalConfig{Seed: *seed, DiversityPairs: *pairs, Inversions: *inversions}
 	if *inversions == 0 {
-		cfg.InvertSteps = []int{0}
+		cfg.Inversions = -1
 	}
 	rep, err := gan.Evaluate(ctx, m, images, scorer, imageMetrics(), cfg, bar.Func())
 	if err != nil {
 		return fmt.Errorf("eval gan: %w", err)
-	}
-	if *inversions == 0 {
-		rep.Inversion = nil
 	}
 	bar.Done()
 	if *asJSON {

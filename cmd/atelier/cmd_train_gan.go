@@ -35,6 +35,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	lrD := fs.Float64("lr-d", float64(def.LRD), "discriminator learning rate")
 	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
 	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
+	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
 	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
@@ -55,6 +56,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
 	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
+	cfg.Recon = *recon
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -62,7 +64,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --zdim: %v", err)
 	}
 	if err := cfg.Validate(dcfg); err != nil {
-		return flagError("train gan", err, "steps", "batch", "lr", "augment")
+		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon")
 	}
 	if *samples != "" {
 		if err := os.MkdirAll(*samples, 0o755); err != nil {
