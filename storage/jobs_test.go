@@ -474,7 +474,11 @@ func TestReports(t *testing.T) {
 		if l := must(s.ListJobs(ctx, alice, storage.JobFilter{Kind: atelier.JobReport, Status: atelier.JobQueued}))(t); len(l) != 1 {
 			t.Fatalf("alice's queued report jobs %+v", l)
 		}
-		_, _, err = s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID}, storage.JobOptions{})
+		all, _, err := s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID}, storage.JobOptions{})
+		if err != nil || all.SegmentID != "" || all.SellerID != w.alice.ID {
+			t.Fatalf("report of every segment %+v, %v", all, err)
+		}
+		_, _, err = s.CreateReport(ctx, atelier.Report{}, storage.JobOptions{})
 		wantKind(t, err, atelier.KindInvalid)
 		_, _, err = s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID, SegmentID: "missing"}, storage.JobOptions{})
 		wantKind(t, err, atelier.KindConflict)

@@ -13,7 +13,7 @@ import (
 func toReport(r reportRow, job jobRow) atelier.Report {
 	lc := toJob(job)
 	return atelier.Report{
-		ID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID,
+		ID: r.ID, SellerID: r.SellerID, SegmentID: derefString(r.SegmentID),
 		Status: lc.Status, Progress: lc.Progress, Error: lc.Error,
 		ResultKey: r.ResultKey, CreatedAt: r.CreatedAt.UTC(),
 		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt,
@@ -27,19 +27,24 @@ type ReportFilter struct {
 	Page
 }
 
-// CreateReport creates a queued report of a seller's items for a segment:
-// its job row (kind report) and its report record, in one transaction.
-// created is false when o.IdempotencyKey returned an earlier report.
+// CreateReport creates a queued report of a seller's items for a segment
+// (every segment when r.SegmentID is ""): its job row (kind report) and
+// its report record, in one transaction. created is false when
+// o.IdempotencyKey returned an earlier report.
 func (s *Store) CreateReport(ctx context.Context, r atelier.Report, o JobOptions) (atelier.Report, bool, error) {
-	if r.SellerID == "" || r.SegmentID == "" {
-		return atelier.Report{}, false, atelier.FieldErrorf("segment_id", "a report needs a seller and a segment")
+	if r.SellerID == "" {
+		return atelier.Report{}, false, atelier.FieldErrorf("seller_id", "a report needs a seller")
+	}
+	var segment *string
+	if r.SegmentID != "" {
+		segment = &r.SegmentID
 	}
 	args, err := json.Marshal(map[string]string{"segment_id": r.SegmentID})
 	if err != nil {
 		return atelier.Report{}, false, err
 	}
 	job, created, err := s.createJob(ctx, atelier.JobReport, r.SellerID, string(args), o, func(tx *gorm.DB, job jobRow) error {
-		row := reportRow{ID: job.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, CreatedAt: job.CreatedAt}
+		row := reportRow{ID: job.ID, SellerID: r.SellerID, SegmentID: segment, CreatedAt: job.CreatedAt}
 		return dbErr(tx.Omit(clause.Associations).Create(&row).Error, "report for segment %q", r.SegmentID)
 	})
 	if err != nil {
@@ -112,4 +117,11 @@ func (s *Store) CompleteReport(ctx context.Context, id, token, resultKey string)
 		return tx.Model(&reportRow{}).Where("id = ?", id).Update("result_key", resultKey).Error
 	})
 	return dbErr(err, "complete report %q", id)
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -176,7 +176,7 @@ type reportRow struct {
 	ID        string      `gorm:"primaryKey;size:36"`
 	SellerID  string      `gorm:"size:36;not null;index"`
 	Seller    *sellerRow  `gorm:"foreignKey:SellerID;constraint:OnDelete:CASCADE"`
-	SegmentID string      `gorm:"size:36;not null;index"`
+	SegmentID *string     `gorm:"size:36;index"` // nil: every segment
 	Segment   *segmentRow `gorm:"foreignKey:SegmentID;constraint:OnDelete:RESTRICT"`
 	ResultKey string      `gorm:"size:512;not null"`
 	CreatedAt time.Time   `gorm:"not null"`
