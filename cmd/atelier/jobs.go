@@ -42,9 +42,7 @@ func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 		},
 		Redesign: redesignHandler(cfg, b),
 		Import:   importHandler(cfg, b),
-		Report: func(context.Context, atelier.Report, progress.Func) (string, error) {
-			return "", notAvailable(atelier.JobReport)
-		},
+		Report:   reportHandler(cfg, b),
 	}
 }
 

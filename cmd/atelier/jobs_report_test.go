@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/models"
+	"github.com/atelier-app/atelier/storage"
+)
+
+// TestReportJobHandler runs the report handler on a small imported world
+// with the demo recommender active and a seller with two uploaded items:
+// every (item, segment) gets a rank in [1, pool] and a percentile that
+// agrees with the rank and the preferences; redesign candidates are the
+// bottom-half segments; a retry overwrites the same key with the same
+// document.
+func TestReportJobHandler(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dataDir := t.TempDir()
+	world := filepath.Join(dataDir, "world")
+	wc := synth.DefaultConfig(1)
+	wc.Items, wc.Consumers, wc.Interactions = 30, 12, 4
+	if _, err := synth.Write(ctx, world, wc, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(func(k string) string { return map[string]string{"ATELIER_DATA_DIR": dataDir}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := openBackends(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, world, dataimport.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.SyncImportedSegments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seller, _, err := b.store.CreateSeller(ctx, atelier.Seller{Name: "studio"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := reportHandler(cfg, b)
+	r := atelier.Report{ID: "rep1", SellerID: seller.ID}
+
+	if _, err := handler(ctx, r, nil); err == nil || atelier.ErrorKind(err) != atelier.KindUnavailable {
+		t.Fatalf("without a recommender: %v", err)
+	}
+	data, err := models.Demo("recommender.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registerModel(ctx, b.store, b.blobs, atelier.ModelRecommender, data, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handler(ctx, r, nil); err == nil || !strings.Contains(err.Error(), "no items") {
+		t.Fatalf("a seller without items: %v", err)
+	}
+
+	for i, name := range []string{"it00003.png", "it00007.png"} {
+		png, err := os.ReadFile(filepath.Join(world, "images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := "uploads/" + seller.ID + "/" + name
+		if err := b.blobs.Put(ctx, key, bytes.NewReader(png), int64(len(png)), "image/png"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.store.CreateItem(ctx, atelier.Item{OwnerID: seller.ID, ExternalID: "mine-" + string(rune('a'+i)), Category: "top",
+			Images: []atelier.Image{{OriginalKey: key, ModelKey: key, Width: 64, Height: 64, ContentType: "image/png"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	catalog, err := b.store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Catalog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := b.store.ListSegments(ctx, storage.SegmentFilter{})
+	if err != nil || len(segs) < 2 {
+		t.Fatalf("segments %v (%v)", segs, err)
+	}
+
+	var steps []int
+	key, err := handler(ctx, r, func(u progress.Update) {
+		if u.Stage == "items" {
+			steps = append(steps, u.Step)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "reports/rep1.json" {
+		t.Fatalf("key %q", key)
+	}
+	if len(steps) != 2 || steps[1] != 2 {
+		t.Errorf("item progress %v, want one step per item", steps)
+	}
+	first := readBlob(t, b, key)
+	var doc reportDoc
+	if err := json.Unmarshal(first, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.CatalogSize != len(catalog) || doc.PoolSize != len(catalog)+2 || len(doc.Items) != 2 {
+		t.Fatalf("catalog %d pool %d items %d; want %d, %d, 2", doc.CatalogSize, doc.PoolSize, len(doc.Items), len(catalog), len(catalog)+2)
+	}
+	if len(doc.Segments)+len(doc.Skipped) != len(segs) || len(doc.Segments) == 0 {
+		t.Fatalf("%d segments and %d skipped of %d", len(doc.Segments), len(doc.Skipped), len(segs))
+	}
+	for s, sg := range doc.Segments {
+		a, c := doc.Items[0].Scores[s], doc.Items[1].Scores[s]
+		if a.SegmentID != sg.ID || c.SegmentID != sg.ID {
+			t.Fatalf("segment order %s %s, want %s", a.SegmentID, c.SegmentID, sg.ID)
+		}
+		// The better-liked item ranks at least as high.
+		if (a.Preference > c.Preference && (a.Rank > c.Rank || a.Percentile < c.Percentile)) ||
+			(a.Preference == c.Preference && a.Rank != c.Rank) {
+			t.Errorf("segment %s: %+v vs %+v", sg.ID, a, c)
+		}
+	}
+	for _, it := range doc.Items {
+		if len(it.Scores) != len(doc.Segments) {
+			t.Fatalf("item %s has %d segment scores", it.ItemID, len(it.Scores))
+		}
+		bestRank, bottom := doc.PoolSize+1, 0
+		for _, sc := range it.Scores {
+			if sc.Rank < 1 || sc.Rank > doc.PoolSize {
+				t.Errorf("item %s segment %s: rank %d outside [1, %d]", it.ItemID, sc.SegmentID, sc.Rank, doc.PoolSize)
+			}
+			want := 100 * float64(doc.PoolSize-sc.Rank) / float64(doc.PoolSize-1)
+			if sc.Percentile != want {
+				t.Errorf("item %s segment %s: percentile %g for rank %d, want %g", it.ItemID, sc.SegmentID, sc.Percentile, sc.Rank, want)
+			}
+			bestRank = min(bestRank, sc.Rank)
+			if sc.Percentile < 50 {
+				bottom++
+			}
+		}
+		for _, sc := range it.Scores {
+			if sc.SegmentID == it.BestSegment && sc.Rank != bestRank {
+				t.Errorf("item %s: best segment %s ranks %d, best rank is %d", it.ItemID, it.BestSegment, sc.Rank, bestRank)
+			}
+		}
+		if len(it.Candidates) != bottom {
+			t.Errorf("item %s: %d redesign candidates, %d bottom-half segments", it.ItemID, len(it.Candidates), bottom)
+		}
+		for _, c := range it.Candidates {
+			if c.Suggested.Path != "/api/v1/items/"+it.ItemID+"/redesigns" || c.Suggested.Body["segment_id"] != c.SegmentID || c.Percentile >= 50 {
+				t.Errorf("candidate %+v", c)
+			}
+		}
+	}
+
+	// A retry overwrites the same key with the same document.
+	if key2, err := handler(ctx, r, nil); err != nil || key2 != key {
+		t.Fatalf("retry: %q, %v", key2, err)
+	}
+	if again := readBlob(t, b, key); !bytes.Equal(again, first) {
+		t.Error("a retry wrote a different report")
+	}
+
+	// One segment asked for: only that one.
+	one := doc.Segments[0].ID
+	if _, err := handler(ctx, atelier.Report{ID: "rep2", SellerID: seller.ID, SegmentID: one}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var single reportDoc
+	if err := json.Unmarshal(readBlob(t, b, reportKey("rep2")), &single); err != nil {
+		t.Fatal(err)
+	}
+	if single.SegmentID != one || len(single.Segments) != 1 || single.Segments[0].ID != one ||
+		single.Items[0].Scores[0] != doc.Items[0].Scores[0] {
+		t.Errorf("single-segment report %+v", single)
+	}
+	if _, err := handler(ctx, atelier.Report{ID: "rep3", SellerID: seller.ID, SegmentID: "missing"}, nil); atelier.ErrorKind(err) != atelier.KindNotFound {
+		t.Errorf("unknown segment: %v", err)
+	}
+}
+
+func readBlob(t *testing.T, b *backends, key string) []byte {
+	t.Helper()
+	rc, _, err := b.blobs.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
