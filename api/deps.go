@@ -45,6 +45,9 @@ type Jobs interface {
 	// EnqueueRedesign creates a redesign record and queues its job; the
 	// record's id is the job's id. Idempotency works as in Enqueue.
 	EnqueueRedesign(ctx context.Context, j atelier.RedesignJob, idempotencyKey string) (atelier.RedesignJob, bool, error)
+	// EnqueueReport creates a report record and queues its job; the
+	// record's id is the job's id. Idempotency works as in Enqueue.
+	EnqueueReport(ctx context.Context, r atelier.Report, idempotencyKey string) (atelier.Report, bool, error)
 	// Cancel cancels a queued or running job of the scope; another
 	// seller's job is KindNotFound, a finished one KindConflict.
 	Cancel(ctx context.Context, id string, scope atelier.Scope) (atelier.Job, error)
@@ -96,6 +99,9 @@ func (noJobs) Enqueue(context.Context, string, string, json.RawMessage, string) 
 }
 func (noJobs) EnqueueRedesign(context.Context, atelier.RedesignJob, string) (atelier.RedesignJob, bool, error) {
 	return atelier.RedesignJob{}, false, errNoJobs()
+}
+func (noJobs) EnqueueReport(context.Context, atelier.Report, string) (atelier.Report, bool, error) {
+	return atelier.Report{}, false, errNoJobs()
 }
 func (noJobs) Cancel(context.Context, string, atelier.Scope) (atelier.Job, error) {
 	return atelier.Job{}, errNoJobs()

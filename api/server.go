@@ -136,6 +136,9 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	seller.GET("/redesigns", s.listRedesigns)
 	seller.GET("/redesigns/:id", s.getRedesign)
 	seller.DELETE("/redesigns/:id", s.cancelRedesign)
+	seller.POST("/reports", s.createReport)
+	seller.GET("/reports", s.listReports)
+	seller.GET("/reports/:id", s.getReport)
 	seller.GET("/segments", s.listSegments)
 
 	anyone.GET("/items/:id/similar", s.similarItems)

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/storage"
+)
+
+// maxInlineReport bounds a report result returned inline; a larger one is
+// only linked (result_url).
+const maxInlineReport = 4 << 20
+
+// reportRequest asks for a report of the seller's items; without a
+// segment, every segment is reported on.
+type reportRequest struct {
+	SegmentID string `json:"segment_id"`
+}
+
+// reportView is a report as its seller sees it: its life cycle and, once
+// succeeded, the result document inline and as a short-lived URL.
+type reportView struct {
+	ID        string            `json:"id"`
+	SegmentID string            `json:"segment_id,omitempty"`
+	Status    string            `json:"status"`
+	Progress  progressView      `json:"progress"`
+	Error     string            `json:"error,omitempty"`
+	Result    json.RawMessage   `json:"result,omitempty"`
+	ResultURL string            `json:"result_url,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	Started   *time.Time        `json:"started_at,omitempty"`
+	Finished  *time.Time        `json:"finished_at,omitempty"`
+	Links     map[string]string `json:"links"`
+}
+
+func (s *Server) viewReport(ctx context.Context, r atelier.Report, withResult bool) (reportView, error) {
+	v := reportView{
+		ID: r.ID, SegmentID: r.SegmentID, Status: string(r.Status),
+		Progress: progressView{r.Progress.Stage, r.Progress.Step, r.Progress.Total}, Error: r.Error,
+		CreatedAt: r.CreatedAt, Started: timeOrNil(r.StartedAt), Finished: timeOrNil(r.FinishedAt),
+		Links: map[string]string{"self": "/api/v1/reports/" + r.ID},
+	}
+	if !withResult || r.Status != atelier.JobSucceeded || r.ResultKey == "" {
+		return v, nil
+	}
+	var err error
+	if v.ResultURL, err = s.imageURL(ctx, r.ResultKey); err != nil {
+		return reportView{}, err
+	}
+	rc, info, err := s.blobs.Get(ctx, r.ResultKey)
+	if err != nil {
+		return reportView{}, fmt.Errorf("report %s result: %w", r.ID, err)
+	}
+	defer rc.Close()
+	if info.Size > maxInlineReport {
+		return v, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxInlineReport+1))
+	if err != nil {
+		return reportView{}, fmt.Errorf("report %s result: %w", r.ID, err)
+	}
+	if len(data) <= maxInlineReport && json.Valid(data) {
+		v.Result = data
+	}
+	return v, nil
+}
+
+// createReport queues a report of the seller's items and answers 202 with
+// it; poll GET /reports/{id}.
+func (s *Server) createReport(c *gin.Context) {
+	ctx := c.Request.Context()
+	seller, _ := sellerOf(c)
+	var req reportRequest
+	if err := decodeJSON(c, &req, true); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if req.SegmentID != "" {
+		if checkToken("segment_id", req.SegmentID) != nil || len(req.SegmentID) > 100 {
+			writeError(c, s.log, atelier.FieldErrorf("segment_id", "is not a segment id"))
+			return
+		}
+		if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {
+			if atelier.ErrorKind(err) == atelier.KindNotFound {
+				err = atelier.FieldErrorf("segment_id", "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
+			}
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	r, created, err := s.jobs.EnqueueReport(ctx, atelier.Report{SellerID: seller.ID, SegmentID: req.SegmentID}, key)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	markReplay(c, created)
+	v, err := s.viewReport(ctx, r, false)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Header("Location", v.Links["self"])
+	c.JSON(http.StatusAccepted, v)
+}
+
+// getReport reports a report's status, progress and, once done, its
+// result.
+func (s *Server) getReport(c *gin.Context) {
+	r, err := s.store.GetReport(c.Request.Context(), c.Param("id"), scopeOf(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v, err := s.viewReport(c.Request.Context(), r, true)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// listReports lists the seller's reports, newest first, without results.
+func (s *Server) listReports(c *gin.Context) {
+	page, err := pageOf(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	page.Desc = true
+	status := atelier.JobStatus(c.Query("status"))
+	if status != "" && !status.Valid() {
+		writeError(c, s.log, atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled"))
+		return
+	}
+	reports, err := s.store.ListReports(c.Request.Context(), scopeOf(c), storage.ReportFilter{Status: status, SegmentID: c.Query("segment_id"), Page: page})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	views := make([]reportView, len(reports))
+	for i, r := range reports {
+		if views[i], err = s.viewReport(c.Request.Context(), r, false); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	next := ""
+	if len(reports) > 0 {
+		next = nextAfter(len(reports), page.Limit, reports[len(reports)-1].ID)
+	}
+	c.JSON(http.StatusOK, gin.H{"reports": views, "next_after": next})
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/jobs"
+)
+
+// reportWriter is a test stand-in for the report engine: it reports
+// progress and stores a small result document under the report's key.
+func reportWriter(e *env) jobs.ReportFunc {
+	return func(ctx context.Context, r atelier.Report, prog progress.Func) (string, error) {
+		prog.Report(progress.Update{Stage: "items", Step: 1, Total: 1})
+		data := []byte(fmt.Sprintf(`{"report_id":%q,"items":[{"item_id":"x","segments":[{"rank":1}]}]}`, r.ID))
+		key := "reports/" + r.ID + ".json"
+		return key, e.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "application/json")
+	}
+}
+
+func TestReportLifeCycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		sg := e.segment(t)
+
+		// Every segment: no body at all.
+		rec, body := e.call(t, "POST", "/api/v1/reports", e.aliceKey, nil)
+		want(t, rec, http.StatusAccepted)
+		all := body["id"].(string)
+		if body["status"] != "queued" || body["segment_id"] != nil || rec.Header().Get("Location") != "/api/v1/reports/"+all {
+			t.Fatalf("created %v (Location %q)", body, rec.Header().Get("Location"))
+		}
+
+		// One segment, with an idempotent retry.
+		send := func() (*httptest.ResponseRecorder, map[string]any) {
+			r := httptest.NewRequest("POST", "/api/v1/reports", bytes.NewReader(mustJSON(t, map[string]any{"segment_id": sg.ID})))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", "report-1")
+			return e.send(t, r, e.aliceKey)
+		}
+		rec, first := send()
+		want(t, rec, http.StatusAccepted)
+		rec, again := send()
+		want(t, rec, http.StatusAccepted)
+		one := first["id"].(string)
+		if again["id"] != one || first["segment_id"] != sg.ID || rec.Header().Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry %v after %v", again, first)
+		}
+		if js, _ := e.jobs.List(ctx, atelier.AllScope(), storage.JobFilter{Kind: atelier.JobReport}); len(js) != 2 {
+			t.Fatalf("queued report jobs %+v", js)
+		}
+
+		// Lists: the seller's own only.
+		rec, body = e.call(t, "GET", "/api/v1/reports", e.aliceKey, nil)
+		want(t, rec, 200)
+		if l := body["reports"].([]any); len(l) != 2 {
+			t.Fatalf("alice's reports %v", body)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/reports?segment_id="+sg.ID, e.aliceKey, nil)
+		want(t, rec, 200)
+		if l := body["reports"].([]any); len(l) != 1 || l[0].(map[string]any)["id"] != one {
+			t.Fatalf("alice's reports for %s: %v", sg.ID, body)
+		}
+		rec, body = e.call(t, "GET", "/api/v1/reports", e.bobKey, nil)
+		want(t, rec, 200)
+		if l := body["reports"].([]any); len(l) != 0 {
+			t.Fatalf("bob sees %v", body)
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/reports/"+one, e.bobKey, nil)
+		want(t, rec, http.StatusNotFound)
+
+		// Queued: no result yet.
+		rec, body = e.call(t, "GET", "/api/v1/reports/"+one, e.aliceKey, nil)
+		want(t, rec, 200)
+		if body["result"] != nil || body["result_url"] != nil {
+			t.Fatalf("queued report has a result: %v", body)
+		}
+
+		// A worker runs both; the result comes back inline and as a URL.
+		e.startWorker(t, jobs.Handlers{Report: reportWriter(e)})
+		for _, id := range []string{all, one} {
+			waitFor(t, "report "+id, func() bool {
+				j, err := e.jobs.Get(ctx, id, atelier.AllScope())
+				return err == nil && j.Status.Final()
+			})
+			rec, body = e.call(t, "GET", "/api/v1/reports/"+id, e.aliceKey, nil)
+			want(t, rec, 200)
+			res, _ := body["result"].(map[string]any)
+			if body["status"] != "succeeded" || res == nil || res["report_id"] != id || body["result_url"] == "" || body["finished_at"] == nil {
+				t.Fatalf("finished report: %v", body)
+			}
+			if p := body["progress"].(map[string]any); p["stage"] != "items" || p["total"] != 1.0 {
+				t.Fatalf("progress %v", p)
+			}
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/reports/"+all, e.bobKey, nil)
+		want(t, rec, http.StatusNotFound)
+		rec, _ = e.call(t, "GET", "/api/v1/reports/nope", e.aliceKey, nil)
+		want(t, rec, http.StatusNotFound)
+	})
+}
+
+func TestReportRejections(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			name, field string
+			body        any
+		}{
+			{"not JSON", "", "segment=1"},
+			{"not an object", "", `[1,2]`},
+			{"trailing data", "", `{} {}`},
+			{"unknown field", "segments", map[string]any{"segments": []string{"a"}}},
+			{"segment as a number", "segment_id", `{"segment_id":7}`},
+			{"unknown segment", "segment_id", map[string]any{"segment_id": "nope"}},
+			{"bad segment id", "segment_id", map[string]any{"segment_id": "a b/../c"}},
+		}
+		for _, c := range cases {
+			rec, body := e.call(t, "POST", "/api/v1/reports", e.aliceKey, c.body)
+			if rec.Code != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400 (%s)", c.name, rec.Code, rec.Body.String())
+				continue
+			}
+			if field, _ := errField(body); field != c.field {
+				t.Errorf("%s: field %q, want %q (%s)", c.name, field, c.field, rec.Body.String())
+			}
+		}
+		rec, _ := e.call(t, "GET", "/api/v1/reports?status=done", e.aliceKey, nil)
+		want(t, rec, http.StatusBadRequest)
+		rec, _ = e.call(t, "POST", "/api/v1/reports", "", nil)
+		want(t, rec, http.StatusUnauthorized)
+		if js, _ := e.jobs.List(context.Background(), atelier.AllScope(), storage.JobFilter{}); len(js) != 0 {
+			t.Fatalf("rejected requests queued %d jobs", len(js))
+		}
+		e.srv.jobs = noJobs{}
+		rec, _ = e.call(t, "POST", "/api/v1/reports", e.aliceKey, nil)
+		want(t, rec, http.StatusServiceUnavailable)
+	})
+}
