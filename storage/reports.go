@@ -13,7 +13,7 @@ import (
 func toReport(r reportRow, job jobRow) atelier.Report {
 	lc := toJob(job)
 	return atelier.Report{
-		ID: r.ID, SellerID: r.SellerID, SegmentID: derefString(r.SegmentID),
+		ID: r.ID, SellerID: r.SellerID, SegmentID: valString(r.SegmentID),
 		Status: lc.Status, Progress: lc.Progress, Error: lc.Error,
 		ResultKey: r.ResultKey, CreatedAt: r.CreatedAt.UTC(),
 		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt,
@@ -117,11 +117,4 @@ func (s *Store) CompleteReport(ctx context.Context, id, token, resultKey string)
 		return tx.Model(&reportRow{}).Where("id = ?", id).Update("result_key", resultKey).Error
 	})
 	return dbErr(err, "complete report %q", id)
-}
-
-func derefString(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
