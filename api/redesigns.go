@@ -241,6 +241,15 @@ func (s *Server) activeVersion(ctx context.Context, kind string) (string, error)
 	return mv.ID, err
 }
 
+// statusQuery reads the optional ?status= filter of a job list.
+func statusQuery(c *gin.Context) (atelier.JobStatus, error) {
+	status := atelier.JobStatus(c.Query("status"))
+	if status != "" && !status.Valid() {
+		return "", atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled")
+	}
+	return status, nil
+}
+
 // getRedesign reports a redesign's status, progress and, once done, its
 // ranked variants.
 func (s *Server) getRedesign(c *gin.Context) {
@@ -266,9 +275,9 @@ func (s *Server) listRedesigns(c *gin.Context) {
 		return
 	}
 	page.Desc = true
-	status := atelier.JobStatus(c.Query("status"))
-	if status != "" && !status.Valid() {
-		writeError(c, s.log, atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled"))
+	status, err := statusQuery(c)
+	if err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	jobs, err := s.store.ListRedesignJobs(c.Request.Context(), scopeOf(c), storage.RedesignFilter{Status: status, ItemID: c.Query("item_id"), Page: page})

@@ -139,9 +139,9 @@ func (s *Server) listReports(c *gin.Context) {
 		return
 	}
 	page.Desc = true
-	status := atelier.JobStatus(c.Query("status"))
-	if status != "" && !status.Valid() {
-		writeError(c, s.log, atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled"))
+	status, err := statusQuery(c)
+	if err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	reports, err := s.store.ListReports(c.Request.Context(), scopeOf(c), storage.ReportFilter{Status: status, SegmentID: c.Query("segment_id"), Page: page})
