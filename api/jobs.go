@@ -49,13 +49,14 @@ func (s *Server) listJobs(c *gin.Context) {
 		return
 	}
 	page.Desc = true
-	f := storage.JobFilter{Kind: c.Query("kind"), Status: atelier.JobStatus(c.Query("status")), Page: page}
-	if f.Kind != "" && !atelier.ValidJobKind(f.Kind) {
-		writeError(c, s.log, atelier.FieldErrorf("kind", "must be one of %v", atelier.JobKinds()))
+	status, err := statusQuery(c)
+	if err != nil {
+		writeError(c, s.log, err)
 		return
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		writeError(c, s.log, atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled"))
+	f := storage.JobFilter{Kind: c.Query("kind"), Status: status, Page: page}
+	if f.Kind != "" && !atelier.ValidJobKind(f.Kind) {
+		writeError(c, s.log, atelier.FieldErrorf("kind", "must be one of %v", atelier.JobKinds()))
 		return
 	}
 	jobs, err := s.jobs.List(c.Request.Context(), scopeOf(c), f)
