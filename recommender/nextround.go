@@ -276,20 +276,27 @@ func candidatePool(features [][]float32, theta []float32, eligible []int, size i
 	if len(eligible) <= size {
 		return slices.Clone(eligible)
 	}
-	byScore := slices.Clone(eligible)
-	score := make(map[int]float32, len(byScore))
-	for _, i := range byScore {
-		score[i] = dot(theta, features[i])
+	type scored struct {
+		item  int
+		score float32
 	}
-	slices.SortStableFunc(byScore, func(a, b int) int {
+	ranked := make([]scored, len(eligible))
+	for n, i := range eligible {
+		ranked[n] = scored{i, dot(theta, features[i])}
+	}
+	slices.SortStableFunc(ranked, func(a, b scored) int {
 		switch {
-		case score[a] > score[b]:
+		case a.score > b.score:
 			return -1
-		case score[a] < score[b]:
+		case a.score < b.score:
 			return 1
 		}
 		return 0
 	})
+	byScore := make([]int, len(ranked))
+	for n, r := range ranked {
+		byScore[n] = r.item
+	}
 	top := size / 4
 	pool := slices.Clone(byScore[:top])
 	rest := byScore[top:]
