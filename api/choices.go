@@ -66,8 +66,12 @@ func (s *Server) viewRound(ctx context.Context, cs atelier.ChoiceSession) (round
 	return v, nil
 }
 
-// primaryImageURL is the URL of a catalog item's first image.
+// primaryImageURL is the URL of a catalog item's first image: from the
+// served catalog when the item is in it, else from the store.
 func (s *Server) primaryImageURL(ctx context.Context, itemID string) (string, error) {
+	if key, ok := s.rec.ImageKey(itemID); ok {
+		return s.imageURL(ctx, key)
+	}
 	it, err := s.store.GetItem(ctx, itemID, atelier.Scope{})
 	if err != nil {
 		return "", err

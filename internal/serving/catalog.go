@@ -31,6 +31,7 @@ type catalogItem struct {
 	id       string
 	category string
 	colour   string      // dominant colour of the first image
+	imageKey string      // blob key of the first image's original
 	images   [][]float32 // φ of each image, in Item.Images order
 }
 
@@ -109,7 +110,7 @@ func (r *Runtime) build(ctx context.Context, mv atelier.ModelVersion, model Mode
 			continue
 		}
 		s.index[it.ID] = len(s.items)
-		s.items = append(s.items, catalogItem{id: it.ID, category: it.Category, colour: colours[i], images: imgs})
+		s.items = append(s.items, catalogItem{id: it.ID, category: it.Category, colour: colours[i], imageKey: it.Images[0].OriginalKey, images: imgs})
 		s.primary = append(s.primary, imgs[0])
 	}
 	if s.cosine, err = recommender.NewCosineIndex(s.primary); err != nil {

@@ -76,6 +76,22 @@ func New(cfg Config) *Runtime {
 	return &Runtime{cfg: cfg}
 }
 
+// ImageKey returns the blob key of a served catalog item's first image,
+// false when the item is not in the served catalog. Item images never
+// change once stored, so the answer needs no database read: the choice
+// flow and ranked lists show images without a query per item.
+func (r *Runtime) ImageKey(itemID string) (string, bool) {
+	s := r.cur.Load()
+	if s == nil {
+		return "", false
+	}
+	i, ok := s.index[itemID]
+	if !ok {
+		return "", false
+	}
+	return s.items[i].imageKey, true
+}
+
 // Version returns the model version being served, false when none is.
 func (r *Runtime) Version() (atelier.ModelVersion, bool) {
 	s := r.cur.Load()

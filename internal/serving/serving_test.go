@@ -38,6 +38,9 @@ func TestNothingServedBeforeAModelIsActive(t *testing.T) {
 		wantKind(t, err, atelier.KindUnavailable)
 		_, err = w.rt.Similar(ctx, w.items["red"], 3)
 		wantKind(t, err, atelier.KindUnavailable)
+		if key, ok := w.rt.ImageKey(w.items["red"].ID); ok {
+			t.Fatalf("image key %q served with no model", key)
+		}
 
 		// A version whose file does not load is not activated.
 		_, err = w.rt.Activate(ctx, w.broken.ID)
@@ -56,6 +59,13 @@ func TestRankSimilarAndThumbnail(t *testing.T) {
 		mv, err := w.rt.Activate(ctx, w.version.ID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		red := w.items["red"]
+		if key, ok := w.rt.ImageKey(red.ID); !ok || key != red.Images[0].OriginalKey {
+			t.Fatalf("image key of %s = %q, %v; want %q", red.ID, key, ok, red.Images[0].OriginalKey)
+		}
+		if key, ok := w.rt.ImageKey("no-such-item"); ok {
+			t.Fatalf("image key %q of an unknown item", key)
 		}
 		if got, ok := w.rt.Version(); !ok || got.ID != w.version.ID || !mv.Active {
 			t.Fatalf("serving %+v (%v), activated %+v", got, ok, mv)
