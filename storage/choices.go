@@ -81,7 +81,9 @@ func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.Cho
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		// The guarded update is the check: it matches only while the
 		// session is open and at this round, even under concurrency.
-		res := tx.Model(&choiceSessionRow{}).
+		// RETURNING gives the advanced row in the same round trip.
+		var updated []choiceSessionRow
+		res := tx.Model(&updated).Clauses(clause.Returning{}).
 			Where("id = ? AND round = ? AND done = ?", c.SessionID, c.Round, false).
 			Updates(map[string]any{
 				"round":      gorm.Expr("round + 1"),
@@ -92,16 +94,17 @@ func (s *Store) RecordChoice(ctx context.Context, c atelier.Choice) (atelier.Cho
 		if res.Error != nil {
 			return res.Error
 		}
-		var row choiceSessionRow
-		if err := tx.Where("id = ?", c.SessionID).Take(&row).Error; err != nil {
-			return dbErr(err, "choice session %q", c.SessionID)
-		}
-		if res.RowsAffected == 0 {
+		if len(updated) == 0 {
+			var row choiceSessionRow
+			if err := tx.Where("id = ?", c.SessionID).Take(&row).Error; err != nil {
+				return dbErr(err, "choice session %q", c.SessionID)
+			}
 			if row.Done {
 				return atelier.Errorf(atelier.KindConflict, "choice session %q is finished", c.SessionID)
 			}
 			return atelier.Errorf(atelier.KindConflict, "choice session %q expects round %d, not %d", c.SessionID, row.Round, c.Round)
 		}
+		row := updated[0]
 		choice := choiceRow{SessionID: c.SessionID, Round: c.Round, Shown: c.Shown, ChosenID: c.Chosen, At: dbTime(c.At)}
 		if err := tx.Omit(clause.Associations).Create(&choice).Error; err != nil {
 			return dbErr(err, "choice of round %d (chosen item %q)", c.Round, c.Chosen)
@@ -177,23 +180,24 @@ func (s *Store) SetChoiceOptions(ctx context.Context, id string, round int, opti
 	if len(options) < 2 {
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("options", "a round shows at least two items")
 	}
-	res := s.db.WithContext(ctx).Model(&choiceSessionRow{}).
+	var updated []choiceSessionRow
+	res := s.db.WithContext(ctx).Model(&updated).Clauses(clause.Returning{}).
 		Where("id = ? AND round = ? AND done = ?", id, round, false).
 		Updates(map[string]any{"options": choiceOptions(options), "updated_at": s.stamp()})
 	if res.Error != nil {
 		return atelier.ChoiceSession{}, dbErr(res.Error, "options of choice session %q", id)
 	}
+	if len(updated) > 0 {
+		return toChoiceSession(updated[0]), nil
+	}
 	cs, err := s.GetChoiceSession(ctx, id)
 	if err != nil {
 		return atelier.ChoiceSession{}, err
 	}
-	if res.RowsAffected == 0 {
-		if cs.Done {
-			return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is finished", id)
-		}
-		return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is at round %d, not %d", id, cs.Round, round)
+	if cs.Done {
+		return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is finished", id)
 	}
-	return cs, nil
+	return atelier.ChoiceSession{}, atelier.Errorf(atelier.KindConflict, "choice session %q is at round %d, not %d", id, cs.Round, round)
 }
 
 // choiceOptions gives a map update the JSON the options column holds (a
