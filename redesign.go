@@ -1,6 +1,9 @@
 package atelier
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // RedesignJob asks for variants of a seller's item that a segment would
 // prefer. The worker inverts the item's image into the GAN's latent space,
@@ -52,4 +55,12 @@ type RedesignResult struct {
 	Variants             []Variant
 	RecommenderVersionID string
 	GANVersionID         string
+}
+
+// RedesignImageKey is the blob key of a redesign job's image of the given
+// name: "base" for the reconstruction of the seller's photo by the
+// generator, "variant-N" for the variant of rank N. Keys derive from the
+// job id, so a retried attempt overwrites what a dead one wrote.
+func RedesignImageKey(jobID, name string) string {
+	return fmt.Sprintf("redesigns/%s/%s.png", jobID, name)
 }

@@ -115,10 +115,13 @@ type modelsUsed struct {
 	GAN         string `json:"gan"`
 }
 
-// baseView is the seller's own image the variants are made from.
+// baseView is the seller's own image the variants are made from and,
+// once the job succeeded, its reconstruction by the generator (the image
+// that variants' uplifts are measured against; AI-generated and marked).
 type baseView struct {
-	ImageURL      string `json:"image_url"`
-	ModelImageURL string `json:"model_image_url"`
+	ImageURL          string `json:"image_url"`
+	ModelImageURL     string `json:"model_image_url"`
+	ReconstructionURL string `json:"reconstruction_url,omitempty"`
 }
 
 // variantView is one generated variant: its rank, its image (watermarked
@@ -153,6 +156,11 @@ func (s *Server) viewRedesign(ctx context.Context, j atelier.RedesignJob, withBa
 			}
 			if b.ModelImageURL, err = s.imageURL(ctx, img.ModelKey); err != nil {
 				return redesignView{}, err
+			}
+			if j.Status == atelier.JobSucceeded {
+				if b.ReconstructionURL, err = s.imageURL(ctx, atelier.RedesignImageKey(j.ID, "base")); err != nil {
+					return redesignView{}, err
+				}
 			}
 			v.Base = b
 		}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/atelier-app/atelier"
@@ -82,6 +83,9 @@ func TestRedesignLifeCycle(t *testing.T) {
 		if p := body["progress"].(map[string]any); body["status"] != "running" || p["stage"] != "shift" || p["step"] != 40.0 || p["total"] != 100.0 {
 			t.Fatalf("running job: %v", body)
 		}
+		if u, ok := body["base"].(map[string]any)["reconstruction_url"]; ok {
+			t.Fatalf("a running job shows a reconstruction: %v", u)
+		}
 		close(release)
 		waitFor(t, "the job to finish", func() bool {
 			j, err := e.jobs.Get(ctx, id, atelier.AllScope())
@@ -95,7 +99,8 @@ func TestRedesignLifeCycle(t *testing.T) {
 			v["scores"].(map[string]any)["preference_lift"] != 0.31 || v["flags"].([]any)[0] != "far_from_base" || v["passed"] != false {
 			t.Fatalf("finished job: %v", body)
 		}
-		if base := body["base"].(map[string]any); base["image_url"] == "" || base["model_image_url"] == "" {
+		if base := body["base"].(map[string]any); base["image_url"] == "" || base["model_image_url"] == "" ||
+			!strings.Contains(base["reconstruction_url"].(string), atelier.RedesignImageKey(id, "base")) {
 			t.Fatalf("base %v", base)
 		}
 		if models := body["models"].(map[string]any); models["recommender"] != "" {

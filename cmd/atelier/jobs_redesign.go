@@ -42,11 +42,6 @@ func redesignHandler(cfg config.Config, b *backends) jobs.RedesignFunc {
 	return e.run
 }
 
-// redesignImageKey is where a job's image of the given name is stored.
-func redesignImageKey(jobID, name string) string {
-	return fmt.Sprintf("redesigns/%s/%s.png", jobID, name)
-}
-
 func (e *redesignEngine) run(ctx context.Context, job atelier.RedesignJob, prog progress.Func) (atelier.RedesignResult, error) {
 	ganVersion, err := e.version(ctx, job.GANVersionID, atelier.ModelGAN)
 	if err != nil {
@@ -94,12 +89,12 @@ func (e *redesignEngine) run(ctx context.Context, job atelier.RedesignJob, prog 
 	if err != nil {
 		return atelier.RedesignResult{}, permanentIf(atelier.KindInvalid, fmt.Errorf("redesign: %w", err))
 	}
-	if err := e.put(ctx, redesignImageKey(job.ID, "base"), res.Base.PNG); err != nil {
+	if err := e.put(ctx, atelier.RedesignImageKey(job.ID, "base"), res.Base.PNG); err != nil {
 		return atelier.RedesignResult{}, err
 	}
 	out := atelier.RedesignResult{RecommenderVersionID: recVersion.ID, GANVersionID: ganVersion.ID}
 	for _, v := range res.Variants {
-		key := redesignImageKey(job.ID, fmt.Sprintf("variant-%d", v.Rank))
+		key := atelier.RedesignImageKey(job.ID, fmt.Sprintf("variant-%d", v.Rank))
 		if err := e.put(ctx, key, v.Image.PNG); err != nil {
 			return atelier.RedesignResult{}, err
 		}

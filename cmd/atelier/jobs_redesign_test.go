@@ -75,7 +75,7 @@ func TestRedesignJobHandler(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for i, v := range res.Variants {
-		if v.Rank != i+1 || v.ImageKey != filepath.ToSlash(redesignImageKey("job1", "variant-"+string(rune('1'+i)))) {
+		if v.Rank != i+1 || v.ImageKey != filepath.ToSlash(atelier.RedesignImageKey("job1", "variant-"+string(rune('1'+i)))) {
 			t.Errorf("variant %d: rank %d key %s", i, v.Rank, v.ImageKey)
 		}
 		for _, k := range []string{"preference", "uplift", "realism", "category_prob", "ssim", "perceptual"} {
