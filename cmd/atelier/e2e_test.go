@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -18,8 +17,6 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -44,7 +41,8 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 		"ATELIER_JOB_RESCUE_AFTER":  "2s",
 		"ATELIER_JOB_RETRY_BACKOFF": "100ms",
 	}
-	prepareE2E(ctx, t, env, f)
+	_, b := openImported(ctx, t, env, f.world)
+	registerFiles(ctx, t, b, map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec})
 
 	base, _, serveLogs := startServe(t, append(envList(env), "ATELIER_WORKERS=0")...)
 	waitHTTP(t, base+"/readyz", 30*time.Second).Body.Close()
@@ -178,36 +176,6 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 	}
 	if strings.Contains(serveLogs.String(), `"level":"ERROR"`) {
 		t.Errorf("serve logged errors:\n%s", serveLogs)
-	}
-}
-
-// prepareE2E imports a world into the service's backends and registers
-// tiny models, as an operator would with `atelier import` and training.
-func prepareE2E(ctx context.Context, t *testing.T, env map[string]string, f redesignFixture) {
-	t.Helper()
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := openBackends(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, f.world, dataimport.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.store.SyncImportedSegments(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for kind, path := range map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := registerModel(ctx, b.store, b.blobs, kind, data, nil); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

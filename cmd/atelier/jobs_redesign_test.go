@@ -5,16 +5,12 @@ import (
 	"context"
 	"image/png"
 	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/storage"
 )
@@ -26,22 +22,7 @@ func TestRedesignJobHandler(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	f := newRedesignFixture(t)
-	dataDir := t.TempDir()
-	cfg, err := config.Load(func(k string) string { return map[string]string{"ATELIER_DATA_DIR": dataDir}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := openBackends(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, f.world, dataimport.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.store.SyncImportedSegments(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": t.TempDir()}, f.world)
 	segs, err := b.store.ListSegments(ctx, storage.SegmentFilter{})
 	if err != nil || len(segs) == 0 {
 		t.Fatalf("segments %v (%v)", segs, err)
@@ -58,15 +39,7 @@ func TestRedesignJobHandler(t *testing.T) {
 		t.Fatalf("without a GAN: %v", err)
 	}
 
-	for kind, path := range map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := registerModel(ctx, b.store, b.blobs, kind, data, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	registerFiles(ctx, t, b, map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec})
 	res, err := handler(ctx, job, nil)
 	if err != nil {
 		t.Fatal(err)

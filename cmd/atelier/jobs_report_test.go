@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/models"
@@ -37,21 +34,7 @@ func TestReportJobHandler(t *testing.T) {
 	if _, err := synth.Write(ctx, world, wc, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(func(k string) string { return map[string]string{"ATELIER_DATA_DIR": dataDir}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := openBackends(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, world, dataimport.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.store.SyncImportedSegments(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": dataDir}, world)
 	seller, _, err := b.store.CreateSeller(ctx, atelier.Seller{Name: "studio"}, "")
 	if err != nil {
 		t.Fatal(err)
