@@ -49,6 +49,7 @@ type Bar struct {
 
 	stage     string
 	started   time.Time
+	firstStep int // the step of the stage's first update: a resumed run starts past 0
 	lastPrint time.Time
 	lastLen   int
 	dirty     bool
@@ -75,7 +76,7 @@ func (b *Bar) Update(u Update) {
 	now := b.now()
 	if u.Stage != b.stage {
 		b.finishLine()
-		b.stage, b.started, b.lastPrint = u.Stage, now, time.Time{}
+		b.stage, b.started, b.firstStep, b.lastPrint = u.Stage, now, u.Step, time.Time{}
 	}
 	final := u.Total > 0 && u.Step >= u.Total
 	if !b.tty && !final && now.Sub(b.lastPrint) < b.interval {
@@ -130,8 +131,10 @@ func (b *Bar) format(u Update, now time.Time) string {
 			sb.WriteString(" [" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]")
 		}
 		fmt.Fprintf(&sb, " %d/%d %3.0f%%", u.Step, u.Total, 100*frac)
-		if u.Step > 0 && elapsed > 0 {
-			rate := float64(u.Step) / elapsed
+		// The rate counts the steps done since the stage's first update,
+		// so that a resumed run does not claim its earlier steps.
+		if done := u.Step - b.firstStep; done > 0 && elapsed > 0 {
+			rate := float64(done) / elapsed
 			fmt.Fprintf(&sb, " %.1f/s", rate)
 			if u.Step < u.Total {
 				eta := time.Duration(float64(u.Total-u.Step) / rate * float64(time.Second))

@@ -55,3 +55,21 @@ func TestNilFuncIgnoresUpdates(t *testing.T) {
 	var f Func
 	f.Report(Update{Stage: "x"}) // must not panic
 }
+
+func TestRateCountsStepsSinceTheStageStarted(t *testing.T) {
+	var sb strings.Builder
+	c := &clock{t: time.Unix(0, 0)}
+	b := NewBar(&sb, false)
+	b.now = c.now
+	// A run resumed at step 4000 of 14000 that then does 10 steps a second.
+	b.Update(Update{Stage: "train", Step: 4000, Total: 14000})
+	c.t = c.t.Add(10 * time.Second)
+	b.Update(Update{Stage: "train", Step: 4100, Total: 14000})
+	last := strings.TrimSpace(sb.String())
+	last = last[strings.LastIndex(last, "\n")+1:]
+	for _, want := range []string{"4100/14000", " 10.0/s", "ETA 16m30s"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("line %q lacks %q", last, want)
+		}
+	}
+}
