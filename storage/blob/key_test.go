@@ -64,15 +64,21 @@ func TestParseS3URL(t *testing.T) {
 	if cfg != want {
 		t.Fatalf("got %+v, want %+v", cfg, want)
 	}
-	if cfg, _ := ParseS3URL("s3://a:b@host/bkt"); !cfg.TLS || cfg.Region != DefaultRegion {
+	if cfg, _ := ParseS3URL("s3://a:b@host/bkt"); !cfg.TLS || cfg.Region != DefaultRegion || cfg.Public != "" {
 		t.Fatalf("defaults: %+v", cfg)
 	}
+	if cfg, err := ParseS3URL("minio://a:b@minio:9000/bkt?public=https%3A%2F%2Fimages.example.com%2F"); err != nil || cfg.Public != "https://images.example.com" {
+		t.Fatalf("public URL: %+v (%v)", cfg, err)
+	}
 	for _, raw := range []string{
-		"minio://host:9000/bucket",          // no credentials
-		"minio://a:b@host:9000",             // no bucket
-		"minio://a:b@host:9000/b/c",         // nested bucket
-		"minio://a:b@/bucket",               // no host
-		"minio://a:b@host/bucket?tls=maybe", // bad flag
+		"minio://host:9000/bucket",                                    // no credentials
+		"minio://a:b@host:9000",                                       // no bucket
+		"minio://a:b@host:9000/b/c",                                   // nested bucket
+		"minio://a:b@/bucket",                                         // no host
+		"minio://a:b@host/bucket?tls=maybe",                           // bad flag
+		"minio://a:b@host/bucket?public=images.example.com",           // no scheme
+		"minio://a:b@host/bucket?public=ftp://images.example.com",     // not HTTP
+		"minio://a:b@host/bucket?public=https://images.example.com/x", // a path
 	} {
 		if _, err := ParseS3URL(raw); atelier.ErrorKind(err) != atelier.KindInvalid {
 			t.Errorf("ParseS3URL(%q) = %v, want KindInvalid", raw, err)

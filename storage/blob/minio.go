@@ -25,6 +25,12 @@ type S3Config struct {
 	Bucket    string
 	Region    string // default DefaultRegion
 	TLS       bool   // default true; ?tls=false for plain HTTP
+	// Public is the base URL (scheme://host[:port]) that clients reach the
+	// server at, when it differs from Endpoint: a service inside a private
+	// network talks to minio:9000 while browsers fetch images from
+	// https://images.example.com. Presigned URLs are signed for it.
+	// Empty: URLs name Endpoint.
+	Public string
 }
 
 // DefaultRegion is assumed when the URL names none; MinIO accepts it.
@@ -34,7 +40,8 @@ const DefaultRegion = "us-east-1"
 const connectTimeout = 5 * time.Second
 
 // ParseS3URL reads s3://ACCESS:SECRET@HOST:PORT/BUCKET?tls=false&region=R
-// (minio:// is the same). Credentials may be percent-encoded.
+// &public=https://HOST (minio:// is the same). Credentials and the public
+// URL may be percent-encoded.
 func ParseS3URL(raw string) (S3Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -48,6 +55,13 @@ func ParseS3URL(raw string) (S3Config, error) {
 	q := u.Query()
 	if r := q.Get("region"); r != "" {
 		cfg.Region = r
+	}
+	if p := q.Get("public"); p != "" {
+		pu, err := url.Parse(p)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || strings.Trim(pu.Path, "/") != "" || pu.RawQuery != "" || pu.User != nil {
+			return S3Config{}, atelier.Errorf(atelier.KindInvalid, "blob URL: public must be http(s)://HOST[:PORT] with nothing after the host")
+		}
+		cfg.Public = pu.Scheme + "://" + pu.Host
 	}
 	switch strings.ToLower(q.Get("tls")) {
 	case "", "true", "1":
@@ -86,6 +100,7 @@ func NewClient(cfg S3Config) (*minio.Client, error) {
 // MinIO stores objects in one bucket of an S3-compatible server.
 type MinIO struct {
 	client *minio.Client
+	signer *minio.Client // presigns URLs: client, or one for the public URL
 	bucket string
 }
 
@@ -110,7 +125,19 @@ func NewMinIO(ctx context.Context, cfg S3Config) (*MinIO, error) {
 			return nil, atelier.Wrap(atelier.KindUnavailable, err, "blob store: could not create bucket %q", cfg.Bucket)
 		}
 	}
-	return &MinIO{client: c, bucket: cfg.Bucket}, nil
+	signer := c
+	if cfg.Public != "" {
+		// Presigning is computed locally; with the region given, this
+		// client never calls its endpoint, which may be unreachable from
+		// the service.
+		pu, _ := url.Parse(cfg.Public) // checked by ParseS3URL
+		pub := cfg
+		pub.Endpoint, pub.TLS = pu.Host, pu.Scheme == "https"
+		if signer, err = NewClient(pub); err != nil {
+			return nil, err
+		}
+	}
+	return &MinIO{client: c, signer: signer, bucket: cfg.Bucket}, nil
 }
 
 // unknownSizePart is the part size of uploads of unknown length; without
@@ -201,7 +228,8 @@ func (m *MinIO) List(ctx context.Context, prefix string) ([]Info, error) {
 	return out, nil
 }
 
-// URL implements Store: a presigned GET URL of the server.
+// URL implements Store: a presigned GET URL of the server, at its public
+// URL when one is configured.
 func (m *MinIO) URL(ctx context.Context, key string, ttl time.Duration) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
@@ -209,7 +237,7 @@ func (m *MinIO) URL(ctx context.Context, key string, ttl time.Duration) (string,
 	if err := checkTTL(ttl); err != nil {
 		return "", err
 	}
-	u, err := m.client.PresignedGetObject(ctx, m.bucket, key, ttl, nil)
+	u, err := m.signer.PresignedGetObject(ctx, m.bucket, key, ttl, nil)
 	if err != nil {
 		return "", m.err(err, "sign URL of", key)
 	}
