@@ -60,3 +60,52 @@ func (p TrainRecommenderParams) Check() error {
 	}
 	return nil
 }
+
+// TrainGANParams configure the training of a GAN model version (generator,
+// discriminator and inversion encoder) on the service's catalog images.
+// They are the "params" of POST /api/v1/models/train with kind gan; as for
+// a recommender, the API fills in the defaults and checks them.
+type TrainGANParams struct {
+	Steps        int   `json:"steps"`         // GAN training steps (batches)
+	Batch        int   `json:"batch"`         // images per step, a multiple of GANBatchMultiple
+	EncoderSteps int   `json:"encoder_steps"` // steps of the encoder's fine-tuning after the GAN
+	ZDim         int   `json:"zdim"`          // latent dimension
+	Seed         int64 `json:"seed"`          // initial weights and every step's random draws
+}
+
+// TrainGANArgs are the arguments of a train-gan job.
+type TrainGANArgs struct {
+	Params TrainGANParams `json:"params"`
+}
+
+// DefaultTrainGANParams are the parameters a request leaves out: the
+// recipe of the committed demo models (`atelier train gan` and `atelier
+// train encoder` use the same defaults for their flags).
+func DefaultTrainGANParams() TrainGANParams {
+	return TrainGANParams{Steps: 14000, Batch: 32, EncoderSteps: 1000, ZDim: 128, Seed: 1}
+}
+
+// Limits of TrainGANParams.
+const (
+	MaxTrainGANSteps = 1_000_000
+	MaxTrainGANBatch = 1024
+	MaxTrainGANZDim  = 1024
+	// GANBatchMultiple: a batch splits into two shards, each into groups of
+	// four for the discriminator's minibatch standard deviation.
+	GANBatchMultiple = 8
+)
+
+// Check reports the first parameter out of its range, naming it.
+func (p TrainGANParams) Check() error {
+	switch {
+	case p.Steps < 1 || p.Steps > MaxTrainGANSteps:
+		return FieldErrorf("steps", "must be in [1, %d], got %d", MaxTrainGANSteps, p.Steps)
+	case p.Batch < GANBatchMultiple || p.Batch > MaxTrainGANBatch || p.Batch%GANBatchMultiple != 0:
+		return FieldErrorf("batch", "must be a multiple of %d in [%d, %d], got %d", GANBatchMultiple, GANBatchMultiple, MaxTrainGANBatch, p.Batch)
+	case p.EncoderSteps < 1 || p.EncoderSteps > MaxTrainGANSteps:
+		return FieldErrorf("encoder_steps", "must be in [1, %d], got %d", MaxTrainGANSteps, p.EncoderSteps)
+	case p.ZDim < 1 || p.ZDim > MaxTrainGANZDim:
+		return FieldErrorf("zdim", "must be in [1, %d], got %d", MaxTrainGANZDim, p.ZDim)
+	}
+	return nil
+}

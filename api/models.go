@@ -81,11 +81,11 @@ type trainRequest struct {
 }
 
 // trainModel queues the training of a new model version; the job's
-// result names the version it produced. A recommender's parameters
-// (atelier.TrainRecommenderParams) are checked here, strictly, and queued
-// with the defaults filled in, so that a worker never gets parameters it
-// refuses and the job states its whole configuration. Other kinds' params
-// (an object) are passed to their trainer as they are.
+// result names the version it produced. The parameters
+// (atelier.TrainRecommenderParams, atelier.TrainGANParams) are checked
+// here, strictly, and queued with the defaults filled in, so that a worker
+// never gets parameters it refuses and the job states its whole
+// configuration.
 func (s *Server) trainModel(c *gin.Context) {
 	var req trainRequest
 	if err := decodeJSON(c, &req, false); err != nil {
@@ -111,7 +111,7 @@ func (s *Server) trainModel(c *gin.Context) {
 		return
 	}
 	if kind == atelier.JobTrainRecommender {
-		p, err := decodeTrainRecommenderParams(params)
+		p, err := decodeTrainParams(params, atelier.DefaultTrainRecommenderParams())
 		if err != nil {
 			writeError(c, s.log, err)
 			return
@@ -119,14 +119,18 @@ func (s *Server) trainModel(c *gin.Context) {
 		s.enqueue(c, kind, atelier.TrainRecommenderArgs{Params: p})
 		return
 	}
-	s.enqueue(c, kind, map[string]json.RawMessage{"params": params})
+	p, err := decodeTrainParams(params, atelier.DefaultTrainGANParams())
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	s.enqueue(c, kind, atelier.TrainGANArgs{Params: p})
 }
 
-// decodeTrainRecommenderParams reads a recommender's training parameters
-// over the defaults, refusing unknown ones; errors name the field as
+// decodeTrainParams reads a model's training parameters over the
+// defaults, refusing unknown ones; errors name the field as
 // params.<name>.
-func decodeTrainRecommenderParams(raw []byte) (atelier.TrainRecommenderParams, error) {
-	p := atelier.DefaultTrainRecommenderParams()
+func decodeTrainParams[P interface{ Check() error }](raw []byte, p P) (P, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&p)

@@ -126,6 +126,10 @@ func TestTrainImportAndJobs(t *testing.T) {
 		if body["kind"] != atelier.JobTrainGAN {
 			t.Fatalf("gan job %v", body)
 		}
+		var ganArgs atelier.TrainGANArgs
+		if err := json.Unmarshal(mustJSON(t, body["args"]), &ganArgs); err != nil || ganArgs.Params != atelier.DefaultTrainGANParams() {
+			t.Fatalf("gan job args %v (%v), want the defaults %+v", body["args"], err, atelier.DefaultTrainGANParams())
+		}
 		req := httptest.NewRequest("POST", "/api/v1/imports", strings.NewReader(`{"dir":"`+dir+`","format":"csv"}`))
 		req.Header.Set("Idempotency-Key", "import-1")
 		rec, first := e.send(t, req, e.adminKey)
@@ -170,6 +174,10 @@ func TestTrainImportAndJobs(t *testing.T) {
 			{"lr decay above 1", "/api/v1/models/train", "params.lr_decay", map[string]any{"kind": "recommender", "params": map[string]any{"lr_decay": 1.5}}},
 			{"all items cold", "/api/v1/models/train", "params.cold_items", map[string]any{"kind": "recommender", "params": map[string]any{"cold_items": 1}}},
 			{"huge dim", "/api/v1/models/train", "params.dim", map[string]any{"kind": "recommender", "params": map[string]any{"dim": 100000}}},
+			{"unknown gan param", "/api/v1/models/train", "params.lr", map[string]any{"kind": "gan", "params": map[string]any{"lr": 0.1}}},
+			{"gan batch not a multiple of 8", "/api/v1/models/train", "params.batch", map[string]any{"kind": "gan", "params": map[string]any{"batch": 12}}},
+			{"no gan steps", "/api/v1/models/train", "params.steps", map[string]any{"kind": "gan", "params": map[string]any{"steps": 0}}},
+			{"huge zdim", "/api/v1/models/train", "params.zdim", map[string]any{"kind": "gan", "params": map[string]any{"zdim": 5000}}},
 			{"negative seed", "/api/v1/models/train", "params.seed", map[string]any{"kind": "recommender", "params": map[string]any{"seed": -1}}},
 			{"import without dir", "/api/v1/imports", "dir", map[string]any{}},
 			{"relative dir", "/api/v1/imports", "dir", map[string]any{"dir": "data/world"}},

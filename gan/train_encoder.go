@@ -60,7 +60,7 @@ type EncoderTrainConfig struct {
 
 // DefaultEncoderTrainConfig is the recipe of the demo encoder.
 func DefaultEncoderTrainConfig() EncoderTrainConfig {
-	return EncoderTrainConfig{Steps: 3000, Batch: 32, Shards: 2, Seed: 1, LR: 5e-4, Perceptual: 1, Latent: 0.1}
+	return EncoderTrainConfig{Steps: 1000, Batch: 32, Shards: 2, Seed: 1, LR: 5e-4, Perceptual: 1, Latent: 0.1}
 }
 
 // Validate checks the recipe.

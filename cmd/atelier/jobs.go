@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 
@@ -31,21 +29,13 @@ func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Lo
 	return q, nil
 }
 
-// jobHandlers wires each job kind to the package that does its work. Kinds
-// whose engine is not part of this build fail at once with a clear reason
-// rather than waiting or pretending to succeed.
+// jobHandlers wires each job kind to the package that does its work.
 func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 	return jobs.Handlers{
 		TrainRecommender: trainRecommenderHandler(b),
-		TrainGAN: func(context.Context, atelier.Job, progress.Func) (atelier.ModelVersion, error) {
-			return atelier.ModelVersion{}, notAvailable(atelier.JobTrainGAN)
-		},
-		Redesign: redesignHandler(cfg, b),
-		Import:   importHandler(cfg, b),
-		Report:   reportHandler(cfg, b),
+		TrainGAN:         trainGANHandler(b),
+		Redesign:         redesignHandler(cfg, b),
+		Import:           importHandler(cfg, b),
+		Report:           reportHandler(cfg, b),
 	}
-}
-
-func notAvailable(kind string) error {
-	return jobs.Permanent(atelier.Errorf(atelier.KindUnavailable, "%s jobs are not available in this build", kind))
 }

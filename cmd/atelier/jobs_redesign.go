@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	_ "image/png" // model images are PNGs
-	"io"
 	"math/rand"
 	"os"
 	"sync"
@@ -132,21 +131,13 @@ func (e *redesignEngine) version(ctx context.Context, id, kind string) (atelier.
 // loadGAN reads a GAN models file from the blob store through a temporary
 // file (the checkpoint reader takes a path).
 func (e *redesignEngine) loadGAN(ctx context.Context, mv atelier.ModelVersion) (*gan.Models, error) {
-	rc, _, err := e.blobs.Get(ctx, mv.BlobKey)
-	if err != nil {
-		return nil, fmt.Errorf("gan model version %s: %w", mv.ID, err)
-	}
-	defer rc.Close()
 	f, err := os.CreateTemp("", "atelier-gan-*.safetensors")
 	if err != nil {
 		return nil, err
 	}
+	f.Close()
 	defer os.Remove(f.Name())
-	_, err = io.Copy(f, rc)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fetchToFile(ctx, e.blobs, mv.BlobKey, f.Name()); err != nil {
 		return nil, fmt.Errorf("gan model version %s: %w", mv.ID, err)
 	}
 	m, err := gan.LoadModels(f.Name())

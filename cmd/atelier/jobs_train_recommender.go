@@ -31,7 +31,7 @@ const trainWorkers = 2
 // metrics.
 func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 	return func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
-		p, err := decodeTrainRecommenderArgs(job.Args)
+		p, err := decodeTrainArgs(atelier.JobTrainRecommender, job.Args, atelier.DefaultTrainRecommenderParams())
 		if err != nil {
 			return atelier.ModelVersion{}, jobs.Permanent(err)
 		}
@@ -92,35 +92,39 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 	}
 }
 
-// decodeTrainRecommenderArgs reads a job's arguments strictly over the
-// defaults: an unknown or out-of-range parameter is a KindInvalid error
-// (the API refuses those before queuing; this guards jobs queued
-// otherwise).
-func decodeTrainRecommenderArgs(raw json.RawMessage) (atelier.TrainRecommenderParams, error) {
-	a := atelier.TrainRecommenderArgs{Params: atelier.DefaultTrainRecommenderParams()}
+// decodeTrainArgs reads a training job's arguments, {"params": {...}},
+// strictly over the defaults: an unknown or out-of-range parameter is a
+// KindInvalid error (the API refuses those before queuing; this guards
+// jobs queued otherwise).
+func decodeTrainArgs[P interface{ Check() error }](kind string, raw json.RawMessage, defaults P) (P, error) {
+	a := struct {
+		Params P `json:"params"`
+	}{defaults}
 	if len(bytes.TrimSpace(raw)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&a); err != nil {
-			return a.Params, atelier.Errorf(atelier.KindInvalid, "train-recommender arguments: %v", err)
+			return a.Params, atelier.Errorf(atelier.KindInvalid, "%s arguments: %v", kind, err)
 		}
 	}
 	if err := a.Params.Check(); err != nil {
-		return a.Params, fmt.Errorf("train-recommender arguments: %w", err)
+		return a.Params, fmt.Errorf("%s arguments: %w", kind, err)
 	}
 	return a.Params, nil
 }
 
-// exportDataset builds the recommender's dataset from the store in memory:
-// the catalog items with their model-size images, every consumer with
-// their segment label, and every interaction with a catalog item (all
-// kinds) ordered by time. Consumers and items are named by their external
-// ids, the ids the serving runtime looks θ up by.
-func exportDataset(ctx context.Context, store *storage.Store, blobs blob.Store, report progress.Func) (*recommender.Dataset, *recommender.Images, error) {
-	d := &recommender.Dataset{}
-	itemIndex := map[string]int{} // store id → dense index
-	var categories []string       // per item
-	im := &recommender.Images{Size: atelier.ModelSize}
+// catalogExport is the catalog as training sees it: items named by their
+// external ids, with their model-size images in the same order.
+type catalogExport struct {
+	items      []recommender.Item
+	index      map[string]int // store id → position in items
+	categories []string       // of each item
+	images     *recommender.Images
+}
+
+// exportCatalog reads every catalog item and its model-size image.
+func exportCatalog(ctx context.Context, store *storage.Store, blobs blob.Store, report progress.Func) (catalogExport, error) {
+	c := catalogExport{index: map[string]int{}, images: &recommender.Images{Size: atelier.ModelSize}}
 	err := store.EachItem(ctx, storage.ItemFilter{Catalog: true}, func(it atelier.Item) error {
 		img, ok := it.Primary()
 		if !ok {
@@ -130,19 +134,34 @@ func exportDataset(ctx context.Context, store *storage.Store, blobs blob.Store, 
 		if err != nil {
 			return fmt.Errorf("image of catalog item %s: %w", it.ExternalID, err)
 		}
-		im.Pix = append(im.Pix, t.Pix...)
-		itemIndex[it.ID] = len(d.Items)
-		d.Items = append(d.Items, recommender.Item{ID: it.ExternalID})
-		categories = append(categories, it.Category)
-		report.Report(progress.Update{Stage: "export catalog", Step: len(d.Items)})
+		c.images.Pix = append(c.images.Pix, t.Pix...)
+		c.index[it.ID] = len(c.items)
+		c.items = append(c.items, recommender.Item{ID: it.ExternalID})
+		c.categories = append(c.categories, it.Category)
+		report.Report(progress.Update{Stage: "export catalog", Step: len(c.items)})
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("export catalog: %w", err)
+		return c, fmt.Errorf("export catalog: %w", err)
 	}
-	if len(d.Items) == 0 {
-		return nil, nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "the catalog is empty: import a dataset before training"))
+	if len(c.items) == 0 {
+		return c, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "the catalog is empty: import a dataset before training"))
 	}
+	return c, nil
+}
+
+// exportDataset builds the recommender's dataset from the store in memory:
+// the catalog items with their model-size images, every consumer with
+// their segment label, and every interaction with a catalog item (all
+// kinds) ordered by time. Consumers and items are named by their external
+// ids, the ids the serving runtime looks θ up by.
+func exportDataset(ctx context.Context, store *storage.Store, blobs blob.Store, report progress.Func) (*recommender.Dataset, *recommender.Images, error) {
+	cat, err := exportCatalog(ctx, store, blobs, report)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &recommender.Dataset{Items: cat.items}
+	itemIndex, categories, im := cat.index, cat.categories, cat.images
 	d.Categories = sortedDistinct(categories)
 	for i, c := range categories {
 		d.Items[i].Category = sort.SearchStrings(d.Categories, c)

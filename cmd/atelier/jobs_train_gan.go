@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/jobs"
+)
+
+// ganCheckpointEvery is how often (in steps) a train-gan job saves its
+// training state to the blob store: at the default recipe about every 3
+// minutes on two cores, the most a dead worker's successor repeats.
+const ganCheckpointEvery = 500
+
+// trainGANHandler trains the generator, discriminator and encoder on the
+// catalog's model-size images (`atelier train gan`), then fine-tunes the
+// encoder (`atelier train encoder`), and stores the models file as a new,
+// inactive model version. Training can take an hour, so its state is
+// saved to the blob store under a key named by the job: an attempt that
+// follows a dead one resumes from the last save, and since every step's
+// randomness derives from (seed, step), it continues as the dead attempt
+// would have.
+func trainGANHandler(b *backends) jobs.TrainFunc {
+	return func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
+		p, err := decodeTrainArgs(atelier.JobTrainGAN, job.Args, atelier.DefaultTrainGANParams())
+		if err != nil {
+			return atelier.ModelVersion{}, jobs.Permanent(err)
+		}
+		cat, err := exportCatalog(ctx, b.store, b.blobs, report)
+		if err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		dir, err := os.MkdirTemp("", "atelier-train-gan-*")
+		if err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		defer os.RemoveAll(dir)
+		ckptKey := fmt.Sprintf("models/%s/job-%s.training.safetensors", atelier.ModelGAN, job.ID)
+		ckptPath := filepath.Join(dir, "training.safetensors")
+
+		tr, err := openGANTrainer(ctx, b.blobs, ckptKey, ckptPath, cat, p)
+		if err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		defer tr.Close()
+		var last gan.StepStats
+		err = tr.Run(ctx, report, func(st gan.StepStats) error {
+			last = st
+			if st.Step%ganCheckpointEvery != 0 || st.Step == p.Steps {
+				return nil
+			}
+			if err := tr.Save(ckptPath); err != nil {
+				return err
+			}
+			return putFile(ctx, b.blobs, ckptKey, ckptPath)
+		})
+		if err != nil {
+			return atelier.ModelVersion{}, fmt.Errorf("train gan: %w", err)
+		}
+
+		m := tr.GAN.Models()
+		train, _ := gan.EncoderSplit(cat.images.Len())
+		ecfg := gan.DefaultEncoderTrainConfig()
+		ecfg.Steps, ecfg.Batch, ecfg.Seed = p.EncoderSteps, p.Batch, p.Seed
+		var enc gan.EncoderStats
+		err = gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
+			func(st gan.EncoderStats) error { enc = st; return nil })
+		if err != nil {
+			return atelier.ModelVersion{}, fmt.Errorf("train encoder: %w", err)
+		}
+		modelsPath := filepath.Join(dir, "models.safetensors")
+		if err := m.Save(modelsPath); err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		// One key per job: a retried attempt replaces the dead one's file.
+		key := fmt.Sprintf("models/%s/job-%s.safetensors", atelier.ModelGAN, job.ID)
+		if err := putFile(ctx, b.blobs, key, modelsPath); err != nil {
+			return atelier.ModelVersion{}, fmt.Errorf("store gan models: %w", err)
+		}
+		// The training state is only needed by a retry of this job.
+		_ = b.blobs.Delete(ctx, ckptKey)
+		cfg, err := json.Marshal(map[string]any{"source": atelier.JobTrainGAN, "job_id": job.ID, "params": p, "images": cat.images.Len()})
+		if err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: key, Config: cfg, Metrics: map[string]float64{
+			"steps":         float64(tr.Steps()),
+			"loss_d":        last.LossD,
+			"loss_g":        last.LossG,
+			"recon_mse":     last.Recon,
+			"encoder_steps": float64(p.EncoderSteps),
+			"encoder_mse":   enc.MSE,
+			"images":        float64(cat.images.Len()),
+		}}, nil
+	}
+}
+
+// openGANTrainer resumes the job's training from its saved state in the
+// blob store, or starts it afresh when there is none.
+func openGANTrainer(ctx context.Context, blobs blob.Store, key, path string, cat catalogExport, p atelier.TrainGANParams) (*gan.Trainer, error) {
+	err := fetchToFile(ctx, blobs, key, path)
+	switch {
+	case err == nil:
+		tr, err := gan.ResumeTrainer(path, cat.images, p.Steps)
+		if err != nil {
+			return nil, fmt.Errorf("resume from %s: %w", key, err)
+		}
+		return tr, nil
+	case atelier.ErrorKind(err) != atelier.KindNotFound:
+		return nil, err
+	}
+	gcfg := gan.DefaultGeneratorConfig()
+	gcfg.ZDim = p.ZDim
+	dcfg := gan.DefaultDiscriminatorConfig()
+	cfg := gan.DefaultTrainConfig()
+	cfg.Steps, cfg.Batch, cfg.Seed = p.Steps, p.Batch, p.Seed
+	if err := errors.Join(gcfg.Validate(), cfg.Validate(dcfg)); err != nil {
+		return nil, jobs.Permanent(atelier.Wrap(atelier.KindInvalid, err, "train-gan arguments"))
+	}
+	m, err := gan.NewGAN(gcfg, dcfg, p.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return gan.NewTrainer(m, cat.images, cfg)
+}
+
+// putFile stores a local file in the blob store.
+func putFile(ctx context.Context, blobs blob.Store, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return blobs.Put(ctx, key, f, st.Size(), "application/octet-stream")
+}
+
+// fetchToFile copies a blob into a new file at path.
+func fetchToFile(ctx context.Context, blobs blob.Store, key, path string) error {
+	rc, _, err := blobs.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
