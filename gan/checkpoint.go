@@ -208,8 +208,10 @@ func (t *Trainer) Save(path string) error {
 }
 
 // ResumeTrainer rebuilds a trainer from a training checkpoint with its
-// stored recipe; steps, when positive, replaces the total number of steps.
-func ResumeTrainer(path string, data ImageSet, steps int) (*Trainer, error) {
+// stored recipe; adjust, when not nil, may change the recipe first: the
+// total number of steps, or the weight of a loss for a later phase of
+// training (the architecture and the seed are the checkpoint's).
+func ResumeTrainer(path string, data ImageSet, adjust func(*TrainConfig)) (*Trainer, error) {
 	c, err := readCheckpoint(path)
 	if err != nil {
 		return nil, err
@@ -226,8 +228,10 @@ func ResumeTrainer(path string, data ImageSet, steps int) (*Trainer, error) {
 	if err := errors.Join(err1, err2, err3); err != nil || step < 0 {
 		return nil, atelier.Errorf(atelier.KindInvalid, "%s: bad step counts in metadata: %v", path, err)
 	}
-	if steps > 0 {
-		cfg.Steps = steps
+	seed := cfg.Seed
+	if adjust != nil {
+		adjust(&cfg)
+		cfg.Seed = seed
 	}
 	m, err := NewGAN(gcfg, dcfg, cfg.Seed)
 	if err != nil {

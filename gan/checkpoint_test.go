@@ -136,7 +136,7 @@ func TestResumeContinuesIdentically(t *testing.T) {
 	if err := first.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	resumed, err := ResumeTrainer(path, data, 8)
+	resumed, err := ResumeTrainer(path, data, func(c *TrainConfig) { c.Steps = 8 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 			if _, err := LoadModels(path); err == nil {
 				t.Error("LoadModels: no error")
 			}
-			if _, err := ResumeTrainer(path, newSquares(4, 16, 1), 0); err == nil {
+			if _, err := ResumeTrainer(path, newSquares(4, 16, 1), nil); err == nil {
 				t.Error("ResumeTrainer: no error")
 			}
 		})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"image"
 	"io"
@@ -36,6 +37,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
 	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
 	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
+	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
 	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
@@ -56,7 +58,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
 	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
-	cfg.Recon = *recon
+	cfg.Recon, cfg.ReconWeight = *recon, float32(*reconWeight)
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -80,7 +82,16 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	}
 	var tr *gan.Trainer
 	if *resume != "" {
-		tr, err = gan.ResumeTrainer(*resume, images, *steps)
+		// Flags given explicitly change the resumed recipe; the others
+		// keep the checkpoint's.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		tr, err = gan.ResumeTrainer(*resume, images, func(c *gan.TrainConfig) {
+			c.Steps = *steps
+			if set["recon-weight"] {
+				c.ReconWeight = float32(*reconWeight)
+			}
+		})
 	} else {
 		var m *gan.GAN
 		if m, err = gan.NewGAN(gcfg, dcfg, cfg.Seed); err == nil {

@@ -110,7 +110,7 @@ func openGANTrainer(ctx context.Context, blobs blob.Store, key, path string, cat
 	err := fetchToFile(ctx, blobs, key, path)
 	switch {
 	case err == nil:
-		tr, err := gan.ResumeTrainer(path, cat.images, p.Steps)
+		tr, err := gan.ResumeTrainer(path, cat.images, func(c *gan.TrainConfig) { c.Steps = p.Steps })
 		if err != nil {
 			return nil, fmt.Errorf("resume from %s: %w", key, err)
 		}
