@@ -82,7 +82,7 @@ type TrainGANArgs struct {
 // recipe of the committed demo models (`atelier train gan` and `atelier
 // train encoder` use the same defaults for their flags).
 func DefaultTrainGANParams() TrainGANParams {
-	return TrainGANParams{Steps: 14000, Batch: 32, EncoderSteps: 1000, ZDim: 128, Seed: 1}
+	return TrainGANParams{Steps: 10000, Batch: 32, EncoderSteps: 1000, ZDim: 128, Seed: 1}
 }
 
 // Limits of TrainGANParams.

@@ -38,25 +38,32 @@
 //	        + λ_r · mean (G(E(x′)) − x′)² + λ_m · M(E(x′))
 //
 // with A the differentiable augmentation, x′ a second batch of real
-// images (16 per step), λ_r = 10, λ_m = 1, and M the moment loss that keeps
-// the batch of codes E(x′) at per-dimension mean 0 and variance 1, like the
-// prior of z (see latentMoments). Each step computes both updates from one
-// generated batch (G's forward pass is the dearest part, so it is not
-// repeated), then updates an exponential moving average of G's weights
+// images (16 per step), λ_r = 300, λ_m = 1, and M the moment loss that
+// keeps the batch of codes E(x′) at per-dimension mean 0 and variance 1,
+// like the prior of z (see latentMoments). Each step computes both updates
+// from one generated batch (G's forward pass is the dearest part, so it is
+// not repeated), then updates an exponential moving average of G's weights
 // (decay 0.999, ramped up over the first steps), which is the generator
 // that sampling, inversion and shifting use. What makes it train on two
 // CPU cores, and why:
 //
-//   - The reconstruction term. A pure GAN of this size, at the 40 to 50
-//     images per second this machine allows, still drew every item in the
-//     same grey after 2,000 steps: the discriminator's gradient says
-//     "more like a real item", which for colour (red or green or blue)
-//     averages to grey. Reconstructing real items through G tells it
-//     directly which colours and patterns to draw, and keeps every catalog
-//     item reachable from some z, which inversion needs; the moment loss
-//     places those z where random latents fall, and the adversarial term
-//     keeps random samples sharp and realistic (as in VAE-GAN, Larsen et al.
-//     2016, without the sampling noise).
+//   - The reconstruction term, and its weight. A pure GAN of this size, at
+//     the 100 images per second this machine allows, still drew every item
+//     in the same grey after 2,000 steps: the discriminator's gradient
+//     says "more like a real item", which for colour averages to grey.
+//     Reconstructing real items through G tells it directly which colours
+//     and patterns to draw, and keeps every catalog item reachable from
+//     some z, which inversion needs; the moment loss places those z where
+//     random latents fall, and the adversarial term keeps random samples
+//     sharp and realistic (as in VAE-GAN, Larsen et al. 2016, without the
+//     sampling noise). The pixel MSE is a mean over 12,288 values, so its
+//     gradient is tiny beside the adversarial one: at λ_r = 10, G learned
+//     shapes but no colour by item (every sample took the same, drifting
+//     tint, and 200 inversion steps could not find a pink dress anywhere
+//     in its latent space), and raising λ_r later did not bring colour
+//     back within 300 steps. At λ_r = 1000 from the start, per-item colour
+//     appeared within 300 steps; 300 keeps the adversarial term a
+//     comparable part of the loss.
 //   - Spectral normalisation of every D weight, to spectral norm 2. The
 //     usual stabiliser, the R1 gradient penalty, needs second derivatives,
 //     which nn's graphs do not have; spectral normalisation bounds D's

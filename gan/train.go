@@ -46,10 +46,10 @@ type TrainConfig struct {
 // DefaultTrainConfig is the recipe of the demo models.
 func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
-		Steps: 14000, Batch: 32, Shards: 2, Seed: 1,
+		Steps: 10000, Batch: 32, Shards: 2, Seed: 1,
 		LRG: 5e-4, LRD: 5e-4, Beta1: 0.5, Beta2: 0.99, EMA: 0.999,
 		Augment: AugmentConfig{Translate: 0.125},
-		Recon:   16, ReconWeight: 10, LatentWeight: 1,
+		Recon:   16, ReconWeight: 300, LatentWeight: 1,
 	}
 }
 
