@@ -72,6 +72,23 @@ func (s *Store) GetConsumer(ctx context.Context, id string) (atelier.Consumer, e
 	return toConsumer(row), nil
 }
 
+// GetConsumers returns the consumers with the given ids, by id, in a few
+// queries however many there are; ids that name no consumer are left out.
+func (s *Store) GetConsumers(ctx context.Context, ids []string) (map[string]atelier.Consumer, error) {
+	out := make(map[string]atelier.Consumer, len(ids))
+	for start := 0; start < len(ids); start += inChunk {
+		var rows []consumerRow
+		chunk := ids[start:min(start+inChunk, len(ids))]
+		if err := s.db.WithContext(ctx).Where("id IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, dbErr(err, "read %d consumers", len(chunk))
+		}
+		for _, r := range rows {
+			out[r.ID] = toConsumer(r)
+		}
+	}
+	return out, nil
+}
+
 // ConsumerByExternalID returns the consumer with the given external id.
 func (s *Store) ConsumerByExternalID(ctx context.Context, externalID string) (atelier.Consumer, error) {
 	var row consumerRow

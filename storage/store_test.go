@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +74,28 @@ func TestReopenPostgresKeepsData(t *testing.T) {
 	if got := must(s2.GetConsumer(ctx, c.ID))(t); got.ExternalID != "c-1" {
 		t.Fatalf("got %+v", got)
 	}
+}
+
+func TestGetConsumers(t *testing.T) {
+	storagetest.ForEachDatabase(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		var ids []string
+		for i := range 1200 { // more than one IN list
+			ids = append(ids, must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: fmt.Sprintf("c-%04d", i)}))(t).ID)
+		}
+		got := must(s.GetConsumers(ctx, append(ids, "no-such-consumer")))(t)
+		if len(got) != len(ids) {
+			t.Fatalf("%d consumers, want %d", len(got), len(ids))
+		}
+		for i, id := range ids {
+			if got[id].ExternalID != fmt.Sprintf("c-%04d", i) {
+				t.Fatalf("consumer %s: %+v", id, got[id])
+			}
+		}
+		if empty := must(s.GetConsumers(ctx, nil))(t); len(empty) != 0 {
+			t.Fatalf("no ids gave %v", empty)
+		}
+	})
 }
 
 func TestClock(t *testing.T) {

@@ -188,14 +188,18 @@ func (e *redesignEngine) segmentTheta(ctx context.Context, segmentID string, rec
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: %w", segmentID, err)
 	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ConsumerID
+	}
+	consumers, err := e.store.GetConsumers(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s members: %w", segmentID, err)
+	}
 	theta := make([]float64, rec.Dim())
 	var total float64
 	for _, m := range ms {
-		c, err := e.store.GetConsumer(ctx, m.ConsumerID)
-		if err != nil {
-			return nil, fmt.Errorf("segment %s member %s: %w", segmentID, m.ConsumerID, err)
-		}
-		th, ok := rec.Theta(c.ExternalID)
+		th, ok := rec.Theta(consumers[m.ConsumerID].ExternalID)
 		if !ok {
 			continue // not in this model version's training data
 		}
