@@ -135,7 +135,11 @@ func (b *Bar) format(u Update, now time.Time) string {
 		// so that a resumed run does not claim its earlier steps.
 		if done := u.Step - b.firstStep; done > 0 && elapsed > 0 {
 			rate := float64(done) / elapsed
-			fmt.Fprintf(&sb, " %.1f/s", rate)
+			if rate >= 1 {
+				fmt.Fprintf(&sb, " %.1f/s", rate)
+			} else { // slow steps (a redesign job each): seconds per step reads better than 0.0/s
+				fmt.Fprintf(&sb, " %.1fs each", 1/rate)
+			}
 			if u.Step < u.Total {
 				eta := time.Duration(float64(u.Total-u.Step) / rate * float64(time.Second))
 				sb.WriteString(" ETA " + eta.Round(time.Second).String())

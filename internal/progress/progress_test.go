@@ -73,3 +73,16 @@ func TestRateCountsStepsSinceTheStageStarted(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowStepsShowSecondsEach(t *testing.T) {
+	var sb strings.Builder
+	c := &clock{t: time.Unix(0, 0)}
+	b := NewBar(&sb, false)
+	b.now = c.now
+	b.Update(Update{Stage: "evaluate", Step: 1, Total: 30})
+	c.t = c.t.Add(42 * time.Second)
+	b.Update(Update{Stage: "evaluate", Step: 3, Total: 30})
+	if out := sb.String(); !strings.Contains(out, " 21.0s each ETA 9m27s") {
+		t.Fatalf("output %q", out)
+	}
+}
