@@ -13,6 +13,6 @@ import (
 // shifts rather than from moving around z at all.
 func RandomShift(ctx context.Context, m *Models, s Scorer, z, theta []float32, cfg ShiftConfig, prog progress.Func) (*Shifts, error) {
 	cfg = cfg.withDefaults()
-	cfg.Steps = 0 // Shift's step 0 is the initial draw, evaluated once.
-	return Shift(ctx, m, s, z, theta, cfg, prog)
+	cfg.Steps = 0 // step 0 is the initial draw, evaluated once
+	return shift(ctx, m, s, z, theta, cfg, prog)
 }

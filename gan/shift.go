@@ -106,7 +106,12 @@ type ShiftStep struct {
 // parameters, the scorer's φ is built inside it, and standardisation is a
 // differentiable kernel. ctx is checked before every step.
 func Shift(ctx context.Context, m *Models, s Scorer, z, theta []float32, cfg ShiftConfig, prog progress.Func) (*Shifts, error) {
-	cfg = cfg.withDefaults()
+	return shift(ctx, m, s, z, theta, cfg.withDefaults(), prog)
+}
+
+// shift is Shift with cfg's defaults already applied, so that cfg.Steps
+// may be 0 (RandomShift): the initial draw, evaluated once.
+func shift(ctx context.Context, m *Models, s Scorer, z, theta []float32, cfg ShiftConfig, prog progress.Func) (*Shifts, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,15 @@ func TestShiftStaysWithinEpsilonDistinctAndRaisesPreference(t *testing.T) {
 		t.Errorf("segment preference did not rise: step 0 %.5f, last %.5f", first, last)
 	}
 	t.Logf("preference %.5f -> %.5f, class loss %.3f -> %.3f", first, last, sh.Curve[0].ClassLoss, sh.Curve[len(sh.Curve)-1].ClassLoss)
+
+	// The random-shift baseline is the same draw, unoptimised.
+	rnd, err := RandomShift(t.Context(), m, s, z, redTaste, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rnd.Curve) != 1 || rnd.Curve[0].Preference != first {
+		t.Fatalf("random shifts: %d curve points, preference %v; want the initial draw's %v", len(rnd.Curve), rnd.Curve[0].Preference, first)
+	}
 }
 
 func TestShiftCancelStopsWithinOneStep(t *testing.T) {
