@@ -90,22 +90,34 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	return serve(ctx, cfg, log, b)
 }
 
-// registerDemoModels stores the committed demo checkpoints as model
-// versions and activates them where no version of their kind is active.
+// registerDemoModels stores the committed demo checkpoints (the
+// recommender, and the GAN models file of generator, discriminator and
+// encoder) as model versions, and activates each where no version of its
+// kind is active.
 func registerDemoModels(ctx context.Context, b *backends, w io.Writer) error {
-	data, err := models.Demo("recommender.safetensors")
-	if err != nil {
-		return err
+	for _, m := range []struct {
+		kind, file string
+		metrics    func(io.Reader) (map[string]float64, error)
+	}{
+		{atelier.ModelRecommender, "recommender.safetensors", recommenderMetrics},
+		{atelier.ModelGAN, "gan.safetensors", nil},
+	} {
+		data, err := models.Demo(m.file)
+		if err != nil {
+			return err
+		}
+		var metrics map[string]float64
+		if m.metrics != nil {
+			if metrics, err = m.metrics(bytes.NewReader(data)); err != nil {
+				return fmt.Errorf("demo %s: %w", m.kind, err)
+			}
+		}
+		mv, err := registerModel(ctx, b.store, b.blobs, m.kind, data, metrics)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "demo: %s model version %s (active: %v)\n", m.kind, mv.ID, mv.Active)
 	}
-	metrics, err := recommenderMetrics(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("demo recommender: %w", err)
-	}
-	mv, err := registerModel(ctx, b.store, b.blobs, atelier.ModelRecommender, data, metrics)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "demo: recommender model version %s (active: %v)\n", mv.ID, mv.Active)
 	return nil
 }
 

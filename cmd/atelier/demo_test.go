@@ -30,8 +30,10 @@ func TestDemoPrepare(t *testing.T) {
 			t.Errorf("segment %s not listed:\n%s", persona, out1)
 		}
 	}
-	if !strings.Contains(errs1, "(active: true)") {
-		t.Errorf("the demo recommender was not activated: %s", lastLines(errs1, 4))
+	for _, kind := range []string{"recommender", "gan"} {
+		if !strings.Contains(errs1, "demo: "+kind+" model version ") || !regexp.MustCompile(`demo: `+kind+` model version \S+ \(active: true\)`).MatchString(errs1) {
+			t.Errorf("the demo %s was not activated: %s", kind, lastLines(errs1, 4))
+		}
 	}
 	if !strings.Contains(errs1, "42000 new rows") {
 		t.Errorf("first import did not load the world: %s", lastLines(errs1, 3))
