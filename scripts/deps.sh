@@ -40,14 +40,16 @@ minio() {
 	GOBIN="$CACHE/bin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
 }
 
+# The checks look the programs up with type -P: command -v would find the
+# functions of the same name below and install nothing.
 wrk() {
-	command -v wrk >/dev/null && return 0
+	type -P wrk >/dev/null && return 0
 	echo "deps: installing wrk for load benchmarks" >&2
 	apt_install wrk
 }
 
 chromium() {
-	command -v chromium >/dev/null && return 0
+	type -P chromium >/dev/null && return 0
 	echo "deps: installing Chromium for browser tests" >&2
 	apt_install chromium
 }
