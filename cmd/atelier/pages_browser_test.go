@@ -129,8 +129,9 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 // TestPagesInChromium uses the pages as people do, in a real browser:
 // a consumer answers every round by clicking and gets a grid of loaded
 // recommendations; a seller sees a wrong key refused with the API's
-// message, uploads a photo, finds it listed and starts a redesign whose
-// failure (no GAN in this build) is shown with the job's reason.
+// message, uploads a photo, finds it listed, starts a redesign with the
+// demo models and sees its progress, then the reconstruction and the
+// ranked variants, every one badged as AI-generated.
 func TestPagesInChromium(t *testing.T) {
 	exe := chromiumPath(t)
 	base, key := pagesService(t)
@@ -204,8 +205,7 @@ func TestPagesInChromium(t *testing.T) {
 			t.Fatalf("the uploaded item shows %d loaded images", n)
 		}
 
-		// A segment is chosen by default; the job fails at once in this
-		// build, and the page says why.
+		// A segment is chosen by default; the job runs on the demo models.
 		var segment string
 		act(t, ctx, chromedp.Value("#segment", &segment, chromedp.ByQuery))
 		if segment == "" {
@@ -213,9 +213,27 @@ func TestPagesInChromium(t *testing.T) {
 		}
 		act(t, ctx,
 			chromedp.Click(`#items li button`, chromedp.ByQuery),
-			chromedp.WaitVisible(`#redesign[data-status="failed"]`, chromedp.ByQuery))
-		jobErr := redesignError(t, base, key)
-		waitText(t, ctx, "#redesign-error", jobErr)
+			chromedp.WaitVisible(`#redesign[data-status="succeeded"]`, chromedp.ByQuery))
+		if msg := text(t, ctx, "#redesign-error"); msg != "" {
+			t.Fatalf("error shown for a finished job: %q", msg)
+		}
+		// The page lists every variant of the job (8 by default).
+		var n int
+		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#variants li").length`, &n))
+		if want := redesignVariants(t, base, key); n != want {
+			t.Fatalf("the page lists %d variants, the job has %d", n, want)
+		}
+		if got := countLoaded(t, ctx, "#variants img", n); got != n {
+			t.Fatalf("%d of %d variant images loaded", got, n)
+		}
+		if got := countLoaded(t, ctx, "#redesign-base img", 2); got != 2 {
+			t.Fatalf("%d of 2 base images (photo, reconstruction) loaded", got)
+		}
+		var badges int
+		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#redesign-result .badge").length`, &badges))
+		if badges != n+1 {
+			t.Fatalf("%d AI-generated badges for %d variants and the reconstruction", badges, n)
+		}
 		screenshot(t, ctx, filepath.Join(shots, "seller.png"))
 	})
 }
@@ -290,21 +308,24 @@ func apiErrorMessage(t *testing.T, url, key string) string {
 	return body.Error.Message
 }
 
-// redesignError is the error of the seller's one redesign job.
-func redesignError(t *testing.T, base, key string) string {
+// redesignVariants is the number of variants of the seller's one
+// redesign job, which must have succeeded.
+func redesignVariants(t *testing.T, base, key string) int {
 	t.Helper()
 	var page struct {
-		Redesigns []struct {
-			Status, Error string
-		} `json:"redesigns"`
+		Redesigns []struct{ ID, Status string } `json:"redesigns"`
 	}
 	if code := getJSON(t, base+"/api/v1/redesigns", key, &page); code != http.StatusOK {
 		t.Fatalf("GET /api/v1/redesigns = %d", code)
 	}
-	if len(page.Redesigns) != 1 || page.Redesigns[0].Status != "failed" || page.Redesigns[0].Error == "" {
-		t.Fatalf("redesigns %+v, want one failed job with its reason", page.Redesigns)
+	if len(page.Redesigns) != 1 || page.Redesigns[0].Status != "succeeded" {
+		t.Fatalf("redesigns %+v, want one succeeded job", page.Redesigns)
 	}
-	return page.Redesigns[0].Error
+	var job struct{ Variants []any }
+	if code := getJSON(t, base+"/api/v1/redesigns/"+page.Redesigns[0].ID, key, &job); code != http.StatusOK || len(job.Variants) == 0 {
+		t.Fatalf("GET the redesign = %d with %d variants", code, len(job.Variants))
+	}
+	return len(job.Variants)
 }
 
 func getJSON(t *testing.T, url, key string, out any) int {

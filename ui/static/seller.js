@@ -137,6 +137,12 @@
     const base = $("redesign-base");
     base.replaceChildren();
     if (job.base) base.append(pixelImage(job.base.model_image_url, "Your photo"));
+    if (job.base && job.base.reconstruction_url) {
+      base.append(el("figure", { class: "reconstruction" },
+        el("span", { class: "badge", text: "AI-generated" }),
+        pixelImage(job.base.reconstruction_url, "Your photo as the generator draws it, AI-generated"),
+        el("figcaption", { class: "muted", text: "As the generator draws it: variants are scored against this" })));
+    }
     const list = $("variants");
     list.replaceChildren();
     list.hidden = $("variants-title").hidden = job.variants.length === 0;
