@@ -155,6 +155,15 @@ func (s *Server) getChoiceSession(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	s.answerRound(c, cs)
+}
+
+// answerRound answers with the session's current round, choosing it first
+// when it has none yet (a pick was just recorded, or a failure left the
+// session without one), or with done.
+func (s *Server) answerRound(c *gin.Context, cs atelier.ChoiceSession) {
+	ctx := c.Request.Context()
+	var err error
 	if !cs.Done && cs.Options == nil {
 		if cs, err = s.chooseRound(ctx, cs); err != nil {
 			writeError(c, s.log, err)
@@ -249,18 +258,7 @@ func (s *Server) recordChoice(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	if !cs.Done {
-		if cs, err = s.chooseRound(ctx, cs); err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-	}
-	v, err := s.viewRound(ctx, cs)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.answerRound(c, cs) // RecordChoice leaves the next round unchosen
 }
 
 // sessionRecommendations ranks the catalog for the taste the session has

@@ -129,10 +129,7 @@ func (s *Server) listItems(c *gin.Context) {
 			return
 		}
 	}
-	next := ""
-	if len(items) > 0 {
-		next = nextAfter(len(items), page.Limit, items[len(items)-1].ID)
-	}
+	next := nextAfter(items, page.Limit, func(r atelier.Item) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"items": views, "next_after": next})
 }
 

@@ -43,13 +43,7 @@ func viewJob(j atelier.Job) jobView {
 // listJobs lists background jobs of every kind, newest first
 // (?kind=, ?status=, ?limit=, ?after=).
 func (s *Server) listJobs(c *gin.Context) {
-	page, err := pageOf(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page.Desc = true
-	status, err := statusQuery(c)
+	page, status, err := jobListQuery(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -68,10 +62,7 @@ func (s *Server) listJobs(c *gin.Context) {
 	for i, j := range jobs {
 		views[i] = viewJob(j)
 	}
-	next := ""
-	if len(jobs) > 0 {
-		next = nextAfter(len(jobs), page.Limit, jobs[len(jobs)-1].ID)
-	}
+	next := nextAfter(jobs, page.Limit, func(r atelier.Job) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"jobs": views, "next_after": next})
 }
 

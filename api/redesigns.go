@@ -249,15 +249,6 @@ func (s *Server) activeVersion(ctx context.Context, kind string) (string, error)
 	return mv.ID, err
 }
 
-// statusQuery reads the optional ?status= filter of a job list.
-func statusQuery(c *gin.Context) (atelier.JobStatus, error) {
-	status := atelier.JobStatus(c.Query("status"))
-	if status != "" && !status.Valid() {
-		return "", atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled")
-	}
-	return status, nil
-}
-
 // getRedesign reports a redesign's status, progress and, once done, its
 // ranked variants.
 func (s *Server) getRedesign(c *gin.Context) {
@@ -277,13 +268,7 @@ func (s *Server) getRedesign(c *gin.Context) {
 // listRedesigns lists the seller's redesigns, newest first, without
 // variants.
 func (s *Server) listRedesigns(c *gin.Context) {
-	page, err := pageOf(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page.Desc = true
-	status, err := statusQuery(c)
+	page, status, err := jobListQuery(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -300,10 +285,7 @@ func (s *Server) listRedesigns(c *gin.Context) {
 			return
 		}
 	}
-	next := ""
-	if len(jobs) > 0 {
-		next = nextAfter(len(jobs), page.Limit, jobs[len(jobs)-1].ID)
-	}
+	next := nextAfter(jobs, page.Limit, func(r atelier.RedesignJob) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"redesigns": views, "next_after": next})
 }
 

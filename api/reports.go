@@ -133,13 +133,7 @@ func (s *Server) getReport(c *gin.Context) {
 
 // listReports lists the seller's reports, newest first, without results.
 func (s *Server) listReports(c *gin.Context) {
-	page, err := pageOf(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page.Desc = true
-	status, err := statusQuery(c)
+	page, status, err := jobListQuery(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -156,9 +150,6 @@ func (s *Server) listReports(c *gin.Context) {
 			return
 		}
 	}
-	next := ""
-	if len(reports) > 0 {
-		next = nextAfter(len(reports), page.Limit, reports[len(reports)-1].ID)
-	}
+	next := nextAfter(reports, page.Limit, func(r atelier.Report) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"reports": views, "next_after": next})
 }

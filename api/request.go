@@ -136,13 +136,28 @@ func pageOf(c *gin.Context) (storage.Page, error) {
 	return storage.Page{After: after, Limit: limit}, nil
 }
 
-// nextAfter is the cursor of the page after one of n records whose last
-// id is last: "" when the page was not full (there is no next page).
-func nextAfter(n, limit int, last string) string {
-	if n < limit {
+// nextAfter is the cursor of the page after rows: the id of its last row,
+// or "" when the page was not full (there is no next page).
+func nextAfter[T any](rows []T, limit int, id func(T) string) string {
+	if len(rows) == 0 || len(rows) < limit {
 		return ""
 	}
-	return last
+	return id(rows[len(rows)-1])
+}
+
+// jobListQuery reads the page (newest first) and the optional ?status=
+// filter of a list of jobs.
+func jobListQuery(c *gin.Context) (storage.Page, atelier.JobStatus, error) {
+	page, err := pageOf(c)
+	if err != nil {
+		return page, "", err
+	}
+	page.Desc = true
+	status := atelier.JobStatus(c.Query("status"))
+	if status != "" && !status.Valid() {
+		return page, "", atelier.FieldErrorf("status", "must be queued, running, succeeded, failed or cancelled")
+	}
+	return page, status, nil
 }
 
 // idempotencyKey reads the Idempotency-Key header: a retried request with

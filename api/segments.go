@@ -55,10 +55,7 @@ func (s *Server) listSegments(c *gin.Context) {
 	for i, sg := range segs {
 		views[i] = viewSegment(sg, sizes[sg.ID])
 	}
-	next := ""
-	if len(segs) > 0 {
-		next = nextAfter(len(segs), page.Limit, segs[len(segs)-1].ID)
-	}
+	next := nextAfter(segs, page.Limit, func(r atelier.Segment) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"segments": views, "next_after": next})
 }
 
