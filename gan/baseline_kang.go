@@ -81,7 +81,7 @@ func PreferenceMaximize(ctx context.Context, m *Models, s Scorer, r *Realism, th
 		return nil, atelier.Errorf(atelier.KindInvalid, "realism has %d reference images, the discriminator's group needs %d", len(r.Refs), group-1)
 	}
 	z := nn.NewParam("z", n, zdim)
-	copy(z.Data(), SampleZ(rand.New(rand.NewSource(cfg.Seed)), n, zdim))
+	copy(z.Data(), m.SampleZ(rand.New(rand.NewSource(cfg.Seed)), n))
 	z0 := append([]float32(nil), z.Data()...)
 
 	g := nn.NewGraph(nn.Infer, cfg.Seed)

@@ -20,6 +20,7 @@ import (
 //	d.*       the discriminator: raw weights (*_orig), power-iteration
 //	          vectors (*_u) and biases
 //	e.*       the encoder
+//	prior.*   the latent prior: weights [K], means [K, d], chol [K, d, d]
 //	opt_g.*, opt_d.*, opt_e.*   Adam moments, to resume training
 //
 // and metadata: format, the JSON configuration of each network present
@@ -35,6 +36,7 @@ const (
 	metaGenerator     = "generator"
 	metaDiscriminator = "discriminator"
 	metaEncoder       = "encoder"
+	metaPrior         = "prior"
 	metaTrain         = "train"
 	metaStep          = "step"
 	metaAdamG         = "adam_g_steps"
@@ -112,6 +114,13 @@ func (m *Models) Save(path string) error {
 		meta[metaEncoder] = jsonString(m.E.Config)
 		ts = append(ts, nn.Prefixed("e", m.E.Params())...)
 	}
+	if m.Prior != nil {
+		if err := m.Prior.Validate(); err != nil {
+			return fmt.Errorf("gan: save models: %w", err)
+		}
+		meta[metaPrior] = jsonString(priorMeta{Components: m.Prior.Components(), ZDim: m.Prior.ZDim})
+		ts = append(ts, nn.Prefixed("prior", m.Prior.params())...)
+	}
 	if err := nn.SaveFile(path, ts, meta); err != nil {
 		return fmt.Errorf("gan: save models: %w", err)
 	}
@@ -163,7 +172,60 @@ func LoadModels(path string) (*Models, error) {
 			return nil, err
 		}
 	}
+	pm := priorMeta{}
+	if ok, err := c.config(metaPrior, &pm); err != nil {
+		return nil, err
+	} else if ok {
+		if pm.ZDim != m.ZDim() || pm.Components < 1 {
+			return nil, atelier.Errorf(atelier.KindInvalid, "%s: prior of %d components of dimension %d does not fit a %d-dim generator", path, pm.Components, pm.ZDim, m.ZDim())
+		}
+		ps := newPriorParams(pm.Components, pm.ZDim)
+		if err := c.load("prior", ps); err != nil {
+			return nil, err
+		}
+		if m.Prior, err = priorFromParams(ps, pm.ZDim); err != nil {
+			return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+		}
+	}
 	return m, nil
+}
+
+// priorMeta is the prior's entry in a models file's metadata.
+type priorMeta struct {
+	Components int `json:"components"`
+	ZDim       int `json:"zdim"`
+}
+
+func newPriorParams(k, d int) []nn.Param {
+	return []nn.Param{nn.NewParam("weights", k), nn.NewParam("means", k, d), nn.NewParam("chol", k, d, d)}
+}
+
+// params returns the prior as tensors (weights as float32).
+func (p *Prior) params() []nn.Param {
+	k, d := p.Components(), p.ZDim
+	ps := newPriorParams(k, d)
+	for i, w := range p.Weights {
+		ps[0].Data()[i] = float32(w)
+	}
+	copy(ps[1].Data(), p.Means)
+	copy(ps[2].Data(), p.Chol)
+	return ps
+}
+
+func priorFromParams(ps []nn.Param, d int) (*Prior, error) {
+	p := &Prior{ZDim: d, Means: ps[1].Data(), Chol: ps[2].Data()}
+	var sum float64
+	for _, w := range ps[0].Data() {
+		p.Weights = append(p.Weights, float64(w))
+		sum += float64(w)
+	}
+	if !(sum > 0) {
+		return nil, errors.New("prior weights sum to 0")
+	}
+	for i := range p.Weights {
+		p.Weights[i] /= sum
+	}
+	return p, p.Validate()
 }
 
 func missing(path, key string, err error) error {

@@ -31,6 +31,10 @@ func TestModelsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Models{G: tr.GAN.GEMA, D: tr.GAN.D, E: enc}
+	codes := SampleZ(rng, 40, 8)
+	if m.Prior, err = FitPrior(codes, 8, PriorConfig{Components: 2, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
 	path := tempPath(t, "models.safetensors")
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
@@ -58,6 +62,13 @@ func TestModelsRoundTrip(t *testing.T) {
 	zb, err := got.E.Encode(x, 2)
 	if err != nil || !slices.Equal(za, zb) {
 		t.Fatalf("encoder output differs after the round trip (%v)", err)
+	}
+	if got.Prior == nil {
+		t.Fatal("the prior was lost in the round trip")
+	}
+	pa, pb := m.SampleZ(rand.New(rand.NewSource(3)), 5), got.SampleZ(rand.New(rand.NewSource(3)), 5)
+	if !slices.Equal(pa, pb) {
+		t.Fatal("latents drawn from the prior differ after the round trip")
 	}
 	da, db := discriminatorScores(t, m.D, data), discriminatorScores(t, got.D, data)
 	if !slices.Equal(da, db) {

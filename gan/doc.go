@@ -100,10 +100,18 @@
 // re-standardising z after each. Every HoldoutEvery-th catalog image is
 // kept out of the encoder's training for evaluation.
 //
+// # Random latents
+//
+// Sampling, creator mode and the realism references draw z from the
+// models' Prior, a Gaussian mixture fitted to E's codes of the catalog
+// after training (a second stage, see Prior): from the standard normal the
+// same G drew a tenth as many handbags and sneakers as the catalog has.
+//
 // # Files
 //
 // A training checkpoint holds everything to resume; a models file (what
 // `atelier train encoder` writes) holds what inference needs: G (the
-// moving average), D and E in one file, so that an encoder never travels
-// without the generator it inverts. See checkpoint.go for the layout.
+// moving average), D, E and the prior in one file, so that an encoder
+// never travels without the generator it inverts. See checkpoint.go for
+// the layout.
 package gan

@@ -64,6 +64,15 @@ type Report struct {
 	// so they carry the same small-sample bias.
 	FDPhi      *float64 `json:"fd_phi,omitempty"`
 	FDPhiFloor *float64 `json:"fd_phi_floor,omitempty"`
+	// FDPhiReconstructed is the same distance for G(E(x)) of the second
+	// real half against the first: what G draws at the latents of real
+	// items, so what random latents could reach at best. fd_phi far above
+	// it means random latents miss the catalog's region; close to it means
+	// G itself is the limit.
+	FDPhiReconstructed *float64 `json:"fd_phi_reconstructed,omitempty"`
+	// Prior names the distribution of the random latents: "normal" or
+	// "mixture-K" (see Prior).
+	Prior string `json:"prior"`
 	// CategoryMix is the share of each category by the scorer's category
 	// head, on the real and on the generated images.
 	CategoryMix *CategoryMix `json:"category_mix,omitempty"`
@@ -111,10 +120,13 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 	rng := rand.New(rand.NewSource(cfg.Seed))
 	n := real.Len()
 	half := n / 2
-	rep := &Report{RealImages: n, GeneratedImages: half}
+	rep := &Report{RealImages: n, GeneratedImages: half, Prior: "normal"}
+	if m.Prior != nil {
+		rep.Prior = fmt.Sprintf("mixture-%d", m.Prior.Components())
+	}
 
 	prog.Report(progress.Update{Stage: "eval gan: generate", Step: 0, Total: half})
-	gen, err := m.G.Generate(ctx, SampleZ(rng, half, m.ZDim()), cfg.Batch)
+	gen, err := m.G.Generate(ctx, m.SampleZ(rng, half), cfg.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +155,21 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 				return nil, fmt.Errorf("gan: fd_phi floor: %w", err)
 			}
 			rep.FDPhi, rep.FDPhiFloor = &fd, &floor
+			if m.E != nil {
+				rec, err := reconstructions(ctx, m, Subset{Set: real, Indices: perm[half : 2*half]}, cfg.Batch)
+				if err != nil {
+					return nil, err
+				}
+				recF, _, err := scoreImages(ctx, scorer, rec, cfg.Batch)
+				if err != nil {
+					return nil, err
+				}
+				fr, err := metrics.Frechet(a, recF, k)
+				if err != nil {
+					return nil, fmt.Errorf("gan: fd_phi of reconstructions: %w", err)
+				}
+				rep.FDPhiReconstructed = &fr
+			}
 		}
 	}
 
@@ -206,18 +233,23 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 	return rep, nil
 }
 
-// reconstruct measures G(E(x)) against x over a set of images.
-func reconstruct(ctx context.Context, m *Models, set ImageSet, metrics Metrics, batch int) (*Reconstruction, error) {
-	ims := imagesOf(set)
-	x := make([]float32, 0, len(ims)*len(ims[0].Pix))
-	for _, im := range ims {
-		x = append(x, im.Pix...)
+// reconstructions returns G(E(x)) for every image of set.
+func reconstructions(ctx context.Context, m *Models, set ImageSet, batch int) ([]imaging.Tensor, error) {
+	x := make([]float32, 0, set.Len()*3*m.Size()*m.Size())
+	for i := 0; i < set.Len(); i++ {
+		x = append(x, set.Item(i).Pix...)
 	}
 	z, err := m.E.Encode(x, batch)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := m.G.Generate(ctx, z, batch)
+	return m.G.Generate(ctx, z, batch)
+}
+
+// reconstruct measures G(E(x)) against x over a set of images.
+func reconstruct(ctx context.Context, m *Models, set ImageSet, metrics Metrics, batch int) (*Reconstruction, error) {
+	ims := imagesOf(set)
+	rec, err := reconstructions(ctx, m, set, batch)
 	if err != nil {
 		return nil, err
 	}

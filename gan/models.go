@@ -22,11 +22,13 @@ type ImageSet interface {
 // Models are the trained networks the redesign engine needs: the
 // generator (the moving average of the trained weights, when training kept
 // one), the discriminator (realism and perceptual features) and the
-// encoder (nil until it is trained).
+// encoder (nil until it is trained). Prior is the distribution of random
+// latents (nil: the standard normal; see Prior).
 type Models struct {
-	G *Generator
-	D *Discriminator
-	E *Encoder
+	G     *Generator
+	D     *Discriminator
+	E     *Encoder
+	Prior *Prior
 }
 
 // Size is the side of the images the models work on.

@@ -133,7 +133,7 @@ func Redesign(ctx context.Context, m *Models, s Scorer, r *Realism, req Redesign
 	// Base latent and reconstruction.
 	invSteps := 0
 	if req.Image == nil {
-		res.BaseZ = SampleZ(rand.New(rand.NewSource(req.CreatorSeed)), 1, m.ZDim())
+		res.BaseZ = m.SampleZ(rand.New(rand.NewSource(req.CreatorSeed)), 1)
 		prog.Report(progress.Update{Stage: "invert", Step: 0, Total: 0})
 	} else {
 		inv, err := Invert(ctx, m, *req.Image, cfg.Invert, prog)

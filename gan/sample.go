@@ -9,11 +9,21 @@ import (
 	"github.com/atelier-app/atelier/internal/imaging"
 )
 
-// SampleGrid draws n images from G with latents seeded by seed and lays
-// them out in a square-ish grid (2 px white gutters). The same seed gives
-// the same latents, so grids from successive checkpoints are comparable.
+// SampleGrid draws n images from G with standard normal latents seeded by
+// seed and lays them out in a square-ish grid (2 px white gutters). The
+// same seed gives the same latents, so grids from successive training
+// checkpoints are comparable.
 func SampleGrid(ctx context.Context, g *Generator, n int, seed int64) (image.Image, error) {
-	ims, err := g.Generate(ctx, SampleZ(rand.New(rand.NewSource(seed)), n, g.Config.ZDim), 16)
+	return gridOf(ctx, g, SampleZ(rand.New(rand.NewSource(seed)), n, g.Config.ZDim))
+}
+
+// SampleGrid draws n images with latents from the models' prior.
+func (m *Models) SampleGrid(ctx context.Context, n int, seed int64) (image.Image, error) {
+	return gridOf(ctx, m.G, m.SampleZ(rand.New(rand.NewSource(seed)), n))
+}
+
+func gridOf(ctx context.Context, g *Generator, z []float32) (image.Image, error) {
+	ims, err := g.Generate(ctx, z, 16)
 	if err != nil {
 		return nil, err
 	}

@@ -181,7 +181,7 @@ func calibrateRealism(ctx context.Context, m *gan.Models, d *recommender.Dataset
 		ref = "catalog"
 	} else {
 		var err error
-		if ims, err = m.G.Generate(ctx, gan.SampleZ(rand.New(rand.NewSource(seed)), realismRefs, m.ZDim()), 16); err != nil {
+		if ims, err = m.G.Generate(ctx, m.SampleZ(rand.New(rand.NewSource(seed)), realismRefs), 16); err != nil {
 			return nil, "", err
 		}
 	}

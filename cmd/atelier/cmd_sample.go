@@ -30,7 +30,7 @@ func runSample(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}
-	img, err := gan.SampleGrid(ctx, m.G, *n, *seed)
+	img, err := m.SampleGrid(ctx, *n, *seed)
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}

@@ -12,8 +12,9 @@ import (
 // runTrainEncoder trains the inversion encoder of a trained GAN and writes
 // the models file the redesign engine loads: `atelier train encoder
 // --dataset DIR --gan FILE --out FILE`. The output holds the generator to
-// use (the moving average), the discriminator and the new encoder, so the
-// encoder always travels with the generator it was trained for.
+// use (the moving average), the discriminator, the new encoder and the
+// latent prior fitted to its codes, so the encoder always travels with the
+// generator it was trained for.
 func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	def := gan.DefaultEncoderTrainConfig()
 	fs := newFlags("train encoder", e)
@@ -25,6 +26,7 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	seed := fs.Int64("seed", def.Seed, "seed of the initial weights and of every step's random draws")
 	lr := fs.Float64("lr", float64(def.LR), "learning rate")
 	every := fs.Int("checkpoint-every", 500, "write the models file every `N` steps")
+	components := fs.Int("prior-components", gan.DefaultPriorComponents, "Gaussians in the latent prior fitted to the encoder's codes at the end (0: none, random latents stay standard normal)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -37,6 +39,8 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		return usagef("train encoder: --out is required")
 	case *every < 1:
 		return usagef("train encoder: --checkpoint-every must be positive")
+	case *components < 0:
+		return usagef("train encoder: --prior-components must not be negative")
 	}
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LR = *steps, *batch, *seed, float32(*lr)
@@ -63,6 +67,10 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	})
+	if err == nil && *components > 0 {
+		m.Prior = nil
+		err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: *components, Seed: cfg.Seed}, bar.Func())
+	}
 	if err == nil {
 		err = m.Save(*out)
 	}

@@ -254,7 +254,7 @@ func (e *redesignEngine) calibration(ctx context.Context, versionID string, m *g
 		return nil, fmt.Errorf("realism calibration: %w", err)
 	}
 	if len(ims) < m.D.Config.Group+1 {
-		if ims, err = m.G.Generate(ctx, gan.SampleZ(rand.New(rand.NewSource(seed)), realismRefs, m.ZDim()), 16); err != nil {
+		if ims, err = m.G.Generate(ctx, m.SampleZ(rand.New(rand.NewSource(seed)), realismRefs), 16); err != nil {
 			return nil, err
 		}
 	}

@@ -41,6 +41,11 @@ func TestTrainGANJob(t *testing.T) {
 	if freshModels.E == nil || freshModels.ZDim() != 8 {
 		t.Fatalf("models file: encoder %v, zdim %d", freshModels.E != nil, freshModels.ZDim())
 	}
+	// 24 images, two held out: room for two components of 8 codes (k-means
+	// may leave one empty on a barely trained encoder's codes).
+	if freshModels.Prior == nil || freshModels.Prior.Components() > 2 {
+		t.Errorf("models file: latent prior %+v, want 1 or 2 components", freshModels.Prior)
+	}
 
 	// A dead attempt of job "resumed" saved its state at step 2 of a run
 	// seeded 7; the next attempt continues that run.
