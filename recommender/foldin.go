@@ -1,6 +1,8 @@
 package recommender
 
 import (
+	"math"
+
 	"github.com/atelier-app/atelier"
 )
 
@@ -28,7 +30,14 @@ type FoldInConfig struct {
 // with Newton steps: g = Σ σ(−s)d − 2λ(θ−θ₀), H = −Σ σ(s)σ(−s) d dᵀ − 2λI
 // for d = f_c − f_o, s = θ·d, and a backtracking line search. L is strictly
 // concave, so this converges to its unique maximum, typically in under ten
-// steps; at K = 64 a step is one 64×64 Cholesky solve. With no picks it
+// steps. With fewer pairs r than dimensions K (a few rounds of the choice
+// flow: r = 2 per round), −H = 2λI + U Uᵀ (columns u = √(σ(s)σ(−s)) d)
+// is solved by the Woodbury identity,
+//
+//	(cI + U Uᵀ)⁻¹ g = (g − U (cI_r + UᵀU)⁻¹ Uᵀ g) / c,   c = 2λ,
+//
+// an r×r system instead of a K×K one (6×6 against 64×64 after three
+// rounds); otherwise a step is one K×K Cholesky solve. With no picks it
 // returns the prior.
 func FoldIn(picks []Pick, cfg FoldInConfig) ([]float32, error) {
 	if cfg.Lambda == 0 {
@@ -84,29 +93,24 @@ func FoldIn(picks []Pick, cfg FoldInConfig) ([]float32, error) {
 		return l
 	}
 	g := make([]float64, k)
-	h := make([]float64, k*k)
 	step := make([]float64, k)
 	trial := make([]float64, k)
+	weights := make([]float64, len(diffs))
+	solve := newtonSolver(k, len(diffs), 2*lam)
 	for it := 0; it < cfg.MaxIter && len(diffs) > 0; it++ {
-		// Negated Hessian (positive definite) and gradient.
-		clear(h)
+		// Gradient, and the weights of −H's rank-one terms.
 		for i := range g {
 			g[i] = -2 * lam * (theta[i] - prior[i])
-			h[i*k+i] = 2 * lam
 		}
-		for _, d := range diffs {
+		for r, d := range diffs {
 			s := sigmoid(dot64(theta, d))
-			gw, hw := 1-s, s*(1-s)
+			weights[r] = s * (1 - s)
 			for i, di := range d {
-				g[i] += gw * di
-				row := h[i*k : i*k+i+1] // lower triangle only
-				for j := range row {
-					row[j] += hw * di * d[j]
-				}
+				g[i] += (1 - s) * di
 			}
 		}
 		copy(step, g)
-		if !choleskySolve(h, step, k) {
+		if !solve(diffs, weights, step) {
 			break // cannot happen for λ > 0; keep the current θ
 		}
 		decrement := dot64(g, step)
@@ -129,6 +133,58 @@ func FoldIn(picks []Pick, cfg FoldInConfig) ([]float32, error) {
 		out[i] = float32(v)
 	}
 	return out, nil
+}
+
+// newtonSolver returns a function that solves (cI + Σ_r w_r d_r d_rᵀ) x = b
+// in place (b becomes x) for r rank-one terms in k dimensions: through the
+// r×r Woodbury system when r < k, else the k×k matrix (see FoldIn). Its
+// buffers are reused from call to call.
+func newtonSolver(k, r int, c float64) func(ds [][]float64, w, b []float64) bool {
+	if r >= k {
+		h := make([]float64, k*k)
+		return func(ds [][]float64, w, b []float64) bool {
+			clear(h)
+			for i := 0; i < k; i++ {
+				h[i*k+i] = c
+			}
+			for n, d := range ds {
+				for i, di := range d {
+					row := h[i*k : i*k+i+1] // lower triangle only
+					for j := range row {
+						row[j] += w[n] * di * d[j]
+					}
+				}
+			}
+			return choleskySolve(h, b, k)
+		}
+	}
+	m := make([]float64, r*r) // cI_r + UᵀU
+	y := make([]float64, r)
+	sw := make([]float64, r)
+	return func(ds [][]float64, w, b []float64) bool {
+		for a := range sw {
+			sw[a] = math.Sqrt(w[a])
+		}
+		for a := 0; a < r; a++ {
+			y[a] = sw[a] * dot64(ds[a], b) // Uᵀb
+			for e := 0; e <= a; e++ {
+				m[a*r+e] = sw[a] * sw[e] * dot64(ds[a], ds[e])
+			}
+			m[a*r+a] += c
+		}
+		if !choleskySolve(m, y, r) {
+			return false
+		}
+		for a := 0; a < r; a++ { // b ← (b − U y)/c
+			for i, di := range ds[a] {
+				b[i] -= sw[a] * y[a] * di
+			}
+		}
+		for i := range b {
+			b[i] /= c
+		}
+		return true
+	}
 }
 
 func dot64(a, b []float64) float64 {

@@ -3,6 +3,7 @@ package recommender
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/atelier-app/atelier"
@@ -213,6 +214,44 @@ func BenchmarkFoldIn(b *testing.B) {
 	for b.Loop() {
 		if _, err := FoldIn(ps, FoldInConfig{Prior: prior}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The Woodbury solve of a few rank-one terms agrees with the full K×K one.
+func TestNewtonSolverLowRankMatchesFull(t *testing.T) {
+	const k, r, c = 8, 5, 0.2
+	rng := rand.New(rand.NewPCG(3, 4))
+	ds := make([][]float64, r)
+	w := make([]float64, r)
+	for a := range ds {
+		ds[a] = make([]float64, k)
+		for i := range ds[a] {
+			ds[a][i] = rng.NormFloat64()
+		}
+		w[a] = rng.Float64() * 0.25
+	}
+	b := make([]float64, k)
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	low, full := slices.Clone(b), slices.Clone(b)
+	if !newtonSolver(k, r, c)(ds, w, low) || !newtonSolver(k, k, c)(ds, w, full) {
+		t.Fatal("solve failed")
+	}
+	for i := range low {
+		if math.Abs(low[i]-full[i]) > 1e-10 {
+			t.Fatalf("x[%d]: Woodbury %.12g, full %.12g", i, low[i], full[i])
+		}
+	}
+	// And x solves the system.
+	for i := 0; i < k; i++ {
+		s := c * low[i]
+		for a, d := range ds {
+			s += w[a] * d[i] * dot64(d, low)
+		}
+		if math.Abs(s-b[i]) > 1e-10 {
+			t.Fatalf("row %d: A x = %.12g, b = %.12g", i, s, b[i])
 		}
 	}
 }

@@ -211,3 +211,16 @@ func BenchmarkNextRound(b *testing.B) {
 		}
 	}
 }
+
+func TestSigmoidEntropyMatchesTheDefinition(t *testing.T) {
+	for _, x := range []float64{-40, -35.99, -23.99, -7.5, -1.003, -0.01, 0, 0.3, 0.00390625, 2.1234, 9, 24, 35} {
+		p, h := sigmoidEntropy(x)
+		wantP := sigmoid(x)
+		if math.Abs(p-wantP) > 1e-5 {
+			t.Errorf("x = %g: σ %.15g, want %.15g", x, p, wantP)
+		}
+		if want := binaryEntropy(wantP); math.Abs(h-want) > 1e-5 {
+			t.Errorf("x = %g: H %.15g, want %.15g", x, h, want)
+		}
+	}
+}

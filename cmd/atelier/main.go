@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -44,7 +45,7 @@ func commands() map[string]command {
 		"sample":    {"draw a grid of generated images from a trained GAN", runSample},
 		"serve":     {"run the HTTP service (and job workers)", runServe},
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
-		"train":     {"train models (train gan, train encoder)", runTrain},
+		"train":     {"train models (train recommender|gan|encoder|prior)", runTrain},
 		"version":   {"print the version", runVersion},
 		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
 		"worker":    {"run job workers (training, redesigns, imports, reports)", runWorker},
@@ -62,9 +63,35 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stopProfile, err := startCPUProfile(os.Getenv("ATELIER_CPU_PROFILE"))
+	if err == nil {
+		err = run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+		stopProfile()
+	}
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// startCPUProfile writes a CPU profile of the whole command to path (for
+// `go tool pprof`) when path is set: ATELIER_CPU_PROFILE=FILE, for
+// performance work on any subcommand, the service included (it stops on
+// SIGINT/SIGTERM and the profile is written then).
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("ATELIER_CPU_PROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ATELIER_CPU_PROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // exitCode prints err as one line and returns the process exit status.

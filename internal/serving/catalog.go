@@ -24,6 +24,9 @@ type snapshot struct {
 	index   map[string]int // item id → position in items
 	primary [][]float32    // φ of each item's first image
 	cosine  *recommender.CosineIndex
+	// meanTheta is model.MeanTheta(), the prior of unknown consumers,
+	// computed once: it averages every consumer's θ, too dear per pick.
+	meanTheta []float32
 }
 
 // catalogItem is a catalog item as the snapshot knows it.
@@ -99,7 +102,7 @@ func (r *Runtime) build(ctx context.Context, mv atelier.ModelVersion, model Mode
 		}
 		copy(feats[lo:], f)
 	}
-	s := &snapshot{version: mv, model: model, mark: mark, index: make(map[string]int, len(items))}
+	s := &snapshot{version: mv, model: model, mark: mark, index: make(map[string]int, len(items)), meanTheta: model.MeanTheta()}
 	next := 0
 	for i, it := range items {
 		n := len(it.Images)

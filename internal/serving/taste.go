@@ -34,7 +34,7 @@ func (s *snapshot) prior(t Taste) []float32 {
 			return th
 		}
 	}
-	return s.model.MeanTheta()
+	return s.meanTheta
 }
 
 // theta estimates the consumer's θ: the prior, with the picks folded in
