@@ -100,6 +100,15 @@
 // re-standardising z after each. Every HoldoutEvery-th catalog image is
 // kept out of the encoder's training for evaluation.
 //
+// # Redesign
+//
+// Redesign inverts the seller's photo (Invert), learns n shifts of its
+// latent toward the segment's taste (Shift, the published objective plus
+// the Keep terms for category and realism, without which most variants on
+// our generator left their category or the realistic region), checks every
+// variant (assess.go, fidelity.go), and marks every output image as
+// AI-generated.
+//
 // # Random latents
 //
 // Sampling, creator mode and the realism references draw z from the

@@ -37,6 +37,11 @@ type RedesignEvalConfig struct {
 	Invert   InvertConfig
 	Epsilon  float32 // shift bound (default the method's)
 	Fidelity FidelityConfig
+	// KeepCategory and KeepRealism weigh gis's Keep terms, as in
+	// RedesignConfig (negative: off).
+	KeepCategory, KeepRealism float32
+	// Methods to run (default all three); by_segment_size needs gis.
+	Methods []string
 	// Now is the clock seconds per job are measured with (default
 	// time.Now).
 	Now func() time.Time
@@ -113,7 +118,16 @@ func EvaluateRedesign(ctx context.Context, m *Models, s Scorer, r *Realism, pair
 		}
 	}
 	fid := cfg.Fidelity.withDefaults()
-	methods := []string{MethodGIS, MethodRandomShift, MethodPreferenceMax}
+	methods := cfg.Methods
+	if len(methods) == 0 {
+		methods = []string{MethodGIS, MethodRandomShift, MethodPreferenceMax}
+	}
+	for _, name := range methods {
+		if !slices.Contains([]string{MethodGIS, MethodRandomShift, MethodPreferenceMax}, name) {
+			return nil, atelier.FieldErrorf("methods", "unknown method %q (want %s, %s or %s)", name, MethodGIS, MethodRandomShift, MethodPreferenceMax)
+		}
+	}
+	keeping := RedesignConfig{KeepCategory: cfg.KeepCategory, KeepRealism: cfg.KeepRealism}
 	out := map[string][]pairOutcome{}
 	for i, p := range pairs {
 		seed := cfg.Seed + int64(i)
@@ -134,12 +148,16 @@ func EvaluateRedesign(ctx context.Context, m *Models, s Scorer, r *Realism, pair
 			var sh *Shifts
 			var bases []imaging.Tensor
 			switch name {
-			case MethodGIS, MethodRandomShift:
-				run := Shift
-				if name == MethodRandomShift {
-					run = RandomShift
+			case MethodGIS:
+				gc := sc
+				if gc.Keep, err = keeping.keep(ctx, s, r, inv.Image, p.Category); err != nil {
+					break
 				}
-				if sh, err = run(ctx, m, s, inv.Z, p.Theta, sc, nil); err == nil {
+				if sh, err = Shift(ctx, m, s, inv.Z, p.Theta, gc, nil); err == nil {
+					bases = []imaging.Tensor{inv.Image}
+				}
+			case MethodRandomShift:
+				if sh, err = RandomShift(ctx, m, s, inv.Z, p.Theta, sc, nil); err == nil {
 					bases = []imaging.Tensor{inv.Image}
 				}
 			case MethodPreferenceMax:
@@ -173,7 +191,9 @@ func EvaluateRedesign(ctx context.Context, m *Models, s Scorer, r *Realism, pair
 	for _, name := range methods {
 		rep.Methods[name] = aggregate(out[name])
 	}
-	rep.BySegmentSize = bySize(pairs, out[MethodGIS])
+	if slices.Contains(methods, MethodGIS) {
+		rep.BySegmentSize = bySize(pairs, out[MethodGIS])
+	}
 	return rep, nil
 }
 

@@ -109,6 +109,8 @@ func TestKernelGradients(t *testing.T) {
 		{"softplusLoss", []int{4, 1}, func(g *nn.Graph, x *G.Node) *G.Node {
 			return softplusLoss(g, x, []float32{-1, -1, 1, 1}, []float32{0.25, 0.5, 0.25, 1})
 		}},
+		{"categoryKeepLoss", []int{3, 5}, func(g *nn.Graph, x *G.Node) *G.Node { return categoryKeepLoss(g, x, 2, 0.7) }},
+		{"realismKeepLoss", []int{6, 1}, func(g *nn.Graph, x *G.Node) *G.Node { return realismKeepLoss(g, x, 3, 1.5) }},
 		{"minibatchStddev", []int{4, 2, 3, 3}, func(g *nn.Graph, x *G.Node) *G.Node { return minibatchStddev(g, x, 2) }},
 		{"depthToSpace", []int{2, 8, 3, 3}, func(g *nn.Graph, x *G.Node) *G.Node { return depthToSpace(g, x, 2) }},
 		{"latentMoments", []int{5, 4}, latentMoments},

@@ -24,6 +24,47 @@ type RedesignConfig struct {
 	WatermarkKey string
 	// Description goes into the PNG provenance chunk of every output.
 	Description string
+	// KeepCategory and KeepRealism weigh the terms that hold shifts to the
+	// base's category and to realism (Keep; defaults
+	// DefaultKeepCategoryWeight and DefaultKeepRealismWeight). Negative
+	// leaves a term out; both negative is the published objective.
+	KeepCategory, KeepRealism float32
+}
+
+// keep returns the Keep of a redesign whose base image is base and whose
+// category is category ("" for the one the scorer sees in base).
+func (c RedesignConfig) keep(ctx context.Context, s Scorer, r *Realism, base imaging.Tensor, category string) (*Keep, error) {
+	wc, wr := weightOr(c.KeepCategory, DefaultKeepCategoryWeight), weightOr(c.KeepRealism, DefaultKeepRealismWeight)
+	if wc == 0 && wr == 0 {
+		return nil, nil
+	}
+	k := &Keep{Category: -1, CategoryWeight: wc, RealismWeight: wr}
+	if wr > 0 {
+		k.Refs = r.Refs
+	}
+	if wc > 0 {
+		if category != "" {
+			k.Category = indexOf(s.Categories(), category)
+		} else {
+			sc, err := scoreWith(ctx, s, []imaging.Tensor{base})
+			if err != nil {
+				return nil, err
+			}
+			k.Category = argmax(sc.probs[0])
+		}
+	}
+	return k, nil
+}
+
+// weightOr is w, def when w is 0, and 0 when w is negative.
+func weightOr(w, def float32) float32 {
+	switch {
+	case w == 0:
+		return def
+	case w < 0:
+		return 0
+	}
+	return w
 }
 
 // RedesignRequest is what to redesign and for whom.
@@ -157,7 +198,11 @@ func Redesign(ctx context.Context, m *Models, s Scorer, r *Realism, req Redesign
 	}
 
 	// Shifting.
-	sh, err := Shift(ctx, m, s, res.BaseZ, req.Theta, cfg.Shift, prog)
+	scfg := cfg.Shift
+	if scfg.Keep, err = cfg.keep(ctx, s, r, base, req.Category); err != nil {
+		return nil, err
+	}
+	sh, err := Shift(ctx, m, s, res.BaseZ, req.Theta, scfg, prog)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ type ShiftConfig struct {
 	// PreferenceWeight weighs the mean segment preference (default 1).
 	PreferenceWeight float32
 	Seed             int64 // draws the initial shifts and the predictor
+	// Keep, when set, adds terms that hold the variants to the base's
+	// category and to realism (see Keep); nil is the published objective.
+	Keep *Keep `json:"-"`
 }
 
 // DefaultShiftConfig returns the method's published settings.
@@ -100,7 +103,9 @@ type ShiftStep struct {
 // is minimised by Adam over the shifts and the shift predictor (C, R) at
 // once, G and φ frozen. The cross-entropy and regression terms reward
 // shifts whose images the predictor can tell apart, so the variants stay
-// distinct; the last term moves them toward the segment's taste.
+// distinct; the last term moves them toward the segment's taste. cfg.Keep
+// adds terms that hold the variants to the base's category and to realism
+// (see Keep; Redesign sets them by default).
 //
 // Everything runs in one graph at batch n: the shifts are the graph's
 // parameters, the scorer's φ is built inside it, and standardisation is a
@@ -142,9 +147,13 @@ func shift(ctx context.Context, m *Models, s Scorer, z, theta []float32, cfg Shi
 	kNode := g.Param(k)
 	zk := standardize(g, add(g, g.Const("z", base, n, zdim), kNode))
 	ims := m.G.Forward(g, zk)
-	prefs := rowDot(g, s.Features(g, ims), theta)
+	feats := s.Features(g, ims)
+	prefs := rowDot(g, feats, theta)
 	logits, kHat := pred.Forward(g, ims)
 	loss := shiftObjective(g, logits, kHat, kNode, prefs, cfg.ClassWeight, cfg.PreferenceWeight)
+	if keep := keepTerm(g, m, s, ims, feats, cfg.Keep); keep != nil {
+		loss = add(g, loss, keep)
+	}
 	prefOut, logitOut, kHatOut := g.Output(prefs), g.Output(logits), g.Output(kHat)
 	imOut, zOut := g.Output(ims), g.Output(zk)
 	wrt := append([]nn.Param{k}, pred.Params()...)
@@ -333,16 +342,9 @@ func shiftObjective(g *nn.Graph, logits, kHat, k, prefs *G.Node, wc, wp float32)
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			// d CE / d logits_b = (softmax(logits_b) − onehot(b)) / n.
 			func(dst []float32, in [][]float32, _, gout []float32) {
+				scale := float64(wc) * float64(gout[0]) / float64(n)
 				for b := range n {
-					row := in[0][b*n : (b+1)*n]
-					lse := logSumExp(row)
-					for j, v := range row {
-						p := math.Exp(float64(v) - lse)
-						if j == b {
-							p--
-						}
-						dst[b*n+j] = float32(p) * wc / float32(n) * gout[0]
-					}
+					crossEntropyGrad(dst[b*n:(b+1)*n], in[0][b*n:(b+1)*n], b, scale)
 				}
 			},
 			l1(1),

@@ -123,3 +123,57 @@ func TestShiftObjectiveGradient(t *testing.T) {
 		checkGrad(t, f, func(g *nn.Graph, x *G.Node) *G.Node { return rowDot(g, x, redTaste) }, 1e-2)
 	})
 }
+
+// Keep's terms hold the variants to the base category and to what D takes
+// for real, against a taste that pulls away from both.
+func TestShiftKeepHoldsCategoryAndRealism(t *testing.T) {
+	m := tinyModels64(t, 1)
+	s := newColourScorer(t, m.Size())
+	r := tinyRealism(t, m)
+	z := SampleZ(rand.New(rand.NewSource(2)), 1, m.ZDim())
+	run := func(keep *Keep) *Shifts {
+		t.Helper()
+		sh, err := Shift(t.Context(), m, s, z, redTaste, ShiftConfig{N: 4, Epsilon: 2, Steps: 30, LR: 0.05, Seed: 3, Keep: keep}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh
+	}
+	// Blueness: mean blue minus mean red, what the colour scorer's
+	// category "blue" (index 2) and the red taste pull apart.
+	blueness := func(sh *Shifts) float64 {
+		var b float64
+		for _, im := range sh.Images {
+			n := len(im.Pix) / 3
+			for i := 0; i < n; i++ {
+				b += float64(im.Pix[2*n+i]-im.Pix[i]) / float64(n*len(sh.Images))
+			}
+		}
+		return b
+	}
+	free, kept := run(nil), run(&Keep{Category: 2, CategoryWeight: 20})
+	if !(blueness(kept) > blueness(free)) {
+		t.Errorf("keeping category blue: blueness %.4f, without %.4f", blueness(kept), blueness(free))
+	}
+	realKept := run(&Keep{Category: -1, Refs: r.Refs, RealismWeight: 20})
+	dFree, err := r.Score(t.Context(), m.D, free.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dKept, err := r.Score(t.Context(), m.D, realKept.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(mean64(dKept) > mean64(dFree)) {
+		t.Errorf("keeping realism: mean D %.4f, without %.4f", mean64(dKept), mean64(dFree))
+	}
+	t.Logf("blueness %.4f -> %.4f; D %.4f -> %.4f", blueness(free), blueness(kept), mean64(dFree), mean64(dKept))
+}
+
+func mean64(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}

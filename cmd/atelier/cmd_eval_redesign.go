@@ -35,6 +35,9 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 	steps := fs.Int("steps", 100, "optimisation steps of every method")
 	invSteps := fs.Int("invert-steps", 100, "inversion steps")
 	n := fs.Int("n", 8, "variants per job")
+	keepCat := fs.Float64("keep-category", 0, "weight of gis's term that keeps the base category (0: the default, negative: off)")
+	keepReal := fs.Float64("keep-realism", 0, "weight of gis's realism term (0: the default, negative: off)")
+	methodsFlag := fs.String("methods", "gis,random-shift,kang-pm", "comma-separated `methods` to run")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -84,7 +87,8 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("eval redesign: %w", err)
 	}
 	rep, err := gan.EvaluateRedesign(ctx, m, rec, realism, pairs, gan.RedesignEvalConfig{
-		N: *n, Steps: *steps, Seed: *seed, Invert: gan.InvertConfig{Steps: *invSteps}}, bar.Func())
+		N: *n, Steps: *steps, Seed: *seed, Invert: gan.InvertConfig{Steps: *invSteps},
+		KeepCategory: float32(*keepCat), KeepRealism: float32(*keepReal), Methods: strings.Split(*methodsFlag, ",")}, bar.Func())
 	if err != nil {
 		return fmt.Errorf("eval redesign: %w", err)
 	}
@@ -161,9 +165,15 @@ func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {
 	fmt.Fprintf(w, "%d pairs\n%-13s %11s %13s %9s %9s %8s %8s %7s %8s\n", rep.Pairs,
 		"method", "pred uplift", "oracle uplift", "oracle>0", "diversity", "realism", "category", "passed", "s/job")
 	for _, name := range []string{gan.MethodGIS, gan.MethodRandomShift, gan.MethodPreferenceMax} {
-		r := rep.Methods[name]
+		r, ok := rep.Methods[name]
+		if !ok {
+			continue // not run
+		}
 		fmt.Fprintf(w, "%-13s %+11.4f %+13.4f %9.2f %9.4f %8.2f %8.2f %7.2f %8.2f\n", name, r.PredUplift, r.OracleUplift,
 			r.OraclePositiveFrac, r.Diversity, r.RealismPass, r.CategoryConsistency, r.PassedFrac, r.SecondsPerJob)
+	}
+	if len(rep.BySegmentSize) == 0 {
+		return nil
 	}
 	fmt.Fprintf(w, "\ngis by segment size\n%6s %6s %11s %13s\n", "size", "pairs", "pred uplift", "oracle uplift")
 	for _, u := range rep.BySegmentSize {
