@@ -54,6 +54,7 @@ type MethodReport struct {
 	PredUplift          float64 `json:"pred_uplift"`          // mean best passing θ·φ uplift
 	OracleUplift        float64 `json:"oracle_uplift"`        // mean oracle utility uplift of the same variant
 	OraclePositiveFrac  float64 `json:"oracle_positive_frac"` // pairs with positive oracle uplift
+	PredPositiveFrac    float64 `json:"pred_positive_frac"`   // pairs with positive predicted uplift
 	Diversity           float64 `json:"diversity"`            // mean pairwise 1 − SSIM among variants
 	RealismPass         float64 `json:"realism_pass"`         // variants D finds realistic
 	CategoryConsistency float64 `json:"category_consistency"` // variants that keep their base's category
@@ -219,16 +220,19 @@ func outcome(as *assessment, bases []imaging.Tensor, oracle func(imaging.Tensor)
 
 func aggregate(os []pairOutcome) MethodReport {
 	var r MethodReport
-	var variants, realistic, sameCat int
+	var variants, realistic, sameCat, oraclePos, predPos, passed int
 	n := float64(len(os))
 	for _, o := range os {
 		r.PredUplift += o.pred / n
 		r.OracleUplift += o.oracle / n
 		if o.oracle > 0 {
-			r.OraclePositiveFrac += 1 / n
+			oraclePos++
+		}
+		if o.pred > 0 {
+			predPos++
 		}
 		if o.passed {
-			r.PassedFrac += 1 / n
+			passed++
 		}
 		r.Diversity += o.diversity / n
 		r.SecondsPerJob += o.seconds / n
@@ -236,6 +240,7 @@ func aggregate(os []pairOutcome) MethodReport {
 		realistic += o.realistic
 		sameCat += o.sameCat
 	}
+	r.OraclePositiveFrac, r.PredPositiveFrac, r.PassedFrac = float64(oraclePos)/n, float64(predPos)/n, float64(passed)/n
 	if variants > 0 {
 		r.RealismPass = float64(realistic) / float64(variants)
 		r.CategoryConsistency = float64(sameCat) / float64(variants)

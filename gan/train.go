@@ -115,6 +115,24 @@ func NewGAN(gc GeneratorConfig, dc DiscriminatorConfig, seed int64) (*GAN, error
 	return &GAN{G: g, GEMA: ema, D: d}, nil
 }
 
+// GANFromModels returns a GAN that continues training from inference
+// models (a models file has no training state): G starts as a copy of the
+// models' generator (their moving average), which stays the moving
+// average; D and E are the models' own. The optimisers start afresh.
+func GANFromModels(m *Models) (*GAN, error) {
+	if m.G == nil || m.D == nil {
+		return nil, atelier.Errorf(atelier.KindInvalid, "continuing training needs a generator and a discriminator")
+	}
+	g, err := NewGenerator(m.G.Config, rand.New(rand.NewSource(1)))
+	if err != nil {
+		return nil, err
+	}
+	if err := copyParams(g.Params(), m.G.Params()); err != nil {
+		return nil, err
+	}
+	return &GAN{G: g, GEMA: m.G, D: m.D, E: m.E}, nil
+}
+
 // addEncoder gives the GAN an encoder to train along with G.
 func (m *GAN) addEncoder(seed int64) error {
 	size := m.G.Config.Size()

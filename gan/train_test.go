@@ -89,3 +89,30 @@ func TestTrainerValidatesConfig(t *testing.T) {
 		}
 	})
 }
+
+func TestGANFromModelsContinuesTraining(t *testing.T) {
+	tr, data := trainedTiny(t, 3)
+	models := tr.GAN.Models()
+	before := append([]float32(nil), models.G.Params()[0].Data()...)
+	m, err := GANFromModels(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g0 := m.G.Params()[0].Data()
+	if !slices.Equal(g0, before) {
+		t.Fatal("G does not start as the models' generator")
+	}
+	if &g0[0] == &models.G.Params()[0].Data()[0] {
+		t.Fatal("G shares its weights with the moving average")
+	}
+	next := newTrainer(t, m, data, tinyTrainConfig(3))
+	if err := next.Run(t.Context(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(m.G.Params()[0].Data(), before) || slices.Equal(models.G.Params()[0].Data(), before) {
+		t.Error("three more steps changed neither G nor its moving average")
+	}
+	if _, err := GANFromModels(&Models{G: models.G}); err == nil {
+		t.Error("models without a discriminator: no error")
+	}
+}

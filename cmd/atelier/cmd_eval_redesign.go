@@ -162,14 +162,14 @@ func redesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.Image
 }
 
 func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {
-	fmt.Fprintf(w, "%d pairs\n%-13s %11s %13s %9s %9s %8s %8s %7s %8s\n", rep.Pairs,
-		"method", "pred uplift", "oracle uplift", "oracle>0", "diversity", "realism", "category", "passed", "s/job")
+	fmt.Fprintf(w, "%d pairs\n%-13s %11s %7s %13s %9s %9s %8s %8s %7s %8s\n", rep.Pairs,
+		"method", "pred uplift", "pred>0", "oracle uplift", "oracle>0", "diversity", "realism", "category", "passed", "s/job")
 	for _, name := range []string{gan.MethodGIS, gan.MethodRandomShift, gan.MethodPreferenceMax} {
 		r, ok := rep.Methods[name]
 		if !ok {
 			continue // not run
 		}
-		fmt.Fprintf(w, "%-13s %+11.4f %+13.4f %9.2f %9.4f %8.2f %8.2f %7.2f %8.2f\n", name, r.PredUplift, r.OracleUplift,
+		fmt.Fprintf(w, "%-13s %+11.4f %7.2f %+13.4f %9.2f %9.4f %8.2f %8.2f %7.2f %8.2f\n", name, r.PredUplift, r.PredPositiveFrac, r.OracleUplift,
 			r.OraclePositiveFrac, r.Diversity, r.RealismPass, r.CategoryConsistency, r.PassedFrac, r.SecondsPerJob)
 	}
 	if len(rep.BySegmentSize) == 0 {

@@ -44,6 +44,8 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 	steps := fs.Int("steps", 100, "shift optimisation steps")
 	invSteps := fs.Int("invert-steps", 100, "inversion steps")
 	seed := fs.Int64("seed", 1, "seed of the shifts (and of the start in creator mode)")
+	keepCat := fs.Float64("keep-category", 0, "weight of the term that keeps the base category while shifting (0: the default, negative: off)")
+	keepReal := fs.Float64("keep-realism", 0, "weight of the realism term while shifting (0: the default, negative: off)")
 	out := fs.String("out", "", "output `directory` (required)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	key := keyFlag(fs, e)
@@ -116,6 +118,8 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 		Shift:        gan.ShiftConfig{N: *n, Epsilon: float32(*eps), Steps: *steps, Seed: *seed},
 		WatermarkKey: *key,
 		Description:  "AI-generated design variant (Atelier redesign)",
+		KeepCategory: float32(*keepCat),
+		KeepRealism:  float32(*keepReal),
 	}
 	res, err := gan.Redesign(ctx, m, rec, realism, req, cfg, bar.Func())
 	if err != nil {

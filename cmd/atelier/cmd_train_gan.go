@@ -39,6 +39,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
 	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
+	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture is kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
 	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
 	samples := fs.String("samples", "", "`directory` for sample grids (gan-step-NNNNNN.png, 64 fixed latents)")
@@ -54,6 +55,8 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --checkpoint-every must be positive")
 	case *sampleEvery < 1:
 		return usagef("train gan: --sample-every must be positive")
+	case *resume != "" && *initFrom != "":
+		return usagef("train gan: --resume and --init exclude each other")
 	}
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
@@ -92,6 +95,14 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 				c.ReconWeight = float32(*reconWeight)
 			}
 		})
+	} else if *initFrom != "" {
+		var models *gan.Models
+		var m *gan.GAN
+		if models, err = gan.LoadModels(*initFrom); err == nil {
+			if m, err = gan.GANFromModels(models); err == nil {
+				tr, err = gan.NewTrainer(m, images, cfg)
+			}
+		}
 	} else {
 		var m *gan.GAN
 		if m, err = gan.NewGAN(gcfg, dcfg, cfg.Seed); err == nil {
