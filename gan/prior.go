@@ -68,6 +68,10 @@ func (c PriorConfig) withDefaults() PriorConfig {
 // fewer make a covariance that is mostly shrinkage.
 const MinCodesPerComponent = 8
 
+// PriorComponentsFor is the most components, up to want, that n codes can
+// fit (0 when too few for one).
+func PriorComponentsFor(n, want int) int { return min(want, n/MinCodesPerComponent) }
+
 // FitPrior fits the mixture to codes (row-major, n × zdim).
 func FitPrior(codes []float32, zdim int, cfg PriorConfig) (*Prior, error) {
 	cfg = cfg.withDefaults()

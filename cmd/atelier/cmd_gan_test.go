@@ -75,6 +75,22 @@ func TestGANCommands(t *testing.T) {
 	if m.E == nil {
 		t.Fatal("models file has no encoder")
 	}
+	// The tiny world's 22 training images allow 2 components of 8 codes.
+	if m.Prior == nil || m.Prior.Components() > 2 {
+		t.Fatalf("models file: prior %+v, want at most 2 components", m.Prior)
+	}
+
+	// train prior refits it in place; --init continues training from it.
+	if out, stderr, code = runInProcess(t, "train", "prior", "--dataset", world, "--gan", models, "--out", models, "--components", "1"); code != 0 || !strings.Contains(out, "1-component") {
+		t.Fatalf("train prior: exit %d: %s %s", code, out, stderr)
+	}
+	if m, err = gan.LoadModels(models); err != nil || m.Prior == nil || m.Prior.Components() != 1 {
+		t.Fatalf("after train prior: %v, %+v", err, m)
+	}
+	cont := filepath.Join(dir, "continued.safetensors")
+	if out, stderr, code = runInProcess(t, "train", "gan", "--dataset", world, "--init", models, "--out", cont, "--steps", "1", "--batch", "8"); code != 0 || !strings.Contains(out, "trained gan to step 1") {
+		t.Fatalf("train gan --init: exit %d: %s %s", code, out, stderr)
+	}
 
 	out, stderr, code = runInProcess(t, "eval", "gan", "--dataset", world, "--gan", models, "--json", "--inversions", "1", "--pairs", "4")
 	if code != 0 {
@@ -112,6 +128,11 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train gan resume from junk", []string{"train", "gan", "--dataset", world, "--out", out, "--resume", notGAN}, 1, "checkpoint"},
 		{"train unknown target", []string{"train", "wat"}, 2, "unknown target"},
 		{"train encoder without gan", []string{"train", "encoder", "--dataset", world, "--out", out}, 2, "--gan is required"},
+		{"train gan init and resume", []string{"train", "gan", "--dataset", world, "--out", out, "--resume", notGAN, "--init", notGAN}, 2, "exclude each other"},
+		{"train gan init from junk", []string{"train", "gan", "--dataset", world, "--out", out, "--init", notGAN}, 1, "checkpoint"},
+		{"train prior without gan", []string{"train", "prior", "--dataset", world, "--out", out}, 2, "--gan is required"},
+		{"train prior no components", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--components", "0"}, 2, "--components"},
+		{"train prior from junk", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
 		{"train encoder from junk", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
 		{"sample without out", []string{"sample", "--gan", notGAN}, 2, "--out is required"},
 		{"sample too many", []string{"sample", "--gan", notGAN, "--out", out, "--n", "5000"}, 2, "--n"},

@@ -67,9 +67,12 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	})
-	if err == nil && *components > 0 {
-		m.Prior = nil
-		err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: *components, Seed: cfg.Seed}, bar.Func())
+	m.Prior = nil
+	if k := gan.PriorComponentsFor(len(train), *components); err == nil && k > 0 {
+		if k < *components {
+			fmt.Fprintf(e.stderr, "train encoder: %d images allow a prior of %d components, not %d\n", len(train), k, *components)
+		}
+		err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: k, Seed: cfg.Seed}, bar.Func())
 	}
 	if err == nil {
 		err = m.Save(*out)

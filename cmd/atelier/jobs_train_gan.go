@@ -79,7 +79,7 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 		}
 		// Random latents come from a prior fitted to the encoder's codes;
 		// a catalog too small for the default K gets fewer components.
-		if k := min(gan.DefaultPriorComponents, len(train)/gan.MinCodesPerComponent); k > 0 {
+		if k := gan.PriorComponentsFor(len(train), gan.DefaultPriorComponents); k > 0 {
 			if err := gan.FitPriorTo(ctx, m, gan.Subset{Set: cat.images, Indices: train}, gan.PriorConfig{Components: k, Seed: p.Seed}, report); err != nil {
 				return atelier.ModelVersion{}, fmt.Errorf("fit latent prior: %w", err)
 			}
