@@ -108,7 +108,7 @@ func TestTrainRecommenderErrors(t *testing.T) {
 		want  string
 		usage bool
 	}{
-		{[]string{"train"}, "want one of: encoder, gan, recommender", true},
+		{[]string{"train"}, "want one of: encoder, gan, prior, recommender", true},
 		{[]string{"train", "gan2"}, "unknown target", true},
 		{[]string{"train", "recommender", "--out", out}, "--dataset and --out are required", true},
 		{[]string{"train", "recommender", "--dataset", dir}, "--dataset and --out are required", true},
