@@ -265,11 +265,20 @@ func (t *trainer) save() error {
 	if err := nn.SaveFile(t.cfg.Checkpoint, tensors, meta); err != nil {
 		return fmt.Errorf("dvbpr: save checkpoint: %w", err)
 	}
+	if t.cfg.Saved != nil {
+		if err := t.cfg.Saved(); err != nil {
+			return fmt.Errorf("dvbpr: after saving the checkpoint: %w", err)
+		}
+	}
 	return nil
 }
 
 // resume loads the checkpoint when there is one, after checking that it
 // belongs to this run's data, split and settings.
+// ErrStaleCheckpoint is what a resume from a checkpoint of another run
+// (other data, split or settings, or an unreadable file) wraps.
+var ErrStaleCheckpoint = errors.New("the training checkpoint does not belong to this run")
+
 func (t *trainer) resume() error {
 	path := t.cfg.Checkpoint
 	tensors, meta, err := nn.LoadFile(path)
@@ -277,7 +286,7 @@ func (t *trainer) resume() error {
 		return nil
 	}
 	fail := func(format string, args ...any) error {
-		return atelier.Errorf(atelier.KindInvalid, "resume from %s: %s", path, fmt.Sprintf(format, args...))
+		return atelier.Wrap(atelier.KindInvalid, ErrStaleCheckpoint, "resume from %s: %s", path, fmt.Sprintf(format, args...))
 	}
 	if err != nil {
 		return fail("%v", err)

@@ -58,9 +58,13 @@ type TrainConfig struct {
 	Checkpoint      string
 	CheckpointEvery time.Duration // 5 minutes
 	// Resume continues from Checkpoint when it exists; the checkpoint must
-	// come from the same data, split and configuration (Epochs may grow).
+	// come from the same data, split and configuration (Epochs may grow),
+	// or Train fails with an error that matches ErrStaleCheckpoint.
 	Resume bool
-	Now    func() time.Time // clock for checkpoint intervals and rates (time.Now)
+	// Saved, when set, is called after every checkpoint save (to copy the
+	// file somewhere durable); its error stops training.
+	Saved func() error
+	Now   func() time.Time // clock for checkpoint intervals and rates (time.Now)
 }
 
 func (c *TrainConfig) defaults() error {

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // model-size images are PNG; older blobs may not be
 	_ "image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/imaging"
@@ -28,7 +32,10 @@ const trainWorkers = 2
 // consumers, interactions), stores the model in the blob store under a key
 // named by the job, and returns its version for the queue to record. The
 // version is not activated: an operator activates it after looking at its
-// metrics.
+// metrics. Training state is saved to the blob store after every epoch
+// (and every few minutes within one), so an attempt that follows a dead
+// one resumes where it stopped; when the data changed in between, the
+// saved state no longer fits and training starts over.
 func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 	return func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
 		p, err := decodeTrainArgs(atelier.JobTrainRecommender, job.Args, atelier.DefaultTrainRecommenderParams())
@@ -43,16 +50,38 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		model, err := recommender.Train(ctx, recommender.NewTrainData(d, im), split, recommender.TrainConfig{
-			Arch:     recommender.Arch{Dim: p.Dim},
-			Epochs:   p.Epochs,
-			Batch:    p.Batch,
-			LR:       float32(p.LR),
-			LRDecay:  float32(p.LRDecay),
-			Patience: p.Patience,
-			Workers:  min(trainWorkers, p.Batch),
-			Seed:     p.Seed,
-		}, report)
+		dir, err := os.MkdirTemp("", "atelier-train-recommender-*")
+		if err != nil {
+			return atelier.ModelVersion{}, err
+		}
+		defer os.RemoveAll(dir)
+		ckptKey := fmt.Sprintf("models/%s/job-%s.training.safetensors", atelier.ModelRecommender, job.ID)
+		ckptPath := filepath.Join(dir, "training.safetensors")
+		resume := false
+		switch err := fetchToFile(ctx, b.blobs, ckptKey, ckptPath); {
+		case err == nil:
+			resume = true
+		case atelier.ErrorKind(err) != atelier.KindNotFound:
+			return atelier.ModelVersion{}, err
+		}
+		tc := recommenderTrainConfig(p)
+		tc.Checkpoint, tc.Resume = ckptPath, resume
+		// The last save of a cancelled or stopping job is stored too, for
+		// the next attempt: hence not the job's own context.
+		tc.Saved = func() error {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			return putFile(sctx, b.blobs, ckptKey, ckptPath)
+		}
+		data := recommender.NewTrainData(d, im)
+		model, err := recommender.Train(ctx, data, split, tc, report)
+		if errors.Is(err, recommender.ErrStaleCheckpoint) {
+			report.Report(progress.Update{Stage: "saved training state is from other data: starting over"})
+			if err = os.Remove(ckptPath); err == nil {
+				tc.Resume = false
+				model, err = recommender.Train(ctx, data, split, tc, report)
+			}
+		}
 		if err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("train recommender: %w", err)
 		}
@@ -67,6 +96,8 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 		if err := b.blobs.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/octet-stream"); err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("store recommender model: %w", err)
 		}
+		// The training state is only needed by a retry of this job.
+		_ = b.blobs.Delete(ctx, ckptKey)
 		cfg, err := json.Marshal(map[string]any{
 			"source": atelier.JobTrainRecommender, "job_id": job.ID, "params": p,
 			"dataset": model.Info.Dataset, "interactions": len(d.Interactions),
@@ -89,6 +120,20 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 			}
 		}
 		return atelier.ModelVersion{Kind: atelier.ModelRecommender, BlobKey: key, Metrics: metrics, Config: cfg}, nil
+	}
+}
+
+// recommenderTrainConfig is the training recipe of a train-recommender job.
+func recommenderTrainConfig(p atelier.TrainRecommenderParams) recommender.TrainConfig {
+	return recommender.TrainConfig{
+		Arch:     recommender.Arch{Dim: p.Dim},
+		Epochs:   p.Epochs,
+		Batch:    p.Batch,
+		LR:       float32(p.LR),
+		LRDecay:  float32(p.LRDecay),
+		Patience: p.Patience,
+		Workers:  min(trainWorkers, p.Batch),
+		Seed:     p.Seed,
 	}
 }
 
