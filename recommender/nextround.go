@@ -281,10 +281,14 @@ func candidatePool(features [][]float32, theta []float32, eligible []int, size i
 		item  int
 		score float32
 	}
-	top := make([]scored, 0, size/4+1) // best first
+	nTop := size / 4
+	top := make([]scored, 0, nTop+1) // best first; one spare slot for inserting
 	for _, i := range eligible {
+		if nTop == 0 {
+			break
+		}
 		s := dot(theta, features[i])
-		if len(top) == cap(top)-1 && s <= top[len(top)-1].score {
+		if len(top) == nTop && s <= top[nTop-1].score {
 			continue
 		}
 		at := len(top)

@@ -1,6 +1,7 @@
 package recommender
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -221,6 +222,37 @@ func TestSigmoidEntropyMatchesTheDefinition(t *testing.T) {
 		}
 		if want := binaryEntropy(wantP); math.Abs(h-want) > 1e-5 {
 			t.Errorf("x = %g: H %.15g, want %.15g", x, h, want)
+		}
+	}
+}
+
+// candidatePool's one-pass selection keeps exactly the items a full sort
+// ranks highest, and pools smaller than 4 items (no top quarter) work.
+func TestCandidatePoolTopQuarter(t *testing.T) {
+	feats := gaussianItems(500, 6, 9)
+	theta := []float32{1, -0.5, 0.25, 0, 2, -1}
+	eligible := make([]int, 0, len(feats))
+	for i := range feats {
+		if i%7 != 0 {
+			eligible = append(eligible, i)
+		}
+	}
+	byScore := slices.Clone(eligible)
+	slices.SortStableFunc(byScore, func(a, b int) int { return -cmp.Compare(dot(theta, feats[a]), dot(theta, feats[b])) })
+	for _, size := range []int{3, 4, 40, 101} {
+		pool := candidatePool(feats, theta, eligible, size, rand.New(rand.NewPCG(1, 2)))
+		if len(pool) != size || !slices.IsSorted(pool) {
+			t.Fatalf("size %d: pool %v", size, pool)
+		}
+		for _, want := range byScore[:size/4] {
+			if _, ok := slices.BinarySearch(pool, want); !ok {
+				t.Errorf("size %d: item %d of the top %d is not in the pool", size, want, size/4)
+			}
+		}
+		for n, i := range pool {
+			if i%7 == 0 || (n > 0 && pool[n-1] == i) {
+				t.Fatalf("size %d: pool %v holds an excluded or repeated item", size, pool)
+			}
 		}
 	}
 }
