@@ -25,6 +25,7 @@ func runEvalGAN(ctx context.Context, e env, args []string) error {
 	seed := fs.Int64("seed", 1, "seed of the generated samples, the real halves and the compared pairs")
 	inversions := fs.Int("inversions", 20, "held-out images to invert for the inversion curve (0: none)")
 	pairs := fs.Int("pairs", 500, "random pairs of generated images for diversity")
+	prior := fs.String("prior", "fitted", "distribution of the random latents: fitted (the models' prior, when they have one) or normal")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -35,10 +36,15 @@ func runEvalGAN(ctx context.Context, e env, args []string) error {
 		return usagef("eval gan: --gan is required")
 	case *inversions < 0 || *pairs < 1:
 		return usagef("eval gan: --inversions must not be negative and --pairs must be positive")
+	case *prior != "fitted" && *prior != "normal":
+		return usagef("eval gan: --prior %q: want fitted or normal", *prior)
 	}
 	m, err := gan.LoadModels(*ganPath)
 	if err != nil {
 		return fmt.Errorf("eval gan: %w", err)
+	}
+	if *prior == "normal" {
+		m.Prior = nil
 	}
 	var scorer gan.Scorer
 	if *recPath != "" {

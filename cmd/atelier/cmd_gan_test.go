@@ -130,6 +130,7 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train encoder without gan", []string{"train", "encoder", "--dataset", world, "--out", out}, 2, "--gan is required"},
 		{"train gan init and resume", []string{"train", "gan", "--dataset", world, "--out", out, "--resume", notGAN, "--init", notGAN}, 2, "exclude each other"},
 		{"train gan init from junk", []string{"train", "gan", "--dataset", world, "--out", out, "--init", notGAN}, 1, "checkpoint"},
+		{"eval gan bad prior", []string{"eval", "gan", "--dataset", world, "--gan", notGAN, "--prior", "uniform"}, 2, "--prior"},
 		{"train prior without gan", []string{"train", "prior", "--dataset", world, "--out", out}, 2, "--gan is required"},
 		{"train prior no components", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--components", "0"}, 2, "--components"},
 		{"train prior from junk", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
