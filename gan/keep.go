@@ -120,37 +120,19 @@ func crossEntropyGrad(dst, row []float32, target int, scale float64) {
 }
 
 // realismKeepLoss is w · mean_q softplus(−d_{q·group}) for D's logits
-// (n·group, 1), the variant of group q at row q·group: (1).
+// (n·group, 1), the variant of group q at row q·group: the generator's
+// non-saturating loss of training (softplusLoss) on the variants' rows.
 func realismKeepLoss(g *nn.Graph, logits *G.Node, group int, w float32) *G.Node {
 	if !ok(g, logits) {
 		return nil
 	}
-	s := logits.Shape().Clone()
-	if s.TotalSize()%group != 0 {
-		return g.Fail(fmt.Errorf("logits %v for groups of %d", s, group), "gan: realism keep loss")
+	rows := logits.Shape().TotalSize()
+	if rows%group != 0 {
+		return g.Fail(fmt.Errorf("logits %v for groups of %d", logits.Shape(), group), "gan: realism keep loss")
 	}
-	n := s.TotalSize() / group
-	return g.Apply(&nn.Kernel{
-		Name: fmt.Sprintf("RealismKeep(%d,%g)", group, w),
-		In:   []tensor.Shape{s},
-		Out:  tensor.Shape{1},
-		Forward: func(out []float32, in [][]float32) {
-			var l float64
-			for q := range n {
-				l += softplus(-float64(in[0][q*group]))
-			}
-			out[0] = float32(float64(w) * l / float64(n))
-		},
-		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
-			// d softplus(−d)/dd = −σ(−d).
-			func(dst []float32, in [][]float32, _, gout []float32) {
-				clear(dst)
-				scale := float64(w) * float64(gout[0]) / float64(n)
-				for q := range n {
-					d := float64(in[0][q*group])
-					dst[q*group] = float32(-scale / (1 + math.Exp(d)))
-				}
-			},
-		},
-	}, logits)
+	signs, weights := make([]float32, rows), make([]float32, rows)
+	for q := 0; q < rows; q += group {
+		signs[q], weights[q] = -1, w*float32(group)/float32(rows)
+	}
+	return softplusLoss(g, logits, signs, weights)
 }
