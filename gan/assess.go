@@ -41,10 +41,7 @@ func assessVariants(ctx context.Context, m *Models, s Scorer, r *Realism, theta 
 	as := &assessment{}
 	baseCat := make([]int, nb)
 	for b := range nb {
-		baseCat[b] = argmax(scored.probs[b])
-		if category != "" {
-			baseCat[b] = indexOf(cats, category)
-		}
+		baseCat[b] = baseCategory(cats, scored.probs[b], category)
 		as.basePref = append(as.basePref, scored.preference(b, theta))
 	}
 	as.category = cats[baseCat[0]]

@@ -232,6 +232,15 @@ func (s *scoredImages) preference(i int, theta []float32) float64 {
 	return acc
 }
 
+// baseCategory is the index of a base image's category: the one given, or
+// else the one the scorer sees most likely (probs).
+func baseCategory(cats []string, probs []float64, category string) int {
+	if category != "" {
+		return indexOf(cats, category)
+	}
+	return argmax(probs)
+}
+
 func argmax(p []float64) int {
 	best := 0
 	for i, v := range p {

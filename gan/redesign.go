@@ -43,15 +43,15 @@ func (c RedesignConfig) keep(ctx context.Context, s Scorer, r *Realism, base ima
 		k.Refs = r.Refs
 	}
 	if wc > 0 {
-		if category != "" {
-			k.Category = indexOf(s.Categories(), category)
-		} else {
+		var probs []float64
+		if category == "" {
 			sc, err := scoreWith(ctx, s, []imaging.Tensor{base})
 			if err != nil {
 				return nil, err
 			}
-			k.Category = argmax(sc.probs[0])
+			probs = sc.probs[0]
 		}
+		k.Category = baseCategory(s.Categories(), probs, category)
 	}
 	return k, nil
 }
