@@ -32,7 +32,7 @@ func TestModelsRoundTrip(t *testing.T) {
 	}
 	m := &Models{G: tr.GAN.GEMA, D: tr.GAN.D, E: enc}
 	codes := SampleZ(rng, 40, 8)
-	if m.Prior, err = FitPrior(codes, 8, PriorConfig{Components: 2, Seed: 1}); err != nil {
+	if m.Prior, err = FitPrior(t.Context(), codes, 8, PriorConfig{Components: 2, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	path := tempPath(t, "models.safetensors")

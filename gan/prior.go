@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/cluster"
 	"github.com/atelier-app/atelier/internal/progress"
 )
 
@@ -28,7 +29,8 @@ import (
 // latents where G draws catalog-like products, in the catalog's mix.
 //
 // The fit is unsupervised (no category labels): k-means++ and Lloyd
-// iterations assign codes to components; each component's covariance is
+// iterations (cluster.KMeans) assign codes to components; each
+// component's covariance is
 // its sample covariance shrunk toward its diagonal,
 //
 //	Σ_k = (1 − α_k) S_k + α_k diag(S_k) + 10⁻⁴ I,   α_k = d / (d + n_k),
@@ -46,7 +48,6 @@ type Prior struct {
 // PriorConfig sets the fit.
 type PriorConfig struct {
 	Components int   // K (default 12)
-	Iterations int   // Lloyd iterations (default 25)
 	Seed       int64 // k-means++ seeding
 }
 
@@ -57,9 +58,6 @@ const DefaultPriorComponents = 12
 func (c PriorConfig) withDefaults() PriorConfig {
 	if c.Components == 0 {
 		c.Components = DefaultPriorComponents
-	}
-	if c.Iterations == 0 {
-		c.Iterations = 25
 	}
 	return c
 }
@@ -73,7 +71,7 @@ const MinCodesPerComponent = 8
 func PriorComponentsFor(n, want int) int { return min(want, n/MinCodesPerComponent) }
 
 // FitPrior fits the mixture to codes (row-major, n × zdim).
-func FitPrior(codes []float32, zdim int, cfg PriorConfig) (*Prior, error) {
+func FitPrior(ctx context.Context, codes []float32, zdim int, cfg PriorConfig) (*Prior, error) {
 	cfg = cfg.withDefaults()
 	if zdim < 1 || len(codes) == 0 || len(codes)%zdim != 0 {
 		return nil, atelier.Errorf(atelier.KindInvalid, "prior: %d code values is not a whole number of %d-dim latents", len(codes), zdim)
@@ -85,11 +83,19 @@ func FitPrior(codes []float32, zdim int, cfg PriorConfig) (*Prior, error) {
 	if n < k*MinCodesPerComponent {
 		return nil, atelier.Errorf(atelier.KindInvalid, "prior: %d codes is too few for %d components (need %d each)", n, k, MinCodesPerComponent)
 	}
+	rows := make([][]float32, n)
+	for i := range rows {
+		rows[i] = codes[i*zdim : (i+1)*zdim]
+	}
+	clusters, err := cluster.KMeans(ctx, rows, cluster.Config{K: k, Seed: uint64(cfg.Seed)})
+	if err != nil {
+		return nil, fmt.Errorf("gan: prior: %w", err)
+	}
 	x := make([]float64, len(codes))
 	for i, v := range codes {
 		x[i] = float64(v)
 	}
-	assign := kmeans(x, n, zdim, k, cfg.Iterations, rand.New(rand.NewSource(cfg.Seed)))
+	assign := clusters.Assign
 	p := &Prior{ZDim: zdim}
 	for c := 0; c < k; c++ {
 		var members []int
@@ -203,7 +209,7 @@ func FitPriorTo(ctx context.Context, m *Models, data ImageSet, cfg PriorConfig, 
 		codes = append(codes, z...)
 	}
 	prog.Report(progress.Update{Stage: "fit prior: encode", Step: data.Len(), Total: data.Len()})
-	p, err := FitPrior(codes, m.ZDim(), cfg)
+	p, err := FitPrior(ctx, codes, m.ZDim(), cfg)
 	if err != nil {
 		return err
 	}
@@ -221,82 +227,6 @@ func pick(rng *rand.Rand, w []float64) int {
 		u -= v
 	}
 	return len(w) - 1
-}
-
-// kmeans assigns n points (row-major, n × d) to k clusters: k-means++
-// seeding, then Lloyd iterations until no point moves or iters run out.
-func kmeans(x []float64, n, d, k, iters int, rng *rand.Rand) []int {
-	centers := make([]float64, 0, k*d)
-	first := rng.Intn(n)
-	centers = append(centers, x[first*d:(first+1)*d]...)
-	dist := make([]float64, n)
-	for i := range dist {
-		dist[i] = sqDist(x[i*d:(i+1)*d], centers[:d])
-	}
-	for len(centers) < k*d {
-		var total float64
-		for _, v := range dist {
-			total += v
-		}
-		u, next := rng.Float64()*total, n-1
-		for i, v := range dist {
-			if u < v {
-				next = i
-				break
-			}
-			u -= v
-		}
-		c := x[next*d : (next+1)*d]
-		centers = append(centers, c...)
-		for i := range dist {
-			dist[i] = min(dist[i], sqDist(x[i*d:(i+1)*d], c))
-		}
-	}
-	assign := make([]int, n)
-	counts := make([]int, k)
-	for it := 0; it < iters; it++ {
-		moved := false
-		for i := 0; i < n; i++ {
-			best, bestD := 0, math.Inf(1)
-			for c := 0; c < k; c++ {
-				if dd := sqDist(x[i*d:(i+1)*d], centers[c*d:(c+1)*d]); dd < bestD {
-					best, bestD = c, dd
-				}
-			}
-			if it == 0 || assign[i] != best {
-				moved = true
-			}
-			assign[i] = best
-		}
-		if !moved {
-			break
-		}
-		clear(centers)
-		clear(counts)
-		for i, c := range assign {
-			counts[c]++
-			for j := 0; j < d; j++ {
-				centers[c*d+j] += x[i*d+j]
-			}
-		}
-		for c := 0; c < k; c++ {
-			for j := 0; j < d; j++ {
-				if counts[c] > 0 {
-					centers[c*d+j] /= float64(counts[c])
-				}
-			}
-		}
-	}
-	return assign
-}
-
-func sqDist(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		e := a[i] - b[i]
-		s += e * e
-	}
-	return s
 }
 
 // gaussianOf returns the mean and the Cholesky factor of the shrunk

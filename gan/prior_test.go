@@ -29,7 +29,7 @@ func blobs(n, d int, w, sd float64, rng *rand.Rand) (codes []float32, a, b []flo
 func TestFitPriorFindsClusters(t *testing.T) {
 	const d = 8
 	codes, a, b := blobs(400, d, 0.25, 0.1, rand.New(rand.NewSource(1)))
-	p, err := FitPrior(codes, d, PriorConfig{Components: 2, Seed: 7})
+	p, err := FitPrior(t.Context(), codes, d, PriorConfig{Components: 2, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestFitPriorFindsClusters(t *testing.T) {
 func TestPriorSamplesFollowTheMixture(t *testing.T) {
 	const d, n = 8, 4000
 	codes, a, b := blobs(400, d, 0.25, 0.1, rand.New(rand.NewSource(2)))
-	p, err := FitPrior(codes, d, PriorConfig{Components: 2, Seed: 1})
+	p, err := FitPrior(t.Context(), codes, d, PriorConfig{Components: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +106,10 @@ func TestPriorSamplesFollowTheMixture(t *testing.T) {
 }
 
 func TestFitPriorRejectsTooFewCodes(t *testing.T) {
-	if _, err := FitPrior(make([]float32, 8*10), 8, PriorConfig{Components: 2}); err == nil {
+	if _, err := FitPrior(t.Context(), make([]float32, 8*10), 8, PriorConfig{Components: 2}); err == nil {
 		t.Error("10 codes for 2 components: no error")
 	}
-	if _, err := FitPrior(make([]float32, 7), 8, PriorConfig{}); err == nil {
+	if _, err := FitPrior(t.Context(), make([]float32, 7), 8, PriorConfig{}); err == nil {
 		t.Error("7 values of 8-dim codes: no error")
 	}
 }

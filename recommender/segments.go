@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/cluster"
 )
 
 // Segment is a group of consumers a seller designs for. Its preference for
@@ -23,7 +24,7 @@ func (s Segment) Preference(f []float32) float32 { return dot(s.Theta, f) }
 // SegmentsByKMeans clusters consumers' θ vectors with k-means++ and returns
 // one segment per non-empty cluster, named "cluster-1" … in cluster order.
 func SegmentsByKMeans(ctx context.Context, theta [][]float32, cfg KMeansConfig) ([]Segment, error) {
-	c, err := KMeans(ctx, theta, cfg)
+	c, err := cluster.KMeans(ctx, theta, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
