@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
-	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 
@@ -39,15 +36,13 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		dir, err := os.MkdirTemp("", "atelier-train-gan-*")
+		state, err := openTrainingState(b.blobs, atelier.ModelGAN, job.ID)
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		defer os.RemoveAll(dir)
-		ckptKey := fmt.Sprintf("models/%s/job-%s.training.safetensors", atelier.ModelGAN, job.ID)
-		ckptPath := filepath.Join(dir, "training.safetensors")
+		defer state.close()
 
-		tr, err := openGANTrainer(ctx, b.blobs, ckptKey, ckptPath, cat, p)
+		tr, err := openGANTrainer(ctx, state, cat, p)
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
@@ -58,10 +53,10 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 			if st.Step%ganCheckpointEvery != 0 || st.Step == p.Steps {
 				return nil
 			}
-			if err := tr.Save(ckptPath); err != nil {
+			if err := tr.Save(state.path); err != nil {
 				return err
 			}
-			return putFile(ctx, b.blobs, ckptKey, ckptPath)
+			return state.store(ctx)
 		})
 		if err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("train gan: %w", err)
@@ -84,17 +79,15 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 				return atelier.ModelVersion{}, fmt.Errorf("fit latent prior: %w", err)
 			}
 		}
-		modelsPath := filepath.Join(dir, "models.safetensors")
+		modelsPath := filepath.Join(state.dir, "models.safetensors")
 		if err := m.Save(modelsPath); err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		// One key per job: a retried attempt replaces the dead one's file.
-		key := fmt.Sprintf("models/%s/job-%s.safetensors", atelier.ModelGAN, job.ID)
+		key := jobModelKey(atelier.ModelGAN, job.ID)
 		if err := putFile(ctx, b.blobs, key, modelsPath); err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("store gan models: %w", err)
 		}
-		// The training state is only needed by a retry of this job.
-		_ = b.blobs.Delete(ctx, ckptKey)
+		state.drop(ctx)
 		cfg, err := json.Marshal(map[string]any{"source": atelier.JobTrainGAN, "job_id": job.ID, "params": p, "images": cat.images.Len()})
 		if err != nil {
 			return atelier.ModelVersion{}, err
@@ -113,17 +106,17 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 
 // openGANTrainer resumes the job's training from its saved state in the
 // blob store, or starts it afresh when there is none.
-func openGANTrainer(ctx context.Context, blobs blob.Store, key, path string, cat catalogExport, p atelier.TrainGANParams) (*gan.Trainer, error) {
-	err := fetchToFile(ctx, blobs, key, path)
-	switch {
-	case err == nil:
-		tr, err := gan.ResumeTrainer(path, cat.images, func(c *gan.TrainConfig) { c.Steps = p.Steps })
+func openGANTrainer(ctx context.Context, state *trainingState, cat catalogExport, p atelier.TrainGANParams) (*gan.Trainer, error) {
+	saved, err := state.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if saved {
+		tr, err := gan.ResumeTrainer(state.path, cat.images, func(c *gan.TrainConfig) { c.Steps = p.Steps })
 		if err != nil {
-			return nil, fmt.Errorf("resume from %s: %w", key, err)
+			return nil, fmt.Errorf("resume from %s: %w", state.key, err)
 		}
 		return tr, nil
-	case atelier.ErrorKind(err) != atelier.KindNotFound:
-		return nil, err
 	}
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = p.ZDim
@@ -138,36 +131,4 @@ func openGANTrainer(ctx context.Context, blobs blob.Store, key, path string, cat
 		return nil, err
 	}
 	return gan.NewTrainer(m, cat.images, cfg)
-}
-
-// putFile stores a local file in the blob store.
-func putFile(ctx context.Context, blobs blob.Store, key, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return blobs.Put(ctx, key, f, st.Size(), "application/octet-stream")
-}
-
-// fetchToFile copies a blob into a new file at path.
-func fetchToFile(ctx context.Context, blobs blob.Store, key, path string) error {
-	rc, _, err := blobs.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

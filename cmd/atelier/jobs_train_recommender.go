@@ -11,7 +11,6 @@ import (
 	_ "image/png"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -50,34 +49,28 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		dir, err := os.MkdirTemp("", "atelier-train-recommender-*")
+		state, err := openTrainingState(b.blobs, atelier.ModelRecommender, job.ID)
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		defer os.RemoveAll(dir)
-		ckptKey := fmt.Sprintf("models/%s/job-%s.training.safetensors", atelier.ModelRecommender, job.ID)
-		ckptPath := filepath.Join(dir, "training.safetensors")
-		resume := false
-		switch err := fetchToFile(ctx, b.blobs, ckptKey, ckptPath); {
-		case err == nil:
-			resume = true
-		case atelier.ErrorKind(err) != atelier.KindNotFound:
+		defer state.close()
+		tc := recommenderTrainConfig(p)
+		tc.Checkpoint = state.path
+		if tc.Resume, err = state.fetch(ctx); err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		tc := recommenderTrainConfig(p)
-		tc.Checkpoint, tc.Resume = ckptPath, resume
 		// The last save of a cancelled or stopping job is stored too, for
 		// the next attempt: hence not the job's own context.
 		tc.Saved = func() error {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			return putFile(sctx, b.blobs, ckptKey, ckptPath)
+			return state.store(sctx)
 		}
 		data := recommender.NewTrainData(d, im)
 		model, err := recommender.Train(ctx, data, split, tc, report)
 		if errors.Is(err, recommender.ErrStaleCheckpoint) {
 			report.Report(progress.Update{Stage: "saved training state is from other data: starting over"})
-			if err = os.Remove(ckptPath); err == nil {
+			if err = os.Remove(state.path); err == nil {
 				tc.Resume = false
 				model, err = recommender.Train(ctx, data, split, tc, report)
 			}
@@ -91,13 +84,11 @@ func trainRecommenderHandler(b *backends) jobs.TrainFunc {
 		if err := model.Write(&buf); err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		// One key per job: a retried attempt replaces the dead one's file.
-		key := fmt.Sprintf("models/%s/job-%s.safetensors", atelier.ModelRecommender, job.ID)
+		key := jobModelKey(atelier.ModelRecommender, job.ID)
 		if err := b.blobs.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/octet-stream"); err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("store recommender model: %w", err)
 		}
-		// The training state is only needed by a retry of this job.
-		_ = b.blobs.Delete(ctx, ckptKey)
+		state.drop(ctx)
 		cfg, err := json.Marshal(map[string]any{
 			"source": atelier.JobTrainRecommender, "job_id": job.ID, "params": p,
 			"dataset": model.Info.Dataset, "interactions": len(d.Interactions),
