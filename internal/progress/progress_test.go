@@ -10,11 +10,16 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func TestPlainBarThrottlesAndPrintsFinal(t *testing.T) {
-	var sb strings.Builder
-	c := &clock{t: time.Unix(0, 0)}
-	b := NewBar(&sb, false)
+// testBar returns a bar writing to a buffer on a clock the test moves.
+func testBar(tty bool) (*Bar, *strings.Builder, *clock) {
+	sb, c := &strings.Builder{}, &clock{t: time.Unix(0, 0)}
+	b := NewBar(sb, tty)
 	b.now = c.now
+	return b, sb, c
+}
+
+func TestPlainBarThrottlesAndPrintsFinal(t *testing.T) {
+	b, sb, c := testBar(false)
 	for i := 1; i <= 10; i++ {
 		c.t = c.t.Add(time.Second)
 		b.Update(Update{Stage: "render", Step: i, Total: 10, Metrics: map[string]float64{"loss": 0.5}})
@@ -34,10 +39,7 @@ func TestPlainBarThrottlesAndPrintsFinal(t *testing.T) {
 }
 
 func TestTTYBarRedrawsInPlace(t *testing.T) {
-	var sb strings.Builder
-	c := &clock{t: time.Unix(0, 0)}
-	b := NewBar(&sb, true)
-	b.now = c.now
+	b, sb, c := testBar(true)
 	c.t = c.t.Add(time.Second)
 	b.Update(Update{Stage: "train", Step: 1, Total: 4})
 	c.t = c.t.Add(time.Second)
@@ -57,10 +59,7 @@ func TestNilFuncIgnoresUpdates(t *testing.T) {
 }
 
 func TestRateCountsStepsSinceTheStageStarted(t *testing.T) {
-	var sb strings.Builder
-	c := &clock{t: time.Unix(0, 0)}
-	b := NewBar(&sb, false)
-	b.now = c.now
+	b, sb, c := testBar(false)
 	// A run resumed at step 4000 of 14000 that then does 10 steps a second.
 	b.Update(Update{Stage: "train", Step: 4000, Total: 14000})
 	c.t = c.t.Add(10 * time.Second)
@@ -75,10 +74,7 @@ func TestRateCountsStepsSinceTheStageStarted(t *testing.T) {
 }
 
 func TestSlowStepsShowSecondsEach(t *testing.T) {
-	var sb strings.Builder
-	c := &clock{t: time.Unix(0, 0)}
-	b := NewBar(&sb, false)
-	b.now = c.now
+	b, sb, c := testBar(false)
 	b.Update(Update{Stage: "evaluate", Step: 1, Total: 30})
 	c.t = c.t.Add(42 * time.Second)
 	b.Update(Update{Stage: "evaluate", Step: 3, Total: 30})
