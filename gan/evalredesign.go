@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/atelier-app/atelier"
@@ -17,6 +18,9 @@ const (
 	MethodRandomShift   = "random-shift" // the same inversion, random shifts
 	MethodPreferenceMax = "kang-pm"      // preference maximisation from random z
 )
+
+// Methods lists the methods in report order.
+var Methods = []string{MethodGIS, MethodRandomShift, MethodPreferenceMax}
 
 // RedesignPair is one (item, segment) job of the evaluation.
 type RedesignPair struct {
@@ -121,11 +125,11 @@ func EvaluateRedesign(ctx context.Context, m *Models, s Scorer, r *Realism, pair
 	fid := cfg.Fidelity.withDefaults()
 	methods := cfg.Methods
 	if len(methods) == 0 {
-		methods = []string{MethodGIS, MethodRandomShift, MethodPreferenceMax}
+		methods = Methods
 	}
 	for _, name := range methods {
-		if !slices.Contains([]string{MethodGIS, MethodRandomShift, MethodPreferenceMax}, name) {
-			return nil, atelier.FieldErrorf("methods", "unknown method %q (want %s, %s or %s)", name, MethodGIS, MethodRandomShift, MethodPreferenceMax)
+		if !slices.Contains(Methods, name) {
+			return nil, atelier.FieldErrorf("methods", "unknown method %q (want one of %s)", name, strings.Join(Methods, ", "))
 		}
 	}
 	keeping := RedesignConfig{KeepCategory: cfg.KeepCategory, KeepRealism: cfg.KeepRealism}

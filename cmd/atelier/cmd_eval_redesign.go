@@ -37,7 +37,7 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 	n := fs.Int("n", 8, "variants per job")
 	keepCat := fs.Float64("keep-category", 0, "weight of gis's term that keeps the base category (0: the default, negative: off)")
 	keepReal := fs.Float64("keep-realism", 0, "weight of gis's realism term (0: the default, negative: off)")
-	methodsFlag := fs.String("methods", "gis,random-shift,kang-pm", "comma-separated `methods` to run")
+	methodsFlag := fs.String("methods", strings.Join(gan.Methods, ","), "comma-separated `methods` to run")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -164,7 +164,7 @@ func redesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.Image
 func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {
 	fmt.Fprintf(w, "%d pairs\n%-13s %11s %7s %13s %9s %9s %8s %8s %7s %8s\n", rep.Pairs,
 		"method", "pred uplift", "pred>0", "oracle uplift", "oracle>0", "diversity", "realism", "category", "passed", "s/job")
-	for _, name := range []string{gan.MethodGIS, gan.MethodRandomShift, gan.MethodPreferenceMax} {
+	for _, name := range gan.Methods {
 		r, ok := rep.Methods[name]
 		if !ok {
 			continue // not run
