@@ -48,11 +48,7 @@ func (c ShiftConfig) withDefaults() ShiftConfig {
 	if c.LR == 0 {
 		c.LR = 0.01
 	}
-	if c.ClassWeight == 0 {
-		c.ClassWeight = 0.1
-	} else if c.ClassWeight < 0 {
-		c.ClassWeight = 0
-	}
+	c.ClassWeight = weightOr(c.ClassWeight, 0.1)
 	if c.PreferenceWeight == 0 {
 		c.PreferenceWeight = 1
 	}
