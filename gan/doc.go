@@ -40,7 +40,11 @@
 // with A the differentiable augmentation, x′ a second batch of real
 // images (16 per step), λ_r = 300, λ_m = 1, and M the moment loss that
 // keeps the batch of codes E(x′) at per-dimension mean 0 and variance 1,
-// like the prior of z (see latentMoments). Each step computes both updates
+// like the prior of z (see latentMoments). An optional third term,
+// λ_p · P(G(E(x′)), x′), the perceptual distance in D's feature maps (as
+// in VAE-GAN's learned similarity), rewards reconstructions whose edges
+// and patterns D sees where the real ones are rather than their pixel
+// average; it is off (λ_p = 0) in the demo recipe. Each step computes both updates
 // from one generated batch (G's forward pass is the dearest part, so it is
 // not repeated), then updates an exponential moving average of G's weights
 // (decay 0.999, ramped up over the first steps), which is the generator

@@ -36,6 +36,9 @@ type EvalConfig struct {
 	InvertSteps []int
 	Seed        int64
 	Batch       int // inference batch (default 16)
+	// BlurSigmas are the blurs of Report.FDPhiBlurred (default 0.5 and 1
+	// pixel; negative entries: none).
+	BlurSigmas []float64
 }
 
 func (c EvalConfig) withDefaults() EvalConfig {
@@ -50,6 +53,9 @@ func (c EvalConfig) withDefaults() EvalConfig {
 	}
 	if c.Batch == 0 {
 		c.Batch = 16
+	}
+	if c.BlurSigmas == nil {
+		c.BlurSigmas = []float64{0.5, 1}
 	}
 	return c
 }
@@ -70,6 +76,11 @@ type Report struct {
 	// it means random latents miss the catalog's region; close to it means
 	// G itself is the limit.
 	FDPhiReconstructed *float64 `json:"fd_phi_reconstructed,omitempty"`
+	// FDPhiBlurred gives the distance a scale: the same distance for the
+	// second real half blurred by a Gaussian of σ pixels (by σ, as
+	// printed by strconv's 'g' format), that is, for a generator that drew
+	// exactly the catalog's items, only that much softer.
+	FDPhiBlurred map[string]float64 `json:"fd_phi_blurred,omitempty"`
 	// Prior names the distribution of the random latents: "normal" or
 	// "mixture-K" (see Prior).
 	Prior string `json:"prior"`
@@ -155,6 +166,9 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 				return nil, fmt.Errorf("gan: fd_phi floor: %w", err)
 			}
 			rep.FDPhi, rep.FDPhiFloor = &fd, &floor
+			if rep.FDPhiBlurred, err = blurredDistances(ctx, scorer, metrics, a, Subset{Set: real, Indices: perm[half : 2*half]}, cfg); err != nil {
+				return nil, err
+			}
 			if m.E != nil {
 				rec, err := reconstructions(ctx, m, Subset{Set: real, Indices: perm[half : 2*half]}, cfg.Batch)
 				if err != nil {
@@ -231,6 +245,34 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 		}
 	}
 	return rep, nil
+}
+
+// blurredDistances returns the Fréchet distances between the features
+// ref and those of set blurred by each of cfg.BlurSigmas.
+func blurredDistances(ctx context.Context, scorer Scorer, metrics Metrics, ref []float32, set ImageSet, cfg EvalConfig) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, sigma := range cfg.BlurSigmas {
+		if sigma < 0 {
+			continue
+		}
+		ims := make([]imaging.Tensor, set.Len())
+		for i := range ims {
+			ims[i] = imaging.Blur(set.Item(i), sigma)
+		}
+		f, _, err := scoreImages(ctx, scorer, ims, cfg.Batch)
+		if err != nil {
+			return nil, err
+		}
+		fd, err := metrics.Frechet(ref, f, scorer.Dim())
+		if err != nil {
+			return nil, fmt.Errorf("gan: fd_phi of blurred images: %w", err)
+		}
+		out[strconv.FormatFloat(sigma, 'g', -1, 64)] = fd
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // reconstructions returns G(E(x)) for every image of set.

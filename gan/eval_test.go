@@ -139,3 +139,32 @@ func TestEvaluateReport(t *testing.T) {
 		t.Errorf("report without scorer and metrics: %+v", rep)
 	}
 }
+
+// energyScorer's φ(x) is the mean square of each channel, which a blur
+// lowers wherever the image is not flat.
+type energyScorer struct{ colourScorer }
+
+func (s energyScorer) Features(g *nn.Graph, x *G.Node) *G.Node {
+	sq, err := G.Square(x)
+	if err != nil {
+		return g.Fail(err, "energy scorer")
+	}
+	return nn.GlobalAvgPool(g, sq)
+}
+
+func TestEvaluateBlurredScale(t *testing.T) {
+	tr, _ := trainedTiny(t, 2)
+	data := newSquares(200, 16, 6)
+	rep, err := Evaluate(context.Background(), tr.GAN.Models(), data, energyScorer{colourScorer{16}},
+		Metrics{Frechet: diagFrechet}, EvalConfig{Inversions: -1, Seed: 1, BlurSigmas: []float64{0.5, 1.5, -1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := rep.FDPhiBlurred
+	if len(b) != 2 {
+		t.Fatalf("fd_phi_blurred %v: want σ 0.5 and 1.5 (the negative one skipped)", b)
+	}
+	if !(*rep.FDPhiFloor < b["0.5"] && b["0.5"] < b["1.5"]) {
+		t.Errorf("floor %v, blurred %v: want the distance to grow with the blur", *rep.FDPhiFloor, b)
+	}
+}

@@ -41,6 +41,10 @@ type TrainConfig struct {
 	Recon        int     `json:"recon,omitempty"`
 	ReconWeight  float32 `json:"recon_weight,omitempty"`
 	LatentWeight float32 `json:"latent_weight,omitempty"`
+	// PerceptualWeight weighs the perceptual distance of the
+	// reconstructions to the real images, in D's feature maps (see
+	// perceptual.go), in G's and E's loss.
+	PerceptualWeight float32 `json:"perceptual_weight,omitempty"`
 }
 
 // DefaultTrainConfig is the recipe of the demo models.
@@ -74,6 +78,8 @@ func (c TrainConfig) Validate(d DiscriminatorConfig) error {
 		return atelier.FieldErrorf("recon", "%d reconstructed images do not split into %d equal shards", c.Recon, c.Shards)
 	case c.ReconWeight < 0 || c.LatentWeight < 0:
 		return atelier.FieldErrorf("recon", "loss weights must not be negative")
+	case !(c.PerceptualWeight >= 0):
+		return atelier.FieldErrorf("perceptual-weight", "must not be negative, got %v", c.PerceptualWeight)
 	}
 	if err := c.Augment.Validate(); err != nil {
 		return atelier.FieldErrorf("augment", "%v", err)
@@ -167,6 +173,9 @@ type StepStats struct {
 	// Recon is the pixel MSE of G(E(x)) on the step's reconstructed real
 	// images, Latent the moment loss of their codes (0 without encoder).
 	Recon, Latent float64
+	// Perceptual is their perceptual distance in D's features (0 without
+	// the term).
+	Perceptual float64
 }
 
 // Trainer trains a GAN with the non-saturating logistic loss (see the
@@ -203,6 +212,7 @@ type shard struct {
 	xr     *G.Node // their input
 	rec    *tensor.Dense
 	lat    *tensor.Dense
+	per    *tensor.Dense // nil without a perceptual term
 
 	dg    *nn.Graph // [real; fake] → augment → D → discriminator loss
 	x     *G.Node
@@ -289,11 +299,19 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 		sh.nr = cfg.Recon / cfg.Shards
 		sh.xr = gg.Input("xr", sh.nr, 3, size, size)
 		codes := m.E.Forward(gg, sh.xr)
-		rec := meanSquaredDiff(gg, m.G.Forward(gg, codes), sh.xr)
+		recImg := m.G.Forward(gg, codes)
+		rec := meanSquaredDiff(gg, recImg, sh.xr)
 		lat := latentMoments(gg, codes)
 		sh.rec, sh.lat = gg.Output(rec), gg.Output(lat)
 		share := 1 / float32(cfg.Shards)
 		total = add(gg, total, add(gg, scale(gg, rec, cfg.ReconWeight*share), scale(gg, lat, cfg.LatentWeight*share)))
+		if cfg.PerceptualWeight > 0 {
+			// D's features of the real images are targets only: D's
+			// weights are not among this graph's gradients.
+			per := perceptualTo(gg, m.D, recImg, normalizedFeatures(gg, m.D, sh.xr))
+			sh.per = gg.Output(per)
+			total = add(gg, total, scale(gg, per, cfg.PerceptualWeight*share))
+		}
 		wrt = append(append([]nn.Param(nil), wrt...), m.E.Params()...)
 	}
 	if err := gg.Backward(scalar(gg, total), wrt...); err != nil {
@@ -408,6 +426,9 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 		if sh.nr > 0 {
 			st.Recon += float64(sh.rec.Data().([]float32)[0]) / float64(len(t.shards))
 			st.Latent += float64(sh.lat.Data().([]float32)[0]) / float64(len(t.shards))
+			if sh.per != nil {
+				st.Perceptual += float64(sh.per.Data().([]float32)[0]) / float64(len(t.shards))
+			}
 		}
 		for i, v := range sh.logit.Data().([]float32) {
 			if i < sh.n {
@@ -525,7 +546,7 @@ func (t *Trainer) Run(ctx context.Context, prog progress.Func, after func(st Ste
 				"loss_d": st.LossD, "loss_g": st.LossG,
 				"d_real": st.RealLogit, "d_fake": st.FakeLogit,
 				"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
-				"recon": st.Recon, "latent": st.Latent,
+				"recon": st.Recon, "latent": st.Latent, "percep": st.Perceptual,
 			},
 		})
 		if after != nil {

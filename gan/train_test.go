@@ -2,8 +2,11 @@ package gan
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
+
+	"github.com/atelier-app/atelier/internal/nn"
 )
 
 func TestDiscriminatorSeparatesEasySet(t *testing.T) {
@@ -71,6 +74,7 @@ func TestTrainerValidatesConfig(t *testing.T) {
 		{"beta one", func(c *TrainConfig) { c.Beta2 = 1 }},
 		{"ema one", func(c *TrainConfig) { c.EMA = 1 }},
 		{"cutout above one", func(c *TrainConfig) { c.Augment.Cutout = 2 }},
+		{"negative perceptual weight", func(c *TrainConfig) { c.PerceptualWeight = -1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,5 +118,44 @@ func TestGANFromModelsContinuesTraining(t *testing.T) {
 	}
 	if _, err := GANFromModels(&Models{G: models.G}); err == nil {
 		t.Error("models without a discriminator: no error")
+	}
+}
+
+// The perceptual term trains G and E through D's features but never D:
+// after one step from the same start, only G and E differ from a run
+// without it.
+func TestTrainerPerceptualTermTrainsGAndENotD(t *testing.T) {
+	data := newSquares(32, 16, 3)
+	run := func(weight float32) (*Trainer, StepStats) {
+		cfg := tinyTrainConfig(1)
+		cfg.PerceptualWeight = weight
+		tr := newTrainer(t, tinyGAN(t, 3), data, cfg)
+		st, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr, st
+	}
+	plain, st0 := run(0)
+	withP, st1 := run(5)
+	if st0.Perceptual != 0 || !(st1.Perceptual > 0) || math.IsInf(st1.Perceptual, 0) {
+		t.Fatalf("perceptual distance reported %v without the term, %v with it", st0.Perceptual, st1.Perceptual)
+	}
+	if st0.Recon != st1.Recon {
+		t.Errorf("the first step's reconstruction MSE differs (%v, %v) though the weights started equal", st0.Recon, st1.Recon)
+	}
+	same := func(a, b []nn.Param) bool {
+		for i := range a {
+			if !slices.Equal(a[i].Data(), b[i].Data()) {
+				return false
+			}
+		}
+		return true
+	}
+	if same(plain.GAN.G.Params(), withP.GAN.G.Params()) || same(plain.GAN.E.Params(), withP.GAN.E.Params()) {
+		t.Error("the perceptual term changed neither G's nor E's update")
+	}
+	if !same(plain.GAN.D.Params(), withP.GAN.D.Params()) {
+		t.Error("the perceptual term changed D's update")
 	}
 }

@@ -22,7 +22,9 @@ apt_install() {
 }
 
 openblas() {
-	ldconfig -p | grep -q 'libopenblas\.so ' && return 0
+	# grep reads the whole listing (no -q): under pipefail, a grep that
+	# quits at the first match can fail the pipeline with ldconfig's SIGPIPE.
+	ldconfig -p | grep 'libopenblas\.so ' >/dev/null && return 0
 	echo "deps: installing OpenBLAS" >&2
 	apt_install libopenblas-dev
 }

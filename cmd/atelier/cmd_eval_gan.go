@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
@@ -91,10 +92,31 @@ func imageMetrics() gan.Metrics {
 	return gan.Metrics{SSIM: imgmetric.SSIM, Frechet: imgmetric.FrechetDistance}
 }
 
+// atof parses a number the report printed itself (0 if it cannot).
+func atof(s string) float64 {
+	v, _ := strconv.ParseFloat(s, 64)
+	return v
+}
+
 func writeGANReport(w io.Writer, r *gan.Report) error {
 	fmt.Fprintf(w, "real images %d, generated %d, held out %d\n", r.RealImages, r.GeneratedImages, r.HeldOutImages)
 	if r.FDPhi != nil {
 		fmt.Fprintf(w, "fd_phi %.4f (floor %.4f, ratio %.2f)\n", *r.FDPhi, *r.FDPhiFloor, *r.FDPhi / *r.FDPhiFloor)
+	}
+	if r.FDPhiReconstructed != nil {
+		fmt.Fprintf(w, "fd_phi of reconstructions %.4f\n", *r.FDPhiReconstructed)
+	}
+	if len(r.FDPhiBlurred) > 0 {
+		sigmas := make([]string, 0, len(r.FDPhiBlurred))
+		for s := range r.FDPhiBlurred {
+			sigmas = append(sigmas, s)
+		}
+		sort.Slice(sigmas, func(i, j int) bool { return atof(sigmas[i]) < atof(sigmas[j]) })
+		fmt.Fprint(w, "fd_phi of real items blurred by σ px")
+		for _, s := range sigmas {
+			fmt.Fprintf(w, " %s:%.4f", s, r.FDPhiBlurred[s])
+		}
+		fmt.Fprintln(w)
 	}
 	if r.CategoryMix != nil {
 		names := make([]string, 0, len(r.CategoryMix.Real))

@@ -122,6 +122,7 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train gan without dataset", []string{"train", "gan", "--out", out}, 2, "--dataset is required"},
 		{"train gan without out", []string{"train", "gan", "--dataset", world}, 2, "--out is required"},
 		{"train gan odd batch", []string{"train", "gan", "--dataset", world, "--out", out, "--batch", "7"}, 2, "--batch"},
+		{"train gan negative perceptual weight", []string{"train", "gan", "--dataset", world, "--out", out, "--perceptual-weight", "-1"}, 2, "--perceptual-weight: must not be negative"},
 		{"train gan zero steps", []string{"train", "gan", "--dataset", world, "--out", out, "--steps", "0"}, 2, "--steps"},
 		{"train gan bad rate", []string{"train", "gan", "--dataset", world, "--out", out, "--lr-d", "0"}, 2, "--lr"},
 		{"train gan bad dataset", []string{"train", "gan", "--dataset", filepath.Join(dir, "none"), "--out", out}, 1, "train gan"},

@@ -38,6 +38,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
 	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
 	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
+	perceptualWeight := fs.Float64("perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture is kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
@@ -61,7 +62,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
 	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
-	cfg.Recon, cfg.ReconWeight = *recon, float32(*reconWeight)
+	cfg.Recon, cfg.ReconWeight, cfg.PerceptualWeight = *recon, float32(*reconWeight), float32(*perceptualWeight)
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -69,7 +70,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --zdim: %v", err)
 	}
 	if err := cfg.Validate(dcfg); err != nil {
-		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon")
+		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight")
 	}
 	if *samples != "" {
 		if err := os.MkdirAll(*samples, 0o755); err != nil {
@@ -93,6 +94,9 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 			c.Steps = *steps
 			if set["recon-weight"] {
 				c.ReconWeight = float32(*reconWeight)
+			}
+			if set["perceptual-weight"] {
+				c.PerceptualWeight = float32(*perceptualWeight)
 			}
 		})
 	} else if *initFrom != "" {
