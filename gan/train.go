@@ -80,6 +80,8 @@ func (c TrainConfig) Validate(d DiscriminatorConfig) error {
 		return atelier.FieldErrorf("recon", "loss weights must not be negative")
 	case !(c.PerceptualWeight >= 0):
 		return atelier.FieldErrorf("perceptual-weight", "must not be negative, got %v", c.PerceptualWeight)
+	case c.PerceptualWeight > 0 && c.Recon == 0:
+		return atelier.FieldErrorf("perceptual-weight", "weighs reconstructions, and there are none (recon is 0)")
 	}
 	if err := c.Augment.Validate(); err != nil {
 		return atelier.FieldErrorf("augment", "%v", err)
@@ -546,7 +548,7 @@ func (t *Trainer) Run(ctx context.Context, prog progress.Func, after func(st Ste
 				"loss_d": st.LossD, "loss_g": st.LossG,
 				"d_real": st.RealLogit, "d_fake": st.FakeLogit,
 				"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
-				"recon": st.Recon, "latent": st.Latent, "percep": st.Perceptual,
+				"recon": st.Recon, "latent": st.Latent, "perceptual": st.Perceptual,
 			},
 		})
 		if after != nil {

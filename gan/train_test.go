@@ -75,6 +75,7 @@ func TestTrainerValidatesConfig(t *testing.T) {
 		{"ema one", func(c *TrainConfig) { c.EMA = 1 }},
 		{"cutout above one", func(c *TrainConfig) { c.Augment.Cutout = 2 }},
 		{"negative perceptual weight", func(c *TrainConfig) { c.PerceptualWeight = -1 }},
+		{"perceptual weight without reconstructions", func(c *TrainConfig) { c.PerceptualWeight, c.Recon = 1, 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
