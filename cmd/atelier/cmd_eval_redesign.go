@@ -42,7 +42,7 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	sizes, err := parseSizes(*sizesFlag)
+	sizes, err := positiveInts(*sizesFlag)
 	switch {
 	case *dataset == "" || *ganPath == "" || *recPath == "":
 		return usagef("eval redesign: --dataset, --gan and --recommender are required")
@@ -101,16 +101,17 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 	return writeRedesignEval(e.stdout, rep)
 }
 
-func parseSizes(s string) ([]int, error) {
-	var sizes []int
+// positiveInts parses a comma-separated list of positive integers.
+func positiveInts(s string) ([]int, error) {
+	var out []int
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || v < 1 {
-			return nil, fmt.Errorf("%q is not a positive size", f)
+			return nil, fmt.Errorf("%q is not a positive integer", f)
 		}
-		sizes = append(sizes, v)
+		out = append(out, v)
 	}
-	return sizes, nil
+	return out, nil
 }
 
 // redesignPairs draws the evaluation's pairs: pair p takes a random item

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,6 +124,9 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train gan without out", []string{"train", "gan", "--dataset", world}, 2, "--out is required"},
 		{"train gan odd batch", []string{"train", "gan", "--dataset", world, "--out", out, "--batch", "7"}, 2, "--batch"},
 		{"train gan negative perceptual weight", []string{"train", "gan", "--dataset", world, "--out", out, "--perceptual-weight", "-1"}, 2, "--perceptual-weight: must not be negative"},
+		{"train gan widths not numbers", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,x,48,32"}, 2, "--g-widths: \"x\" is not a positive integer"},
+		{"train gan widths for 128 px", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,64,48,32,16"}, 2, "5 widths make 128 px images"},
+		{"train gan widths with init", []string{"train", "gan", "--dataset", world, "--out", out, "--init", notGAN, "--g-widths", "64,32,16,8"}, 2, "--resume and --init keep theirs"},
 		{"train gan zero steps", []string{"train", "gan", "--dataset", world, "--out", out, "--steps", "0"}, 2, "--steps"},
 		{"train gan bad rate", []string{"train", "gan", "--dataset", world, "--out", out, "--lr-d", "0"}, 2, "--lr"},
 		{"train gan bad dataset", []string{"train", "gan", "--dataset", filepath.Join(dir, "none"), "--out", out}, 1, "train gan"},
@@ -151,5 +155,21 @@ func TestGANCommandErrors(t *testing.T) {
 				t.Errorf("%s was written", out)
 			}
 		})
+	}
+}
+
+func TestTrainGANWidths(t *testing.T) {
+	world := tinyWorld(t)
+	ckpt := filepath.Join(t.TempDir(), "gan.safetensors")
+	if out, stderr, code := runInProcess(t, "train", "gan", "--dataset", world, "--out", ckpt, "--steps", "1", "--batch", "8",
+		"--g-widths", "32, 16,16,8"); code != 0 {
+		t.Fatalf("train gan: exit %d: %s %s", code, out, stderr)
+	}
+	m, err := gan.LoadModels(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := m.G.Config.Widths; !slices.Equal(w, []int{32, 16, 16, 8}) {
+		t.Errorf("checkpoint's generator widths %v, want 32,16,16,8", w)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/atelier-app/atelier/gan"
@@ -32,6 +34,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	batch := fs.Int("batch", def.Batch, "images per step (split over two goroutines)")
 	seed := fs.Int64("seed", def.Seed, "seed of the initial weights and of every step's random draws")
 	zdim := fs.Int("zdim", gan.DefaultGeneratorConfig().ZDim, "latent dimension")
+	gWidths := fs.String("g-widths", joinInts(gan.DefaultGeneratorConfig().Widths), "generator channels at 4, 8, 16 and 32 px, comma-separated (one width per doubling: four make 64 px images)")
 	lrG := fs.Float64("lr-g", float64(def.LRG), "generator learning rate")
 	lrD := fs.Float64("lr-d", float64(def.LRD), "discriminator learning rate")
 	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
@@ -47,6 +50,8 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case *dataset == "":
 		return usagef("train gan: --dataset is required")
@@ -58,6 +63,8 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --sample-every must be positive")
 	case *resume != "" && *initFrom != "":
 		return usagef("train gan: --resume and --init exclude each other")
+	case (*resume != "" || *initFrom != "") && (set["zdim"] || set["g-widths"]):
+		return usagef("train gan: --zdim and --g-widths shape a new generator; --resume and --init keep theirs")
 	}
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
@@ -68,6 +75,17 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	dcfg := gan.DefaultDiscriminatorConfig()
 	if err := gcfg.Validate(); err != nil {
 		return usagef("train gan: --zdim: %v", err)
+	}
+	var err error
+	if gcfg.Widths, err = positiveInts(*gWidths); err != nil {
+		return usagef("train gan: --g-widths: %v", err)
+	}
+	if err := gcfg.Validate(); err != nil {
+		return usagef("train gan: --g-widths: %v", err)
+	}
+	if gcfg.Size() != dcfg.Size {
+		return usagef("train gan: --g-widths: %d widths make %d px images; the catalog is trained at %d px (give %d)",
+			len(gcfg.Widths), gcfg.Size(), dcfg.Size, len(gan.DefaultGeneratorConfig().Widths))
 	}
 	if err := cfg.Validate(dcfg); err != nil {
 		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight")
@@ -88,8 +106,6 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	if *resume != "" {
 		// Flags given explicitly change the resumed recipe; the others
 		// keep the checkpoint's.
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		tr, err = gan.ResumeTrainer(*resume, images, func(c *gan.TrainConfig) {
 			c.Steps = *steps
 			if set["recon-weight"] {
@@ -153,6 +169,15 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "trained gan to step %d in %.0fs (%.1f images/s); checkpoint %s\n",
 		tr.Steps(), secs, float64((tr.Steps()-first)*tr.Config.Batch)/secs, *out)
 	return nil
+}
+
+// joinInts writes v as positiveInts reads it.
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }
 
 // loadCatalogImages reads a dataset's item images at size×size.
