@@ -277,11 +277,7 @@ func blurredDistances(ctx context.Context, scorer Scorer, metrics Metrics, ref [
 
 // reconstructions returns G(E(x)) for every image of set.
 func reconstructions(ctx context.Context, m *Models, set ImageSet, batch int) ([]imaging.Tensor, error) {
-	x := make([]float32, 0, set.Len()*3*m.Size()*m.Size())
-	for i := 0; i < set.Len(); i++ {
-		x = append(x, set.Item(i).Pix...)
-	}
-	z, err := m.E.Encode(x, batch)
+	z, err := m.E.EncodeSet(ctx, set, batch, "", nil)
 	if err != nil {
 		return nil, err
 	}

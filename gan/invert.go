@@ -186,12 +186,40 @@ func featureTargets(d *Discriminator, img imaging.Tensor) ([]*tensor.Dense, erro
 // Encode returns E(x) for images x (row-major, n × 3 × size × size), in
 // batches of at most batch: n standardised latent vectors, row-major.
 func (m *Encoder) Encode(x []float32, batch int) ([]float32, error) {
-	size, zdim := m.Config.Size, m.Config.ZDim
+	size := m.Config.Size
 	stride := 3 * size * size
 	if len(x) == 0 || len(x)%stride != 0 {
 		return nil, fmt.Errorf("gan: encode: %d values is not a whole number of %dx%d images", len(x), size, size)
 	}
-	n := len(x) / stride
+	return m.encode(context.Background(), len(x)/stride, batch, func(dst []float32, i int) error {
+		copy(dst, x[i*stride:(i+1)*stride])
+		return nil
+	}, nil)
+}
+
+// EncodeSet returns E(x) for every image of set, reading one batch of
+// images at a time, with progress under stage.
+func (m *Encoder) EncodeSet(ctx context.Context, set ImageSet, batch int, stage string, prog progress.Func) ([]float32, error) {
+	size := m.Config.Size
+	return m.encode(ctx, set.Len(), batch, func(dst []float32, i int) error {
+		im := set.Item(i)
+		if im.H != size || im.W != size {
+			return atelier.Errorf(atelier.KindInvalid, "image %d is %dx%d, the encoder takes %dx%d", i, im.W, im.H, size, size)
+		}
+		copy(dst, im.Pix)
+		return nil
+	}, func(done int) { prog.Report(progress.Update{Stage: stage, Step: done, Total: set.Len()}) })
+}
+
+// encode runs E over n images in batches through one graph; fill writes
+// image i into its slot of the batch, done (when not nil) hears how many
+// are encoded after each batch.
+func (m *Encoder) encode(ctx context.Context, n, batch int, fill func(dst []float32, i int) error, done func(int)) ([]float32, error) {
+	size, zdim := m.Config.Size, m.Config.ZDim
+	stride := 3 * size * size
+	if n == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "no images to encode")
+	}
 	batch = max(1, min(batch, n))
 	g := nn.NewGraph(nn.Infer, 1)
 	defer g.Close()
@@ -202,14 +230,24 @@ func (m *Encoder) Encode(x []float32, batch int) ([]float32, error) {
 	}
 	z := make([]float32, 0, n*zdim)
 	for lo := 0; lo < n; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		hi := min(lo+batch, n)
 		buf := g.InputData(in)
 		clear(buf)
-		copy(buf, x[lo*stride:hi*stride])
+		for i := lo; i < hi; i++ {
+			if err := fill(buf[(i-lo)*stride:(i-lo+1)*stride], i); err != nil {
+				return nil, err
+			}
+		}
 		if err := g.Run(); err != nil {
 			return nil, fmt.Errorf("gan: encode: %w", err)
 		}
 		z = append(z, out.Data().([]float32)[:(hi-lo)*zdim]...)
+		if done != nil {
+			done(hi)
+		}
 	}
 	return z, nil
 }

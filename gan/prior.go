@@ -184,31 +184,10 @@ func FitPriorTo(ctx context.Context, m *Models, data ImageSet, cfg PriorConfig, 
 	if m.E == nil {
 		return atelier.Errorf(atelier.KindInvalid, "fitting a latent prior needs an encoder; train one first")
 	}
-	size := m.Size()
-	stride := 3 * size * size
-	const batch = 64
-	var codes []float32
-	buf := make([]float32, 0, batch*stride)
-	for lo := 0; lo < data.Len(); lo += batch {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		prog.Report(progress.Update{Stage: "fit prior: encode", Step: lo, Total: data.Len()})
-		buf = buf[:0]
-		for i := lo; i < min(lo+batch, data.Len()); i++ {
-			im := data.Item(i)
-			if im.H != size || im.W != size {
-				return atelier.Errorf(atelier.KindInvalid, "image %d is %dx%d, the generator makes %dx%d", i, im.W, im.H, size, size)
-			}
-			buf = append(buf, im.Pix...)
-		}
-		z, err := m.E.Encode(buf, batch)
-		if err != nil {
-			return err
-		}
-		codes = append(codes, z...)
+	codes, err := m.E.EncodeSet(ctx, data, 64, "fit prior: encode", prog)
+	if err != nil {
+		return err
 	}
-	prog.Report(progress.Update{Stage: "fit prior: encode", Step: data.Len(), Total: data.Len()})
 	p, err := FitPrior(ctx, codes, m.ZDim(), cfg)
 	if err != nil {
 		return err
