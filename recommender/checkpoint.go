@@ -273,12 +273,12 @@ func (t *trainer) save() error {
 	return nil
 }
 
-// resume loads the checkpoint when there is one, after checking that it
-// belongs to this run's data, split and settings.
 // ErrStaleCheckpoint is what a resume from a checkpoint of another run
 // (other data, split or settings, or an unreadable file) wraps.
 var ErrStaleCheckpoint = errors.New("the training checkpoint does not belong to this run")
 
+// resume loads the checkpoint when there is one, after checking that it
+// belongs to this run's data, split and settings.
 func (t *trainer) resume() error {
 	path := t.cfg.Checkpoint
 	tensors, meta, err := nn.LoadFile(path)
