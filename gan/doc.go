@@ -44,7 +44,12 @@
 // λ_p · P(G(E(x′)), x′), the perceptual distance in D's feature maps (as
 // in VAE-GAN's learned similarity), rewards reconstructions whose edges
 // and patterns D sees where the real ones are rather than their pixel
-// average; it is off (λ_p = 0) in the demo recipe. Each step computes both updates
+// average; it is off (λ_p = 0) in the demo recipe. An optional fourth,
+// λ_f · FM(G(z), x′), matches the batch means of D's feature maps of the
+// generated and the real images (feature matching, see featurematch.go):
+// it corrects what the whole batch of samples gets wrong in one direction,
+// such as softness, which the pixel MSE rewards; also off in the demo
+// recipe. Each step computes both updates
 // from one generated batch (G's forward pass is the dearest part, so it is
 // not repeated), then updates an exponential moving average of G's weights
 // (decay 0.999, ramped up over the first steps), which is the generator

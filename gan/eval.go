@@ -70,6 +70,12 @@ type Report struct {
 	// so they carry the same small-sample bias.
 	FDPhi      *float64 `json:"fd_phi,omitempty"`
 	FDPhiFloor *float64 `json:"fd_phi_floor,omitempty"`
+	// FDPhiMeans is the part of FDPhi that is the squared distance between
+	// the two feature means, ‖μ_real − μ_generated‖²; the rest compares
+	// the covariances. A mean term that dominates says the samples differ
+	// from the catalog in one consistent direction of φ (softer, paler),
+	// not in their variety.
+	FDPhiMeans *float64 `json:"fd_phi_means,omitempty"`
 	// FDPhiReconstructed is the same distance for G(E(x)) of the second
 	// real half against the first: what G draws at the latents of real
 	// items, so what random latents could reach at best. fd_phi far above
@@ -165,7 +171,8 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 			if err != nil {
 				return nil, fmt.Errorf("gan: fd_phi floor: %w", err)
 			}
-			rep.FDPhi, rep.FDPhiFloor = &fd, &floor
+			means := meanGap(a, genF, k)
+			rep.FDPhi, rep.FDPhiFloor, rep.FDPhiMeans = &fd, &floor, &means
 			if rep.FDPhiBlurred, err = blurredDistances(ctx, scorer, metrics, a, Subset{Set: real, Indices: perm[half : 2*half]}, cfg); err != nil {
 				return nil, err
 			}
@@ -329,6 +336,25 @@ func gather(rows []float32, idx []int, k int) []float32 {
 		out = append(out, rows[i*k:(i+1)*k]...)
 	}
 	return out
+}
+
+// meanGap returns ‖mean(a) − mean(b)‖² for two sets of k-dimensional
+// rows (row-major), the mean term of their Fréchet distance.
+func meanGap(a, b []float32, k int) float64 {
+	ma, mb := make([]float64, k), make([]float64, k)
+	for i, v := range a {
+		ma[i%k] += float64(v)
+	}
+	for i, v := range b {
+		mb[i%k] += float64(v)
+	}
+	na, nb := float64(len(a)/k), float64(len(b)/k)
+	var d2 float64
+	for j := range ma {
+		d := ma[j]/na - mb[j]/nb
+		d2 += d * d
+	}
+	return d2
 }
 
 // shares turns category indices into shares by name (every name present,

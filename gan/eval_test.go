@@ -64,6 +64,18 @@ func meanAbsSimilarity(a, b imaging.Tensor) (float64, error) {
 	return 1 - s/float64(len(a.Pix)), nil
 }
 
+func TestMeanGap(t *testing.T) {
+	// Means (1, 2) and (4, 6): squared distance 9 + 16.
+	a := []float32{0, 2, 2, 2}
+	b := []float32{4, 5, 4, 7, 4, 6}
+	if got := meanGap(a, b, 2); math.Abs(got-25) > 1e-9 {
+		t.Errorf("meanGap = %v, want 25", got)
+	}
+	if got := meanGap(a, a, 2); got != 0 {
+		t.Errorf("meanGap of a set with itself = %v, want 0", got)
+	}
+}
+
 func TestEvaluateReport(t *testing.T) {
 	tr, _ := trainedTiny(t, 20)
 	m := tr.GAN.Models()
@@ -110,6 +122,11 @@ func TestEvaluateReport(t *testing.T) {
 	// generator is to it.
 	if !(*rep.FDPhiFloor >= 0 && *rep.FDPhiFloor < *rep.FDPhi/4) {
 		t.Errorf("fd_phi %v, floor %v: want the floor well below", *rep.FDPhi, *rep.FDPhiFloor)
+	}
+	// φ is the mean colour, so the mean term is the squared distance of
+	// the average colours; the diagonal covariance part is never negative.
+	if rep.FDPhiMeans == nil || !(*rep.FDPhiMeans > 0 && *rep.FDPhiMeans <= *rep.FDPhi) {
+		t.Errorf("fd_phi %v with mean term %v: want 0 < means <= fd_phi", *rep.FDPhi, rep.FDPhiMeans)
 	}
 	if rep.Diversity == nil || *rep.Diversity <= 0 || *rep.Diversity > 1 {
 		t.Errorf("diversity %v not in (0, 1]", rep.Diversity)

@@ -106,6 +106,12 @@ func TestKernelGradients(t *testing.T) {
 		{"meanSquaredDiff/second", []int{4, 3, 6, 6}, func(g *nn.Graph, x *G.Node) *G.Node {
 			return meanSquaredDiff(g, g.Const("a", other.Data(), other.Shape()...), x)
 		}},
+		{"batchMeanDistance", []int{4, 3, 6, 6}, func(g *nn.Graph, x *G.Node) *G.Node {
+			return batchMeanDistance(g, x, g.Const("b", other.Data()[:2*3*6*6], 2, 3, 6, 6))
+		}},
+		{"batchMeanDistance/second", []int{3, 3, 6, 6}, func(g *nn.Graph, x *G.Node) *G.Node {
+			return batchMeanDistance(g, g.Const("a", other.Data(), other.Shape()...), x)
+		}},
 		{"softplusLoss", []int{4, 1}, func(g *nn.Graph, x *G.Node) *G.Node {
 			return softplusLoss(g, x, []float32{-1, -1, 1, 1}, []float32{0.25, 0.5, 0.25, 1})
 		}},
@@ -123,6 +129,29 @@ func TestKernelGradients(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGrad(t, randParam("x", rand.New(rand.NewSource(2)), tc.shape...), tc.build, 2e-2)
 		})
+	}
+}
+
+func TestBatchMeanDistance(t *testing.T) {
+	g := nn.NewGraph(nn.Infer, 1)
+	defer g.Close()
+	// Batch means (2, 3) and (0, 7) per sample of two values: gaps 2 and
+	// −4, so the mean of the squares is (4 + 16) / 2.
+	a := g.Const("a", []float32{1, 2, 3, 4}, 2, 2)
+	b := g.Const("b", []float32{0, 6, 0, 8, 0, 7}, 3, 2)
+	out := g.Output(batchMeanDistance(g, a, b))
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Data().([]float32)[0]; math.Abs(float64(got)-10) > 1e-5 {
+		t.Errorf("batch mean distance = %v, want 10", got)
+	}
+
+	bad := nn.NewGraph(nn.Infer, 1)
+	defer bad.Close()
+	a = bad.Const("a", []float32{1, 2, 3, 4}, 2, 2)
+	if batchMeanDistance(bad, a, bad.Const("c", []float32{1, 2, 3}, 1, 3)) != nil || bad.Err() == nil {
+		t.Error("per-sample shapes (2) and (3) were accepted")
 	}
 }
 

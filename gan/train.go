@@ -45,6 +45,10 @@ type TrainConfig struct {
 	// reconstructions to the real images, in D's feature maps (see
 	// perceptual.go), in G's and E's loss.
 	PerceptualWeight float32 `json:"perceptual_weight,omitempty"`
+	// FeatureMatchWeight weighs feature matching (see featureMatch): the
+	// distance between the batch means of D's feature maps of the step's
+	// generated and reconstructed real images, in G's loss.
+	FeatureMatchWeight float32 `json:"feature_match_weight,omitempty"`
 }
 
 // DefaultTrainConfig is the recipe of the demo models.
@@ -82,6 +86,10 @@ func (c TrainConfig) Validate(d DiscriminatorConfig) error {
 		return atelier.FieldErrorf("perceptual-weight", "must not be negative, got %v", c.PerceptualWeight)
 	case c.PerceptualWeight > 0 && c.Recon == 0:
 		return atelier.FieldErrorf("perceptual-weight", "weighs reconstructions, and there are none (recon is 0)")
+	case !(c.FeatureMatchWeight >= 0):
+		return atelier.FieldErrorf("feature-match-weight", "must not be negative, got %v", c.FeatureMatchWeight)
+	case c.FeatureMatchWeight > 0 && c.Recon == 0:
+		return atelier.FieldErrorf("feature-match-weight", "matches the step's reconstructed real images, and there are none (recon is 0)")
 	}
 	if err := c.Augment.Validate(); err != nil {
 		return atelier.FieldErrorf("augment", "%v", err)
@@ -178,6 +186,9 @@ type StepStats struct {
 	// Perceptual is their perceptual distance in D's features (0 without
 	// the term).
 	Perceptual float64
+	// FeatureMatch is the feature matching distance between the generated
+	// and those real images (0 without the term).
+	FeatureMatch float64
 }
 
 // Trainer trains a GAN with the non-saturating logistic loss (see the
@@ -215,6 +226,7 @@ type shard struct {
 	rec    *tensor.Dense
 	lat    *tensor.Dense
 	per    *tensor.Dense // nil without a perceptual term
+	fm     *tensor.Dense // nil without feature matching
 
 	dg    *nn.Graph // [real; fake] → augment → D → discriminator loss
 	x     *G.Node
@@ -307,12 +319,21 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 		sh.rec, sh.lat = gg.Output(rec), gg.Output(lat)
 		share := 1 / float32(cfg.Shards)
 		total = add(gg, total, add(gg, scale(gg, rec, cfg.ReconWeight*share), scale(gg, lat, cfg.LatentWeight*share)))
+		// D's features of the real images are targets only: D's weights
+		// are not among this graph's gradients.
+		var realFeats []*G.Node
+		if cfg.PerceptualWeight > 0 || cfg.FeatureMatchWeight > 0 {
+			realFeats = normalizedFeatures(gg, m.D, sh.xr)
+		}
 		if cfg.PerceptualWeight > 0 {
-			// D's features of the real images are targets only: D's
-			// weights are not among this graph's gradients.
-			per := perceptualTo(gg, m.D, recImg, normalizedFeatures(gg, m.D, sh.xr))
+			per := perceptualTo(gg, m.D, recImg, realFeats)
 			sh.per = gg.Output(per)
 			total = add(gg, total, scale(gg, per, cfg.PerceptualWeight*share))
+		}
+		if cfg.FeatureMatchWeight > 0 {
+			fm := featureMatch(gg, m.D, fake, realFeats)
+			sh.fm = gg.Output(fm)
+			total = add(gg, total, scale(gg, fm, cfg.FeatureMatchWeight*share))
 		}
 		wrt = append(append([]nn.Param(nil), wrt...), m.E.Params()...)
 	}
@@ -431,6 +452,9 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 			if sh.per != nil {
 				st.Perceptual += float64(sh.per.Data().([]float32)[0]) / float64(len(t.shards))
 			}
+			if sh.fm != nil {
+				st.FeatureMatch += float64(sh.fm.Data().([]float32)[0]) / float64(len(t.shards))
+			}
 		}
 		for i, v := range sh.logit.Data().([]float32) {
 			if i < sh.n {
@@ -542,15 +566,16 @@ func (t *Trainer) Run(ctx context.Context, prog progress.Func, after func(st Ste
 			return err
 		}
 		elapsed := time.Since(start).Seconds()
-		prog.Report(progress.Update{
-			Stage: "train gan", Step: t.step, Total: t.Config.Steps,
-			Metrics: map[string]float64{
-				"loss_d": st.LossD, "loss_g": st.LossG,
-				"d_real": st.RealLogit, "d_fake": st.FakeLogit,
-				"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
-				"recon": st.Recon, "latent": st.Latent, "perceptual": st.Perceptual,
-			},
-		})
+		metrics := map[string]float64{
+			"loss_d": st.LossD, "loss_g": st.LossG,
+			"d_real": st.RealLogit, "d_fake": st.FakeLogit,
+			"img_s": float64((t.step-startStep)*t.Config.Batch) / math.Max(elapsed, 1e-9),
+			"recon": st.Recon, "latent": st.Latent, "perceptual": st.Perceptual,
+		}
+		if t.Config.FeatureMatchWeight > 0 {
+			metrics["feature_match"] = st.FeatureMatch
+		}
+		prog.Report(progress.Update{Stage: "train gan", Step: t.step, Total: t.Config.Steps, Metrics: metrics})
 		if after != nil {
 			if err := after(st); err != nil {
 				return err

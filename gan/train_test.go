@@ -76,6 +76,8 @@ func TestTrainerValidatesConfig(t *testing.T) {
 		{"cutout above one", func(c *TrainConfig) { c.Augment.Cutout = 2 }},
 		{"negative perceptual weight", func(c *TrainConfig) { c.PerceptualWeight = -1 }},
 		{"perceptual weight without reconstructions", func(c *TrainConfig) { c.PerceptualWeight, c.Recon = 1, 0 }},
+		{"negative feature matching weight", func(c *TrainConfig) { c.FeatureMatchWeight = -1 }},
+		{"feature matching without reconstructions", func(c *TrainConfig) { c.FeatureMatchWeight, c.Recon = 1, 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,5 +160,45 @@ func TestTrainerPerceptualTermTrainsGAndENotD(t *testing.T) {
 	}
 	if !same(plain.GAN.D.Params(), withP.GAN.D.Params()) {
 		t.Error("the perceptual term changed D's update")
+	}
+}
+
+// Feature matching trains G alone: the generated images' features depend
+// on G only, the real ones' are targets, and D's own step is computed
+// from the same batch. After one step from the same start only G differs
+// from a run without it.
+func TestTrainerFeatureMatchingTrainsGOnly(t *testing.T) {
+	data := newSquares(32, 16, 3)
+	run := func(weight float32) (*Trainer, StepStats) {
+		cfg := tinyTrainConfig(1)
+		cfg.FeatureMatchWeight = weight
+		tr := newTrainer(t, tinyGAN(t, 3), data, cfg)
+		st, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr, st
+	}
+	plain, st0 := run(0)
+	withFM, st1 := run(5)
+	if st0.FeatureMatch != 0 || !(st1.FeatureMatch > 0) || math.IsInf(st1.FeatureMatch, 0) {
+		t.Fatalf("feature matching reported %v without the term, %v with it", st0.FeatureMatch, st1.FeatureMatch)
+	}
+	same := func(a, b []nn.Param) bool {
+		for i := range a {
+			if !slices.Equal(a[i].Data(), b[i].Data()) {
+				return false
+			}
+		}
+		return true
+	}
+	if same(plain.GAN.G.Params(), withFM.GAN.G.Params()) {
+		t.Error("feature matching did not change G's update")
+	}
+	if !same(plain.GAN.E.Params(), withFM.GAN.E.Params()) {
+		t.Error("feature matching changed E's update")
+	}
+	if !same(plain.GAN.D.Params(), withFM.GAN.D.Params()) {
+		t.Error("feature matching changed D's update")
 	}
 }

@@ -101,7 +101,11 @@ func atof(s string) float64 {
 func writeGANReport(w io.Writer, r *gan.Report) error {
 	fmt.Fprintf(w, "real images %d, generated %d, held out %d\n", r.RealImages, r.GeneratedImages, r.HeldOutImages)
 	if r.FDPhi != nil {
-		fmt.Fprintf(w, "fd_phi %.4f (floor %.4f, ratio %.2f)\n", *r.FDPhi, *r.FDPhiFloor, *r.FDPhi / *r.FDPhiFloor)
+		fmt.Fprintf(w, "fd_phi %.4f (floor %.4f, ratio %.2f)", *r.FDPhi, *r.FDPhiFloor, *r.FDPhi / *r.FDPhiFloor)
+		if r.FDPhiMeans != nil {
+			fmt.Fprintf(w, ", %.4f of it from the means", *r.FDPhiMeans)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.FDPhiReconstructed != nil {
 		fmt.Fprintf(w, "fd_phi of reconstructions %.4f\n", *r.FDPhiReconstructed)

@@ -124,6 +124,7 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train gan without out", []string{"train", "gan", "--dataset", world}, 2, "--out is required"},
 		{"train gan odd batch", []string{"train", "gan", "--dataset", world, "--out", out, "--batch", "7"}, 2, "--batch"},
 		{"train gan negative perceptual weight", []string{"train", "gan", "--dataset", world, "--out", out, "--perceptual-weight", "-1"}, 2, "--perceptual-weight: must not be negative"},
+		{"train gan feature matching without reconstructions", []string{"train", "gan", "--dataset", world, "--out", out, "--recon", "0", "--feature-match-weight", "1"}, 2, "--feature-match-weight: matches the step's reconstructed real images"},
 		{"train gan widths not numbers", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,x,48,32"}, 2, "--g-widths: \"x\" is not a positive integer"},
 		{"train gan widths for 128 px", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,64,48,32,16"}, 2, "5 widths make 128 px images"},
 		{"train gan widths with init", []string{"train", "gan", "--dataset", world, "--out", out, "--init", notGAN, "--g-widths", "64,32,16,8"}, 2, "--resume and --init keep theirs"},

@@ -42,6 +42,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
 	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
 	perceptualWeight := fs.Float64("perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
+	featureMatchWeight := fs.Float64("feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture is kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
@@ -70,6 +71,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
 	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
 	cfg.Recon, cfg.ReconWeight, cfg.PerceptualWeight = *recon, float32(*reconWeight), float32(*perceptualWeight)
+	cfg.FeatureMatchWeight = float32(*featureMatchWeight)
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -88,7 +90,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 			len(gcfg.Widths), gcfg.Size(), dcfg.Size, len(gan.DefaultGeneratorConfig().Widths))
 	}
 	if err := cfg.Validate(dcfg); err != nil {
-		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight")
+		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight", "feature-match-weight")
 	}
 	if *samples != "" {
 		if err := os.MkdirAll(*samples, 0o755); err != nil {
@@ -113,6 +115,9 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 			}
 			if set["perceptual-weight"] {
 				c.PerceptualWeight = float32(*perceptualWeight)
+			}
+			if set["feature-match-weight"] {
+				c.FeatureMatchWeight = float32(*featureMatchWeight)
 			}
 		})
 	} else if *initFrom != "" {
