@@ -26,23 +26,7 @@ import (
 // featureMatch adds FM between the images x (its generated batch) and the
 // real images' precomputed normalised feature maps targets, as a (1) node.
 func featureMatch(g *nn.Graph, d *Discriminator, x *G.Node, targets []*G.Node) *G.Node {
-	feats := normalizedFeatures(g, d, x)
-	if !ok(g, x) || feats == nil {
-		return nil
-	}
-	if len(targets) != len(feats) {
-		return g.Fail(fmt.Errorf("%d target maps for %d layers", len(targets), len(feats)), "gan: feature matching")
-	}
-	var sum *G.Node
-	for i, f := range feats {
-		term := batchMeanDistance(g, f, targets[i])
-		if sum == nil {
-			sum = term
-		} else {
-			sum = add(g, sum, term)
-		}
-	}
-	return sum
+	return sumOverLayers(g, d, x, targets, batchMeanDistance, "gan: feature matching")
 }
 
 // batchMeanDistance returns the (1)-shaped mean over the per-sample

@@ -38,20 +38,26 @@ func normalizedFeatures(g *nn.Graph, d *Discriminator, x *G.Node) []*G.Node {
 // maps (inputs or constants of g) and returns it as a (1) node: for a batch
 // the mean over samples.
 func perceptualTo(g *nn.Graph, d *Discriminator, x *G.Node, targets []*G.Node) *G.Node {
+	return sumOverLayers(g, d, x, targets, meanSquaredDiff, "gan: perceptual distance")
+}
+
+// sumOverLayers returns Σ_l term(f̂_l(x), targets[l]) over D's normalised
+// feature maps of x, a (1) node; what names the measure in errors.
+func sumOverLayers(g *nn.Graph, d *Discriminator, x *G.Node, targets []*G.Node, term func(*nn.Graph, *G.Node, *G.Node) *G.Node, what string) *G.Node {
 	feats := normalizedFeatures(g, d, x)
 	if !ok(g, x) || feats == nil {
 		return nil
 	}
 	if len(targets) != len(feats) {
-		return g.Fail(fmt.Errorf("%d target maps for %d layers", len(targets), len(feats)), "gan: perceptual distance")
+		return g.Fail(fmt.Errorf("%d target maps for %d layers", len(targets), len(feats)), "%s", what)
 	}
 	var sum *G.Node
 	for i, f := range feats {
-		term := meanSquaredDiff(g, f, targets[i])
+		t := term(g, f, targets[i])
 		if sum == nil {
-			sum = term
+			sum = t
 		} else {
-			sum = add(g, sum, term)
+			sum = add(g, sum, t)
 		}
 	}
 	return sum

@@ -124,41 +124,47 @@ func TestGANFromModelsContinuesTraining(t *testing.T) {
 	}
 }
 
+// oneStep trains one step of a fresh tiny GAN (always the same start) on
+// data with the tiny recipe as changed by edit.
+func oneStep(t *testing.T, data ImageSet, edit func(*TrainConfig)) (*Trainer, StepStats) {
+	t.Helper()
+	cfg := tinyTrainConfig(1)
+	edit(&cfg)
+	tr := newTrainer(t, tinyGAN(t, 3), data, cfg)
+	st, err := tr.TrainStep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, st
+}
+
+// sameParams reports whether two parameter lists hold equal values.
+func sameParams(a, b []nn.Param) bool {
+	for i := range a {
+		if !slices.Equal(a[i].Data(), b[i].Data()) {
+			return false
+		}
+	}
+	return true
+}
+
 // The perceptual term trains G and E through D's features but never D:
 // after one step from the same start, only G and E differ from a run
 // without it.
 func TestTrainerPerceptualTermTrainsGAndENotD(t *testing.T) {
 	data := newSquares(32, 16, 3)
-	run := func(weight float32) (*Trainer, StepStats) {
-		cfg := tinyTrainConfig(1)
-		cfg.PerceptualWeight = weight
-		tr := newTrainer(t, tinyGAN(t, 3), data, cfg)
-		st, err := tr.TrainStep()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tr, st
-	}
-	plain, st0 := run(0)
-	withP, st1 := run(5)
+	plain, st0 := oneStep(t, data, func(*TrainConfig) {})
+	withP, st1 := oneStep(t, data, func(c *TrainConfig) { c.PerceptualWeight = 5 })
 	if st0.Perceptual != 0 || !(st1.Perceptual > 0) || math.IsInf(st1.Perceptual, 0) {
 		t.Fatalf("perceptual distance reported %v without the term, %v with it", st0.Perceptual, st1.Perceptual)
 	}
 	if st0.Recon != st1.Recon {
 		t.Errorf("the first step's reconstruction MSE differs (%v, %v) though the weights started equal", st0.Recon, st1.Recon)
 	}
-	same := func(a, b []nn.Param) bool {
-		for i := range a {
-			if !slices.Equal(a[i].Data(), b[i].Data()) {
-				return false
-			}
-		}
-		return true
-	}
-	if same(plain.GAN.G.Params(), withP.GAN.G.Params()) || same(plain.GAN.E.Params(), withP.GAN.E.Params()) {
+	if sameParams(plain.GAN.G.Params(), withP.GAN.G.Params()) || sameParams(plain.GAN.E.Params(), withP.GAN.E.Params()) {
 		t.Error("the perceptual term changed neither G's nor E's update")
 	}
-	if !same(plain.GAN.D.Params(), withP.GAN.D.Params()) {
+	if !sameParams(plain.GAN.D.Params(), withP.GAN.D.Params()) {
 		t.Error("the perceptual term changed D's update")
 	}
 }
@@ -169,36 +175,18 @@ func TestTrainerPerceptualTermTrainsGAndENotD(t *testing.T) {
 // from a run without it.
 func TestTrainerFeatureMatchingTrainsGOnly(t *testing.T) {
 	data := newSquares(32, 16, 3)
-	run := func(weight float32) (*Trainer, StepStats) {
-		cfg := tinyTrainConfig(1)
-		cfg.FeatureMatchWeight = weight
-		tr := newTrainer(t, tinyGAN(t, 3), data, cfg)
-		st, err := tr.TrainStep()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tr, st
-	}
-	plain, st0 := run(0)
-	withFM, st1 := run(5)
+	plain, st0 := oneStep(t, data, func(*TrainConfig) {})
+	withFM, st1 := oneStep(t, data, func(c *TrainConfig) { c.FeatureMatchWeight = 5 })
 	if st0.FeatureMatch != 0 || !(st1.FeatureMatch > 0) || math.IsInf(st1.FeatureMatch, 0) {
 		t.Fatalf("feature matching reported %v without the term, %v with it", st0.FeatureMatch, st1.FeatureMatch)
 	}
-	same := func(a, b []nn.Param) bool {
-		for i := range a {
-			if !slices.Equal(a[i].Data(), b[i].Data()) {
-				return false
-			}
-		}
-		return true
-	}
-	if same(plain.GAN.G.Params(), withFM.GAN.G.Params()) {
+	if sameParams(plain.GAN.G.Params(), withFM.GAN.G.Params()) {
 		t.Error("feature matching did not change G's update")
 	}
-	if !same(plain.GAN.E.Params(), withFM.GAN.E.Params()) {
+	if !sameParams(plain.GAN.E.Params(), withFM.GAN.E.Params()) {
 		t.Error("feature matching changed E's update")
 	}
-	if !same(plain.GAN.D.Params(), withFM.GAN.D.Params()) {
+	if !sameParams(plain.GAN.D.Params(), withFM.GAN.D.Params()) {
 		t.Error("feature matching changed D's update")
 	}
 }
