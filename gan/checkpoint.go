@@ -114,14 +114,11 @@ func (m *Models) Save(path string) error {
 		meta[metaEncoder] = jsonString(m.E.Config)
 		ts = append(ts, nn.Prefixed("e", m.E.Params())...)
 	}
-	if m.Prior != nil {
-		if err := m.Prior.Validate(); err != nil {
-			return fmt.Errorf("gan: save models: %w", err)
-		}
-		meta[metaPrior] = jsonString(priorMeta{Components: m.Prior.Components(), ZDim: m.Prior.ZDim})
-		ts = append(ts, nn.Prefixed("prior", m.Prior.params())...)
+	ts, err := withPrior(m.Prior, ts, meta)
+	if err == nil {
+		err = nn.SaveFile(path, ts, meta)
 	}
-	if err := nn.SaveFile(path, ts, meta); err != nil {
+	if err != nil {
 		return fmt.Errorf("gan: save models: %w", err)
 	}
 	return nil
@@ -172,22 +169,43 @@ func LoadModels(path string) (*Models, error) {
 			return nil, err
 		}
 	}
-	pm := priorMeta{}
-	if ok, err := c.config(metaPrior, &pm); err != nil {
+	if m.Prior, err = c.prior(path, m.ZDim()); err != nil {
 		return nil, err
-	} else if ok {
-		if pm.ZDim != m.ZDim() || pm.Components < 1 {
-			return nil, atelier.Errorf(atelier.KindInvalid, "%s: prior of %d components of dimension %d does not fit a %d-dim generator", path, pm.Components, pm.ZDim, m.ZDim())
-		}
-		ps := newPriorParams(pm.Components, pm.ZDim)
-		if err := c.load("prior", ps); err != nil {
-			return nil, err
-		}
-		if m.Prior, err = priorFromParams(ps, pm.ZDim); err != nil {
-			return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
-		}
 	}
 	return m, nil
+}
+
+// withPrior adds p's tensors and metadata entry, when p is not nil.
+func withPrior(p *Prior, ts []nn.Param, meta map[string]string) ([]nn.Param, error) {
+	if p == nil {
+		return ts, nil
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	meta[metaPrior] = jsonString(priorMeta{Components: p.Components(), ZDim: p.ZDim})
+	return append(ts, nn.Prefixed("prior", p.params())...), nil
+}
+
+// prior reads the checkpoint's latent prior for a zdim-dimensional
+// generator: nil when it has none.
+func (c *checkpoint) prior(path string, zdim int) (*Prior, error) {
+	pm := priorMeta{}
+	if ok, err := c.config(metaPrior, &pm); err != nil || !ok {
+		return nil, err
+	}
+	if pm.ZDim != zdim || pm.Components < 1 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "%s: prior of %d components of dimension %d does not fit a %d-dim generator", path, pm.Components, pm.ZDim, zdim)
+	}
+	ps := newPriorParams(pm.Components, pm.ZDim)
+	if err := c.load("prior", ps); err != nil {
+		return nil, err
+	}
+	p, err := priorFromParams(ps, pm.ZDim)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
+	}
+	return p, nil
 }
 
 // priorMeta is the prior's entry in a models file's metadata.
@@ -235,8 +253,9 @@ func missing(path, key string, err error) error {
 	return atelier.Errorf(atelier.KindInvalid, "%s has no %s configuration", path, key)
 }
 
-// Save writes a training checkpoint: G, its moving average, D, both
-// optimisers' state, the recipe and the step.
+// Save writes a training checkpoint: G, its moving average, D, the
+// encoder and the latent prior when present, the optimisers' state, the
+// recipe and the step.
 func (t *Trainer) Save(path string) error {
 	m := t.GAN
 	nG, momG := t.optG.State()
@@ -263,7 +282,11 @@ func (t *Trainer) Save(path string) error {
 			meta[metaAdamE] = strconv.Itoa(nE)
 		}
 	}
-	if err := nn.SaveFile(path, ts, meta); err != nil {
+	ts, err := withPrior(m.Prior, ts, meta)
+	if err == nil {
+		err = nn.SaveFile(path, ts, meta)
+	}
+	if err != nil {
 		return fmt.Errorf("gan: save checkpoint: %w", err)
 	}
 	return nil
@@ -315,6 +338,9 @@ func ResumeTrainer(path string, data ImageSet, adjust func(*TrainConfig)) (*Trai
 		if err := c.load("e", m.E.Params()); err != nil {
 			return nil, err
 		}
+	}
+	if m.Prior, err = c.prior(path, gcfg.ZDim); err != nil {
+		return nil, err
 	}
 	t, err := NewTrainer(m, data, cfg)
 	if err != nil {

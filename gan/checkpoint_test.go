@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"fmt"
 	"context"
 	"math/rand"
 	"os"
@@ -132,43 +133,59 @@ func TestTrainingCheckpointHasGeneratorAverage(t *testing.T) {
 	}
 }
 
+// A resumed run continues exactly as the uninterrupted one, also when it
+// draws its latents from a prior, which the checkpoint carries.
 func TestResumeContinuesIdentically(t *testing.T) {
-	data := newSquares(32, 16, 4)
-	whole := newTrainer(t, tinyGAN(t, 4), data, tinyTrainConfig(8))
-	if err := whole.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-
-	first := newTrainer(t, tinyGAN(t, 4), data, tinyTrainConfig(4))
-	if err := first.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	path := tempPath(t, "ckpt.safetensors")
-	if err := first.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := ResumeTrainer(path, data, func(c *TrainConfig) { c.Steps = 8 })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(resumed.Close)
-	if resumed.Steps() != 4 {
-		t.Fatalf("resumed at step %d, want 4", resumed.Steps())
-	}
-	if err := resumed.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, pair := range [][2][]nn.Param{
-		{whole.GAN.G.Params(), resumed.GAN.G.Params()},
-		{whole.GAN.GEMA.Params(), resumed.GAN.GEMA.Params()},
-		{whole.GAN.D.Params(), resumed.GAN.D.Params()},
-		{whole.GAN.E.Params(), resumed.GAN.E.Params()},
-	} {
-		for i, p := range pair[0] {
-			if !slices.Equal(p.Data(), pair[1][i].Data()) {
-				t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
+	for _, fromPrior := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prior latents %v", fromPrior), func(t *testing.T) {
+			data := newSquares(32, 16, 4)
+			start := func(steps int) *Trainer {
+				m := tinyGAN(t, 4)
+				cfg := tinyTrainConfig(steps)
+				if fromPrior {
+					m.Prior, cfg.PriorLatents = pointPrior(t, m.G.Config.ZDim), true
+				}
+				return newTrainer(t, m, data, cfg)
 			}
-		}
+			whole := start(8)
+			if err := whole.Run(context.Background(), nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			first := start(4)
+			if err := first.Run(context.Background(), nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			path := tempPath(t, "ckpt.safetensors")
+			if err := first.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			resumed, err := ResumeTrainer(path, data, func(c *TrainConfig) { c.Steps = 8 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(resumed.Close)
+			if resumed.Steps() != 4 {
+				t.Fatalf("resumed at step %d, want 4", resumed.Steps())
+			}
+			if (resumed.GAN.Prior != nil) != fromPrior || fromPrior && !slices.Equal(resumed.GAN.Prior.Means, whole.GAN.Prior.Means) {
+				t.Fatalf("resumed with prior %+v", resumed.GAN.Prior)
+			}
+			if err := resumed.Run(context.Background(), nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, pair := range [][2][]nn.Param{
+				{whole.GAN.G.Params(), resumed.GAN.G.Params()},
+				{whole.GAN.GEMA.Params(), resumed.GAN.GEMA.Params()},
+				{whole.GAN.D.Params(), resumed.GAN.D.Params()},
+				{whole.GAN.E.Params(), resumed.GAN.E.Params()},
+			} {
+				for i, p := range pair[0] {
+					if !slices.Equal(p.Data(), pair[1][i].Data()) {
+						t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -124,6 +124,14 @@
 // models' Prior, a Gaussian mixture fitted to E's codes of the catalog
 // after training (a second stage, see Prior): from the standard normal the
 // same G drew a tenth as many handbags and sneakers as the catalog has.
+// Adversarial training, though, drew z from the standard normal, so the
+// prior's latents, where the encoder places catalog items, are where G
+// learned mostly from the pixel MSE of reconstructions: softer, paler
+// images than the catalog's. A further stage (TrainConfig.PriorLatents,
+// `train gan --init models --prior-latents`) continues training with the
+// generated batch drawn from the fixed prior, so that the adversarial
+// and feature matching terms act where sampling draws; the prior is kept
+// with the GAN, and `train encoder --keep-prior` keeps it.
 //
 // # Files
 //

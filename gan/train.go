@@ -49,6 +49,10 @@ type TrainConfig struct {
 	// distance between the batch means of D's feature maps of the step's
 	// generated and reconstructed real images, in G's loss.
 	FeatureMatchWeight float32 `json:"feature_match_weight,omitempty"`
+	// PriorLatents draws the generated batch's latents from the GAN's
+	// latent prior (GAN.Prior) instead of the standard normal, so that the
+	// adversarial and feature matching terms act where sampling draws.
+	PriorLatents bool `json:"prior_latents,omitempty"`
 }
 
 // DefaultTrainConfig is the recipe of the demo models.
@@ -104,6 +108,9 @@ type GAN struct {
 	GEMA *Generator
 	D    *Discriminator
 	E    *Encoder // nil unless trained along (TrainConfig.Recon)
+	// Prior is the latent prior that training draws from under
+	// TrainConfig.PriorLatents; it is kept fixed and saved with the GAN.
+	Prior *Prior
 }
 
 // NewGAN builds a freshly initialised GAN; the moving average starts as a
@@ -166,7 +173,7 @@ func (m *GAN) addEncoder(seed int64) error {
 
 // Models returns the networks for inference: the moving-average generator,
 // the discriminator and the encoder when one was trained along.
-func (m *GAN) Models() *Models { return &Models{G: m.GEMA, D: m.D, E: m.E} }
+func (m *GAN) Models() *Models { return &Models{G: m.GEMA, D: m.D, E: m.E, Prior: m.Prior} }
 
 func copyParams(dst, src []nn.Param) error {
 	return nn.LoadInto(dst, src)
@@ -246,6 +253,12 @@ func NewTrainer(m *GAN, data ImageSet, cfg TrainConfig) (*Trainer, error) {
 	}
 	if im := data.Item(0); im.H != size || im.W != size {
 		return nil, atelier.Errorf(atelier.KindInvalid, "training images are %dx%d, the generator makes %dx%d", im.W, im.H, size, size)
+	}
+	if cfg.PriorLatents && m.Prior == nil {
+		return nil, atelier.FieldErrorf("prior-latents", "training on the latent prior needs one: fit it to the models first (train prior)")
+	}
+	if m.Prior != nil && m.Prior.ZDim != m.G.Config.ZDim {
+		return nil, atelier.Errorf(atelier.KindInvalid, "latent prior of dimension %d for a %d-dim generator", m.Prior.ZDim, m.G.Config.ZDim)
 	}
 	if cfg.Recon > 0 && m.E == nil {
 		if err := m.addEncoder(cfg.Seed); err != nil {
@@ -392,7 +405,12 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	m, cfg := t.GAN, t.Config
 	zdim, size := m.G.Config.ZDim, m.G.Config.Size()
 	rng := stepRand(cfg.Seed, t.step)
-	z := SampleZ(rng, cfg.Batch, zdim)
+	var z []float32
+	if cfg.PriorLatents {
+		z = m.Prior.Sample(rng, cfg.Batch)
+	} else {
+		z = SampleZ(rng, cfg.Batch, zdim)
+	}
 	idx := make([]int, cfg.Batch)
 	for i := range idx {
 		idx[i] = rng.Intn(t.data.Len())

@@ -3,6 +3,7 @@ package gan
 import (
 	"context"
 	"math"
+	"math/rand"
 	"slices"
 	"testing"
 
@@ -78,6 +79,7 @@ func TestTrainerValidatesConfig(t *testing.T) {
 		{"perceptual weight without reconstructions", func(c *TrainConfig) { c.PerceptualWeight, c.Recon = 1, 0 }},
 		{"negative feature matching weight", func(c *TrainConfig) { c.FeatureMatchWeight = -1 }},
 		{"feature matching without reconstructions", func(c *TrainConfig) { c.FeatureMatchWeight, c.Recon = 1, 0 }},
+		{"prior latents without a prior", func(c *TrainConfig) { c.PriorLatents = true }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,5 +190,58 @@ func TestTrainerFeatureMatchingTrainsGOnly(t *testing.T) {
 	}
 	if !sameParams(plain.GAN.D.Params(), withFM.GAN.D.Params()) {
 		t.Error("feature matching changed D's update")
+	}
+}
+
+// pointPrior returns a one-component prior concentrated at one latent.
+func pointPrior(t *testing.T, zdim int) *Prior {
+	t.Helper()
+	rng := rand.New(rand.NewSource(5))
+	centre := SampleZ(rng, 1, zdim)
+	var codes []float32
+	for range 2 * MinCodesPerComponent {
+		for _, v := range centre {
+			codes = append(codes, v+1e-3*float32(rng.NormFloat64()))
+		}
+	}
+	p, err := FitPrior(t.Context(), codes, zdim, PriorConfig{Components: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Under PriorLatents the generated batch is drawn at the prior's latents:
+// with a prior concentrated at one latent the step's images are nearly one
+// image, where standard normal latents make distinct ones.
+func TestTrainerDrawsLatentsFromThePrior(t *testing.T) {
+	data := newSquares(32, 16, 3)
+	spread := func(fromPrior bool) float64 {
+		m := tinyGAN(t, 3)
+		m.Prior = pointPrior(t, m.G.Config.ZDim)
+		cfg := tinyTrainConfig(1)
+		cfg.PriorLatents = fromPrior
+		tr := newTrainer(t, m, data, cfg)
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+		var first []float32
+		var most float64
+		for _, sh := range tr.shards {
+			fake := sh.fake.Data().([]float32)
+			per := len(fake) / sh.n
+			if first == nil {
+				first = slices.Clone(fake[:per])
+			}
+			for i, v := range fake {
+				most = max(most, math.Abs(float64(v-first[i%per])))
+			}
+		}
+		return most
+	}
+	normal, prior := spread(false), spread(true)
+	t.Logf("largest pixel difference within the generated batch: %.4f from normal latents, %.4f from the prior", normal, prior)
+	if !(prior < normal/10) {
+		t.Errorf("the prior's batch spreads %v, not a tenth of the normal batch's %v", prior, normal)
 	}
 }

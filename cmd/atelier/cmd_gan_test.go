@@ -92,6 +92,31 @@ func TestGANCommands(t *testing.T) {
 	if out, stderr, code = runInProcess(t, "train", "gan", "--dataset", world, "--init", models, "--out", cont, "--steps", "1", "--batch", "8"); code != 0 || !strings.Contains(out, "trained gan to step 1") {
 		t.Fatalf("train gan --init: exit %d: %s %s", code, out, stderr)
 	}
+	if c, err := gan.LoadModels(cont); err != nil || c.Prior != nil {
+		t.Fatalf("continued on normal latents: %v, prior %+v; want none", err, c.Prior)
+	}
+	// --prior-latents trains on the models' prior and keeps it; models
+	// without one are refused.
+	if out, stderr, code = runInProcess(t, "train", "gan", "--dataset", world, "--init", models, "--out", cont, "--steps", "1", "--batch", "8", "--prior-latents"); code != 0 {
+		t.Fatalf("train gan --init --prior-latents: exit %d: %s %s", code, out, stderr)
+	}
+	if c, err := gan.LoadModels(cont); err != nil || c.Prior == nil || !slices.Equal(c.Prior.Means, m.Prior.Means) {
+		t.Fatalf("continued on the prior's latents: %v; the checkpoint does not carry the models' prior", err)
+	}
+	// train encoder --keep-prior keeps the prior that G was trained on.
+	kept := filepath.Join(dir, "kept.safetensors")
+	if out, stderr, code = runInProcess(t, "train", "encoder", "--dataset", world, "--gan", cont, "--out", kept, "--steps", "1", "--batch", "4", "--keep-prior"); code != 0 {
+		t.Fatalf("train encoder --keep-prior: exit %d: %s %s", code, out, stderr)
+	}
+	if k, err := gan.LoadModels(kept); err != nil || k.Prior == nil || !slices.Equal(k.Prior.Means, m.Prior.Means) {
+		t.Fatalf("train encoder --keep-prior: %v; the models file does not keep the prior", err)
+	}
+	if _, stderr, code = runInProcess(t, "train", "encoder", "--dataset", world, "--gan", ckpt, "--out", kept, "--keep-prior"); code != 2 || !strings.Contains(stderr, "has no latent prior to keep") {
+		t.Fatalf("train encoder --keep-prior without a prior: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = runInProcess(t, "train", "gan", "--dataset", world, "--init", ckpt, "--out", cont, "--steps", "1", "--batch", "8", "--prior-latents"); code != 2 || !strings.Contains(stderr, "has no latent prior; fit one with `atelier train prior`") {
+		t.Fatalf("train gan --prior-latents from models without a prior: exit %d: %s", code, stderr)
+	}
 
 	out, stderr, code = runInProcess(t, "eval", "gan", "--dataset", world, "--gan", models, "--json", "--inversions", "1", "--pairs", "4")
 	if code != 0 {
@@ -128,6 +153,7 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train gan widths not numbers", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,x,48,32"}, 2, "--g-widths: \"x\" is not a positive integer"},
 		{"train gan widths for 128 px", []string{"train", "gan", "--dataset", world, "--out", out, "--g-widths", "128,64,48,32,16"}, 2, "5 widths make 128 px images"},
 		{"train gan widths with init", []string{"train", "gan", "--dataset", world, "--out", out, "--init", notGAN, "--g-widths", "64,32,16,8"}, 2, "--resume and --init keep theirs"},
+		{"train gan prior latents of a new GAN", []string{"train", "gan", "--dataset", world, "--out", out, "--prior-latents"}, 2, "--prior-latents draws from the latent prior of --init models"},
 		{"train gan zero steps", []string{"train", "gan", "--dataset", world, "--out", out, "--steps", "0"}, 2, "--steps"},
 		{"train gan bad rate", []string{"train", "gan", "--dataset", world, "--out", out, "--lr-d", "0"}, 2, "--lr"},
 		{"train gan bad dataset", []string{"train", "gan", "--dataset", filepath.Join(dir, "none"), "--out", out}, 1, "train gan"},
@@ -140,6 +166,7 @@ func TestGANCommandErrors(t *testing.T) {
 		{"train prior without gan", []string{"train", "prior", "--dataset", world, "--out", out}, 2, "--gan is required"},
 		{"train prior no components", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--components", "0"}, 2, "--components"},
 		{"train prior from junk", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
+		{"train encoder keep and fit a prior", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out, "--keep-prior", "--prior-components", "3"}, 2, "--keep-prior and --prior-components exclude each other"},
 		{"train encoder from junk", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
 		{"sample without out", []string{"sample", "--gan", notGAN}, 2, "--out is required"},
 		{"sample too many", []string{"sample", "--gan", notGAN, "--out", out, "--n", "5000"}, 2, "--n"},

@@ -27,6 +27,7 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	lr := fs.Float64("lr", float64(def.LR), "learning rate")
 	every := fs.Int("checkpoint-every", 500, "write the models file every `N` steps")
 	components := fs.Int("prior-components", gan.DefaultPriorComponents, "Gaussians in the latent prior fitted to the encoder's codes at the end (0: none, random latents stay standard normal)")
+	keepPrior := fs.Bool("keep-prior", false, "keep the --gan models' latent prior instead of fitting one (for a generator trained on it: train gan --prior-latents)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -41,6 +42,8 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		return usagef("train encoder: --checkpoint-every must be positive")
 	case *components < 0:
 		return usagef("train encoder: --prior-components must not be negative")
+	case *keepPrior && isSet(fs, "prior-components"):
+		return usagef("train encoder: --keep-prior and --prior-components exclude each other")
 	}
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LR = *steps, *batch, *seed, float32(*lr)
@@ -51,6 +54,9 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	m, err := gan.LoadModels(*ganPath)
 	if err != nil {
 		return fmt.Errorf("train encoder: %w", err)
+	}
+	if *keepPrior && m.Prior == nil {
+		return usagef("train encoder: --keep-prior: %s has no latent prior to keep", *ganPath)
 	}
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
@@ -67,7 +73,11 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	})
-	m.Prior = nil
+	if *keepPrior {
+		*components = 0
+	} else {
+		m.Prior = nil
+	}
 	if k := gan.PriorComponentsFor(len(train), *components); err == nil && k > 0 {
 		if k < *components {
 			fmt.Fprintf(e.stderr, "train encoder: %d images allow a prior of %d components, not %d\n", len(train), k, *components)

@@ -43,6 +43,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
 	perceptualWeight := fs.Float64("perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
 	featureMatchWeight := fs.Float64("feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
+	priorLatents := fs.Bool("prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, as sampling draws them) instead of the standard normal (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture is kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
@@ -64,6 +65,8 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 		return usagef("train gan: --sample-every must be positive")
 	case *resume != "" && *initFrom != "":
 		return usagef("train gan: --resume and --init exclude each other")
+	case *priorLatents && *resume == "" && *initFrom == "":
+		return usagef("train gan: --prior-latents draws from the latent prior of --init models (or of a --resume checkpoint); a new GAN has none")
 	case (*resume != "" || *initFrom != "") && (set["zdim"] || set["g-widths"]):
 		return usagef("train gan: --zdim and --g-widths shape a new generator; --resume and --init keep theirs")
 	}
@@ -71,7 +74,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
 	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
 	cfg.Recon, cfg.ReconWeight, cfg.PerceptualWeight = *recon, float32(*reconWeight), float32(*perceptualWeight)
-	cfg.FeatureMatchWeight = float32(*featureMatchWeight)
+	cfg.FeatureMatchWeight, cfg.PriorLatents = float32(*featureMatchWeight), *priorLatents
 	gcfg := gan.DefaultGeneratorConfig()
 	gcfg.ZDim = *zdim
 	dcfg := gan.DefaultDiscriminatorConfig()
@@ -119,12 +122,22 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 			if set["feature-match-weight"] {
 				c.FeatureMatchWeight = float32(*featureMatchWeight)
 			}
+			if set["prior-latents"] {
+				c.PriorLatents = *priorLatents
+			}
 		})
 	} else if *initFrom != "" {
 		var models *gan.Models
 		var m *gan.GAN
 		if models, err = gan.LoadModels(*initFrom); err == nil {
+			if cfg.PriorLatents && models.Prior == nil {
+				return usagef("train gan: --prior-latents: %s has no latent prior; fit one with `atelier train prior`", *initFrom)
+			}
 			if m, err = gan.GANFromModels(models); err == nil {
+				if cfg.PriorLatents {
+					// G is trained on this prior: it stays the models'.
+					m.Prior = models.Prior
+				}
 				tr, err = gan.NewTrainer(m, images, cfg)
 			}
 		}
@@ -143,7 +156,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stderr, "train gan: %d images, generator %v (%d parameters), discriminator %v, from step %d to %d, batch %d\n",
 		images.Len(), tr.GAN.G.Config.Widths, nn.CountParams(tr.GAN.G.Params()), tr.GAN.D.Config.Widths, first, tr.Config.Steps, tr.Config.Batch)
 	writeGrid := func(step int) error {
-		img, err := gan.SampleGrid(ctx, tr.GAN.GEMA, 64, gridSeed)
+		img, err := tr.GAN.Models().SampleGrid(ctx, 64, gridSeed)
 		if err != nil {
 			return err
 		}

@@ -162,6 +162,13 @@ func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	return nil
 }
 
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // subcommands dispatches a command group such as "train recommender".
 func subcommands(ctx context.Context, e env, group string, args []string, subs map[string]command) error {
 	if len(args) == 0 {
