@@ -1,8 +1,8 @@
 package gan
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"math/rand"
 	"os"
 	"slices"
