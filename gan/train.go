@@ -108,8 +108,9 @@ type GAN struct {
 	GEMA *Generator
 	D    *Discriminator
 	E    *Encoder // nil unless trained along (TrainConfig.Recon)
-	// Prior is the latent prior that training draws from under
-	// TrainConfig.PriorLatents; it is kept fixed and saved with the GAN.
+	// Prior is the distribution of random latents (nil: the standard
+	// normal), which training draws from under TrainConfig.PriorLatents;
+	// training never changes it, and checkpoints carry it.
 	Prior *Prior
 }
 
@@ -141,7 +142,9 @@ func NewGAN(gc GeneratorConfig, dc DiscriminatorConfig, seed int64) (*GAN, error
 // GANFromModels returns a GAN that continues training from inference
 // models (a models file has no training state): G starts as a copy of the
 // models' generator (their moving average), which stays the moving
-// average; D and E are the models' own. The optimisers start afresh.
+// average; D, E and the latent prior are the models' own (the prior is
+// kept fixed: refit it with FitPriorTo after training if wanted). The
+// optimisers start afresh.
 func GANFromModels(m *Models) (*GAN, error) {
 	if m.G == nil || m.D == nil {
 		return nil, atelier.Errorf(atelier.KindInvalid, "continuing training needs a generator and a discriminator")
@@ -153,7 +156,7 @@ func GANFromModels(m *Models) (*GAN, error) {
 	if err := copyParams(g.Params(), m.G.Params()); err != nil {
 		return nil, err
 	}
-	return &GAN{G: g, GEMA: m.G, D: m.D, E: m.E}, nil
+	return &GAN{G: g, GEMA: m.G, D: m.D, E: m.E, Prior: m.Prior}, nil
 }
 
 // addEncoder gives the GAN an encoder to train along with G.

@@ -102,10 +102,14 @@ func TestTrainerValidatesConfig(t *testing.T) {
 func TestGANFromModelsContinuesTraining(t *testing.T) {
 	tr, data := trainedTiny(t, 3)
 	models := tr.GAN.Models()
+	models.Prior = pointPrior(t, models.ZDim())
 	before := append([]float32(nil), models.G.Params()[0].Data()...)
 	m, err := GANFromModels(models)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m.Prior != models.Prior || m.Models().Prior != models.Prior {
+		t.Fatal("the latent prior does not stay the models'")
 	}
 	g0 := m.G.Params()[0].Data()
 	if !slices.Equal(g0, before) {

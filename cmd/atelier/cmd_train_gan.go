@@ -45,7 +45,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	featureMatchWeight := fs.Float64("feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
 	priorLatents := fs.Bool("prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, as sampling draws them) instead of the standard normal (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
-	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture is kept)")
+	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture and latent prior are kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
 	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
 	samples := fs.String("samples", "", "`directory` for sample grids (gan-step-NNNNNN.png, 64 fixed latents)")
@@ -134,10 +134,6 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 				return usagef("train gan: --prior-latents: %s has no latent prior; fit one with `atelier train prior`", *initFrom)
 			}
 			if m, err = gan.GANFromModels(models); err == nil {
-				if cfg.PriorLatents {
-					// G is trained on this prior: it stays the models'.
-					m.Prior = models.Prior
-				}
 				tr, err = gan.NewTrainer(m, images, cfg)
 			}
 		}
