@@ -69,6 +69,7 @@ type TrainGANParams struct {
 	Steps        int   `json:"steps"`         // GAN training steps (batches)
 	Batch        int   `json:"batch"`         // images per step, a multiple of GANBatchMultiple
 	EncoderSteps int   `json:"encoder_steps"` // steps of the encoder's fine-tuning after the GAN
+	RefineSteps  int   `json:"refine_steps"`  // steps on the fitted prior's latents, then the encoder again (0: none)
 	ZDim         int   `json:"zdim"`          // latent dimension
 	Seed         int64 `json:"seed"`          // initial weights and every step's random draws
 }
@@ -79,10 +80,10 @@ type TrainGANArgs struct {
 }
 
 // DefaultTrainGANParams are the parameters a request leaves out: the
-// recipe of the committed demo models (`atelier train gan` and `atelier
-// train encoder` use the same defaults for their flags).
+// recipe of the committed demo models (`atelier train gan`, `atelier train
+// encoder` and gan.RefineTrainConfig use the same defaults).
 func DefaultTrainGANParams() TrainGANParams {
-	return TrainGANParams{Steps: 10000, Batch: 32, EncoderSteps: 1000, ZDim: 128, Seed: 1}
+	return TrainGANParams{Steps: 10000, Batch: 32, EncoderSteps: 1000, RefineSteps: 600, ZDim: 128, Seed: 1}
 }
 
 // Limits of TrainGANParams.
@@ -104,6 +105,8 @@ func (p TrainGANParams) Check() error {
 		return FieldErrorf("batch", "must be a multiple of %d in [%d, %d], got %d", GANBatchMultiple, GANBatchMultiple, MaxTrainGANBatch, p.Batch)
 	case p.EncoderSteps < 1 || p.EncoderSteps > MaxTrainGANSteps:
 		return FieldErrorf("encoder_steps", "must be in [1, %d], got %d", MaxTrainGANSteps, p.EncoderSteps)
+	case p.RefineSteps < 0 || p.RefineSteps > MaxTrainGANSteps:
+		return FieldErrorf("refine_steps", "must be in [0, %d], got %d", MaxTrainGANSteps, p.RefineSteps)
 	case p.ZDim < 1 || p.ZDim > MaxTrainGANZDim:
 		return FieldErrorf("zdim", "must be in [1, %d], got %d", MaxTrainGANZDim, p.ZDim)
 	}

@@ -19,8 +19,11 @@ import (
 const ganCheckpointEvery = 500
 
 // trainGANHandler trains the generator, discriminator and encoder on the
-// catalog's model-size images (`atelier train gan`), then fine-tunes the
-// encoder (`atelier train encoder`), and stores the models file as a new,
+// catalog's model-size images (`atelier train gan`), fine-tunes the
+// encoder and fits the latent prior (`atelier train encoder`), refines the
+// GAN on the prior's latents and fine-tunes the encoder again (`train gan
+// --init --prior-latents`, `train encoder --keep-prior`; not when the
+// catalog is too small for a prior), and stores the models file as a new,
 // inactive model version. Training can take an hour, so its state is
 // saved to the blob store under a key named by the job: an attempt that
 // follows a dead one resumes from the last save, and since every step's
@@ -79,6 +82,20 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 				return atelier.ModelVersion{}, fmt.Errorf("fit latent prior: %w", err)
 			}
 		}
+		refined := 0
+		if p.RefineSteps > 0 && m.Prior != nil {
+			refined = p.RefineSteps
+			// Not saved along the way: a retry repeats the refinement and
+			// both encoder fine-tunings (minutes, beside the GAN's hour).
+			if m, err = refineGAN(ctx, m, cat, p, report); err != nil {
+				return atelier.ModelVersion{}, err
+			}
+			err = gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
+				func(st gan.EncoderStats) error { enc = st; return nil })
+			if err != nil {
+				return atelier.ModelVersion{}, fmt.Errorf("train encoder after refinement: %w", err)
+			}
+		}
 		modelsPath := filepath.Join(state.dir, "models.safetensors")
 		if err := m.Save(modelsPath); err != nil {
 			return atelier.ModelVersion{}, err
@@ -98,10 +115,31 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 			"loss_g":        last.LossG,
 			"recon_mse":     last.Recon,
 			"encoder_steps": float64(p.EncoderSteps),
+			"refine_steps":  float64(refined),
 			"encoder_mse":   enc.MSE,
 			"images":        float64(cat.images.Len()),
 		}}, nil
 	}
+}
+
+// refineGAN continues m on its prior's latents (gan.RefineTrainConfig)
+// and returns the refined models, with m's prior.
+func refineGAN(ctx context.Context, m *gan.Models, cat catalogExport, p atelier.TrainGANParams, report progress.Func) (*gan.Models, error) {
+	g, err := gan.GANFromModels(m)
+	if err != nil {
+		return nil, err
+	}
+	cfg := gan.RefineTrainConfig(p.RefineSteps, p.Seed)
+	cfg.Batch = p.Batch
+	tr, err := gan.NewTrainer(g, cat.images, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("refine gan: %w", err)
+	}
+	defer tr.Close()
+	if err := tr.Run(ctx, report, nil); err != nil {
+		return nil, fmt.Errorf("refine gan: %w", err)
+	}
+	return g.Models(), nil
 }
 
 // openGANTrainer resumes the job's training from its saved state in the

@@ -22,7 +22,7 @@ func TestTrainGANJob(t *testing.T) {
 	defer cancel()
 	_, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": t.TempDir()}, tinyWorld(t))
 	handler := trainGANHandler(b)
-	args := json.RawMessage(`{"params":{"steps":3,"batch":8,"encoder_steps":2,"zdim":8,"seed":1}}`)
+	args := json.RawMessage(`{"params":{"steps":3,"batch":8,"encoder_steps":2,"refine_steps":0,"zdim":8,"seed":1}}`)
 
 	fresh, err := handler(ctx, atelier.Job{ID: "fresh", Kind: atelier.JobTrainGAN, Args: args}, nil)
 	if err != nil {
@@ -45,6 +45,24 @@ func TestTrainGANJob(t *testing.T) {
 	// may leave one empty on a barely trained encoder's codes).
 	if freshModels.Prior == nil || freshModels.Prior.Components() > 2 {
 		t.Errorf("models file: latent prior %+v, want 1 or 2 components", freshModels.Prior)
+	}
+
+	// Refinement continues the same run on the fitted prior's latents and
+	// keeps that prior.
+	refined, err := handler(ctx, atelier.Job{ID: "refined", Kind: atelier.JobTrainGAN,
+		Args: json.RawMessage(`{"params":{"steps":3,"batch":8,"encoder_steps":2,"refine_steps":2,"zdim":8,"seed":1}}`)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refined.Metrics["refine_steps"] != 2 || fresh.Metrics["refine_steps"] != 0 {
+		t.Errorf("refine_steps metrics %v and %v, want 2 and 0", refined.Metrics["refine_steps"], fresh.Metrics["refine_steps"])
+	}
+	refinedModels := loadGANBlob(ctx, t, b, refined.BlobKey)
+	if refinedModels.Prior == nil || !slices.Equal(refinedModels.Prior.Means, freshModels.Prior.Means) {
+		t.Error("refinement did not keep the prior fitted before it")
+	}
+	if slices.Equal(refinedModels.G.Params()[0].Data(), freshModels.G.Params()[0].Data()) {
+		t.Error("refinement left the generator as it was")
 	}
 
 	// A dead attempt of job "resumed" saved its state at step 2 of a run
@@ -97,6 +115,7 @@ func TestTrainGANJob(t *testing.T) {
 	for _, bad := range []struct{ args, want string }{
 		{`{"params":{"batch":12}}`, "batch"},
 		{`{"params":{"lr":0.1}}`, "lr"},
+		{`{"params":{"refine_steps":-1}}`, "refine_steps"},
 		{`{"steps":3}`, "steps"},
 	} {
 		_, err := handler(ctx, atelier.Job{ID: "bad", Kind: atelier.JobTrainGAN, Args: json.RawMessage(bad.args)}, nil)
