@@ -48,8 +48,9 @@
 // λ_f · FM(G(z), x′), matches the batch means of D's feature maps of the
 // generated and the real images (feature matching, see featurematch.go):
 // it corrects what the whole batch of samples gets wrong in one direction,
-// such as softness, which the pixel MSE rewards; also off in the demo
-// recipe. Each step computes both updates
+// such as softness, which the pixel MSE rewards; off in the first stage
+// of the demo recipe, on (λ_f = 10) in its refinement (see Random
+// latents). Each step computes both updates
 // from one generated batch (G's forward pass is the dearest part, so it is
 // not repeated), then updates an exponential moving average of G's weights
 // (decay 0.999, ramped up over the first steps), which is the generator
@@ -127,11 +128,17 @@
 // Adversarial training, though, drew z from the standard normal, so the
 // prior's latents, where the encoder places catalog items, are where G
 // learned mostly from the pixel MSE of reconstructions: softer, paler
-// images than the catalog's. A further stage (TrainConfig.PriorLatents,
-// `train gan --init models --prior-latents`) continues training with the
-// generated batch drawn from the fixed prior, so that the adversarial
-// and feature matching terms act where sampling draws; the prior is kept
-// with the GAN, and `train encoder --keep-prior` keeps it.
+// images than the catalog's. The demo recipe's refinement
+// (RefineTrainConfig: TrainConfig.PriorLatents and feature matching, 600
+// steps at a fifth of the learning rates; `train gan --init models
+// --prior-latents --feature-match-weight 10`) continues training with the
+// generated batch drawn from the fixed prior, so that the adversarial and
+// feature matching terms act where sampling draws. It cut the φ Fréchet
+// distance of the samples to the catalog from 39.3 to 16.8 (README);
+// either change alone did not. The prior stays fixed through it, and the
+// encoder fine-tuned afterwards (`train encoder --keep-prior`) keeps it:
+// a prior refitted to the codes of catalog items sits exactly where G
+// draws their soft reconstructions.
 //
 // # Files
 //
