@@ -42,7 +42,7 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		return usagef("train encoder: --checkpoint-every must be positive")
 	case *components < 0:
 		return usagef("train encoder: --prior-components must not be negative")
-	case *keepPrior && isSet(fs, "prior-components"):
+	case *keepPrior && givenFlags(fs)["prior-components"]:
 		return usagef("train encoder: --keep-prior and --prior-components exclude each other")
 	}
 	cfg := def
@@ -73,16 +73,14 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	})
-	if *keepPrior {
-		*components = 0
-	} else {
+	if !*keepPrior {
 		m.Prior = nil
-	}
-	if k := gan.PriorComponentsFor(len(train), *components); err == nil && k > 0 {
-		if k < *components {
-			fmt.Fprintf(e.stderr, "train encoder: %d images allow a prior of %d components, not %d\n", len(train), k, *components)
+		if k := gan.PriorComponentsFor(len(train), *components); err == nil && k > 0 {
+			if k < *components {
+				fmt.Fprintf(e.stderr, "train encoder: %d images allow a prior of %d components, not %d\n", len(train), k, *components)
+			}
+			err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: k, Seed: cfg.Seed}, bar.Func())
 		}
-		err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: k, Seed: cfg.Seed}, bar.Func())
 	}
 	if err == nil {
 		err = m.Save(*out)

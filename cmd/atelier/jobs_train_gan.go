@@ -70,9 +70,11 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 		ecfg := gan.DefaultEncoderTrainConfig()
 		ecfg.Steps, ecfg.Batch, ecfg.Seed = p.EncoderSteps, p.Batch, p.Seed
 		var enc gan.EncoderStats
-		err = gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
-			func(st gan.EncoderStats) error { enc = st; return nil })
-		if err != nil {
+		trainEncoder := func(m *gan.Models) error {
+			return gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
+				func(st gan.EncoderStats) error { enc = st; return nil })
+		}
+		if err := trainEncoder(m); err != nil {
 			return atelier.ModelVersion{}, fmt.Errorf("train encoder: %w", err)
 		}
 		// Random latents come from a prior fitted to the encoder's codes;
@@ -90,9 +92,7 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 			if m, err = refineGAN(ctx, m, cat, p, report); err != nil {
 				return atelier.ModelVersion{}, err
 			}
-			err = gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
-				func(st gan.EncoderStats) error { enc = st; return nil })
-			if err != nil {
+			if err := trainEncoder(m); err != nil {
 				return atelier.ModelVersion{}, fmt.Errorf("train encoder after refinement: %w", err)
 			}
 		}
