@@ -183,7 +183,7 @@ func withPrior(p *Prior, ts []nn.Param, meta map[string]string) ([]nn.Param, err
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	meta[metaPrior] = jsonString(priorMeta{Components: p.Components(), ZDim: p.ZDim})
+	meta[metaPrior] = jsonString(priorMeta{Components: p.Components(), ZDim: p.ZDim, Spread: p.Spread})
 	return append(ts, nn.Prefixed("prior", p.params())...), nil
 }
 
@@ -201,7 +201,7 @@ func (c *checkpoint) prior(path string, zdim int) (*Prior, error) {
 	if err := c.load("prior", ps); err != nil {
 		return nil, err
 	}
-	p, err := priorFromParams(ps, pm.ZDim)
+	p, err := priorFromParams(ps, pm.ZDim, pm.Spread)
 	if err != nil {
 		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s", path)
 	}
@@ -210,8 +210,9 @@ func (c *checkpoint) prior(path string, zdim int) (*Prior, error) {
 
 // priorMeta is the prior's entry in a models file's metadata.
 type priorMeta struct {
-	Components int `json:"components"`
-	ZDim       int `json:"zdim"`
+	Components int     `json:"components"`
+	ZDim       int     `json:"zdim"`
+	Spread     float64 `json:"spread,omitempty"` // absent in files from before calibration: 1
 }
 
 func newPriorParams(k, d int) []nn.Param {
@@ -230,8 +231,8 @@ func (p *Prior) params() []nn.Param {
 	return ps
 }
 
-func priorFromParams(ps []nn.Param, d int) (*Prior, error) {
-	p := &Prior{ZDim: d, Means: ps[1].Data(), Chol: ps[2].Data()}
+func priorFromParams(ps []nn.Param, d int, spread float64) (*Prior, error) {
+	p := &Prior{ZDim: d, Means: ps[1].Data(), Chol: ps[2].Data(), Spread: spread}
 	var sum float64
 	for _, w := range ps[0].Data() {
 		p.Weights = append(p.Weights, float64(w))

@@ -140,6 +140,15 @@
 // a prior refitted to the codes of catalog items sits exactly where G
 // draws their soft reconstructions.
 //
+// Last, the prior's spread τ (Prior.Spread, see spread.go) is calibrated
+// for the final G and E (`train encoder` and `train prior` do it unless
+// told --spread 1): G draws softer, more average images than those whose
+// codes it is given, so the mixture as fitted draws samples that vary
+// less than the catalog, and τ, chosen so that E's codes of samples are
+// distributed like E's codes of catalog items, widens it again. The
+// refinement trains on the prior as fitted: trained on a calibrated one,
+// then calibrated again, it read worse (README).
+//
 // # Files
 //
 // A training checkpoint holds everything to resume; a models file (what

@@ -90,6 +90,9 @@ type Report struct {
 	// Prior names the distribution of the random latents: "normal" or
 	// "mixture-K" (see Prior).
 	Prior string `json:"prior"`
+	// PriorSpread is the mixture's spread τ (see CalibrateSpread), absent
+	// for the normal.
+	PriorSpread *float64 `json:"prior_spread,omitempty"`
 	// CategoryMix is the share of each category by the scorer's category
 	// head, on the real and on the generated images.
 	CategoryMix *CategoryMix `json:"category_mix,omitempty"`
@@ -140,6 +143,8 @@ func Evaluate(ctx context.Context, m *Models, real ImageSet, scorer Scorer, metr
 	rep := &Report{RealImages: n, GeneratedImages: half, Prior: "normal"}
 	if m.Prior != nil {
 		rep.Prior = fmt.Sprintf("mixture-%d", m.Prior.Components())
+		tau := m.Prior.spread()
+		rep.PriorSpread = &tau
 	}
 
 	prog.Report(progress.Update{Stage: "eval gan: generate", Step: 0, Total: half})

@@ -19,6 +19,12 @@ type ImageSet interface {
 	Item(i int) imaging.Tensor
 }
 
+// tensorSet is images in memory as an ImageSet.
+type tensorSet []imaging.Tensor
+
+func (s tensorSet) Len() int                  { return len(s) }
+func (s tensorSet) Item(i int) imaging.Tensor { return s[i] }
+
 // Models are the trained networks the redesign engine needs: the
 // generator (the moving average of the trained weights, when training kept
 // one), the discriminator (realism and perceptual features) and the

@@ -16,10 +16,11 @@ import (
 // Prior is the distribution random latents are drawn from: a mixture of
 // K Gaussians fitted to the encoder's codes of the catalog,
 //
-//	p(z) = Σ_k π_k · N(z; μ_k, Σ_k),   z ← standardise(μ_k + L_k ε),
+//	p(z) = Σ_k π_k · N(z; μ_k, τ² Σ_k),   z ← standardise(μ_k + τ L_k ε),
 //
 // with L_k L_kᵀ = Σ_k and ε ~ N(0, I), each draw standardised row-wise like
-// every latent of this package. It is the second stage of a two-stage
+// every latent of this package; the spread τ is 1 as fitted and calibrated
+// afterwards (see spread.go). It is the second stage of a two-stage
 // generative model (Dai & Wipf 2019): training keeps the codes E(x) at
 // per-dimension mean 0 and variance 1, but their joint distribution is
 // not N(0, I) (the catalog's six categories sit in distinct regions), so
@@ -43,6 +44,9 @@ type Prior struct {
 	Weights []float64 // π_k, summing to 1
 	Means   []float32 // K × ZDim
 	Chol    []float32 // K × ZDim × ZDim, lower-triangular L_k
+	// Spread is τ, the scale of every component's deviations from its
+	// mean (0 means 1, the mixture as fitted; see CalibrateSpread).
+	Spread float64
 }
 
 // PriorConfig sets the fit.
@@ -142,6 +146,9 @@ func (p *Prior) Validate() error {
 			return atelier.Errorf(atelier.KindInvalid, "prior weight %v is not a probability", w)
 		}
 	}
+	if !(p.Spread >= 0) || math.IsInf(p.Spread, 0) {
+		return atelier.Errorf(atelier.KindInvalid, "prior spread %v is not a positive, finite scale", p.Spread)
+	}
 	return nil
 }
 
@@ -149,24 +156,52 @@ func (p *Prior) Validate() error {
 func (p *Prior) Sample(rng *rand.Rand, n int) []float32 {
 	d := p.ZDim
 	z := make([]float32, n*d)
-	eps := make([]float64, d)
-	for b := 0; b < n; b++ {
-		c := pick(rng, p.Weights)
-		for i := range eps {
-			eps[i] = rng.NormFloat64()
-		}
-		row := z[b*d : (b+1)*d]
-		mean, l := p.Means[c*d:(c+1)*d], p.Chol[c*d*d:(c+1)*d*d]
-		for i := 0; i < d; i++ {
-			v := float64(mean[i])
-			for j := 0; j <= i; j++ {
-				v += float64(l[i*d+j]) * eps[j]
-			}
-			row[i] = float32(v)
-		}
-		standardizeRow(row, row)
+	for i, dr := range p.draws(rng, n) {
+		p.latent(z[i*d:(i+1)*d], dr)
 	}
 	return z
+}
+
+// draw is the randomness of one latent: its component and the standard
+// normal ε that L_k scales.
+type draw struct {
+	c   int
+	eps []float64
+}
+
+// draws takes n draws from rng, each a component and then ε.
+func (p *Prior) draws(rng *rand.Rand, n int) []draw {
+	ds := make([]draw, n)
+	for b := range ds {
+		ds[b].c = pick(rng, p.Weights)
+		ds[b].eps = make([]float64, p.ZDim)
+		for i := range ds[b].eps {
+			ds[b].eps[i] = rng.NormFloat64()
+		}
+	}
+	return ds
+}
+
+// latent writes standardise(μ_c + τ L_c ε) to row.
+func (p *Prior) latent(row []float32, dr draw) {
+	d, tau := p.ZDim, p.spread()
+	mean, l := p.Means[dr.c*d:(dr.c+1)*d], p.Chol[dr.c*d*d:(dr.c+1)*d*d]
+	for i := 0; i < d; i++ {
+		var v float64
+		for j := 0; j <= i; j++ {
+			v += float64(l[i*d+j]) * dr.eps[j]
+		}
+		row[i] = float32(float64(mean[i]) + tau*v)
+	}
+	standardizeRow(row, row)
+}
+
+// spread is τ: Spread, or 1 when it is not set.
+func (p *Prior) spread() float64 {
+	if p.Spread == 0 {
+		return 1
+	}
+	return p.Spread
 }
 
 // SampleZ draws n latents from the models' prior, or from the standard

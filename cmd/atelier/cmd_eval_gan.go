@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 
@@ -27,6 +28,7 @@ func runEvalGAN(ctx context.Context, e env, args []string) error {
 	inversions := fs.Int("inversions", 20, "held-out images to invert for the inversion curve (0: none)")
 	pairs := fs.Int("pairs", 500, "random pairs of generated images for diversity")
 	prior := fs.String("prior", "fitted", "distribution of the random latents: fitted (the models' prior, when they have one) or normal")
+	spread := fs.Float64("spread", 0, "spread τ of the prior's components to sample at instead of the models' own (0: the models')")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -39,13 +41,22 @@ func runEvalGAN(ctx context.Context, e env, args []string) error {
 		return usagef("eval gan: --inversions must not be negative and --pairs must be positive")
 	case *prior != "fitted" && *prior != "normal":
 		return usagef("eval gan: --prior %q: want fitted or normal", *prior)
+	case !(*spread >= 0) || math.IsInf(*spread, 0):
+		return usagef("eval gan: --spread must be a positive number, or 0 for the models' own")
+	case *spread > 0 && *prior == "normal":
+		return usagef("eval gan: --spread scales the fitted prior; --prior normal has none")
 	}
 	m, err := gan.LoadModels(*ganPath)
 	if err != nil {
 		return fmt.Errorf("eval gan: %w", err)
 	}
-	if *prior == "normal" {
+	switch {
+	case *prior == "normal":
 		m.Prior = nil
+	case *spread > 0 && m.Prior == nil:
+		return usagef("eval gan: --spread: %s has no latent prior to scale", *ganPath)
+	case *spread > 0:
+		m.Prior.Spread = *spread
 	}
 	var scorer gan.Scorer
 	if *recPath != "" {
@@ -100,6 +111,11 @@ func atof(s string) float64 {
 
 func writeGANReport(w io.Writer, r *gan.Report) error {
 	fmt.Fprintf(w, "real images %d, generated %d, held out %d\n", r.RealImages, r.GeneratedImages, r.HeldOutImages)
+	fmt.Fprintf(w, "random latents %s", r.Prior)
+	if r.PriorSpread != nil {
+		fmt.Fprintf(w, ", spread %.3f", *r.PriorSpread)
+	}
+	fmt.Fprintln(w)
 	if r.FDPhi != nil {
 		fmt.Fprintf(w, "fd_phi %.4f (floor %.4f, ratio %.2f)", *r.FDPhi, *r.FDPhiFloor, *r.FDPhi / *r.FDPhiFloor)
 		if r.FDPhiMeans != nil {

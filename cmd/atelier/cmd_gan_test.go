@@ -80,6 +80,35 @@ func TestGANCommands(t *testing.T) {
 	if m.Prior == nil || m.Prior.Components() > 2 {
 		t.Fatalf("models file: prior %+v, want at most 2 components", m.Prior)
 	}
+	// Its spread was calibrated (--spread auto): set, inside the searched
+	// interval, and said.
+	if sp := m.Prior.Spread; !(sp >= 0.5 && sp <= 2) || !strings.Contains(stderr, "prior spread") {
+		t.Errorf("train encoder: prior spread %v, stderr %q", sp, stderr)
+	}
+	// train prior --keep sets only the spread.
+	spread := filepath.Join(dir, "spread.safetensors")
+	if out, stderr, code = runInProcess(t, "train", "prior", "--dataset", world, "--gan", models, "--out", spread, "--keep", "--spread", "1.25"); code != 0 || !strings.Contains(out, "kept a") {
+		t.Fatalf("train prior --keep: exit %d: %s %s", code, out, stderr)
+	}
+	if k, err := gan.LoadModels(spread); err != nil || k.Prior.Spread != 1.25 || !slices.Equal(k.Prior.Means, m.Prior.Means) || !slices.Equal(k.Prior.Chol, m.Prior.Chol) {
+		t.Fatalf("train prior --keep --spread 1.25: %v; prior %+v", err, k.Prior)
+	}
+	for _, tc := range []struct {
+		flags []string
+		want  float64
+	}{{nil, 1.25}, {[]string{"--spread", "0.8"}, 0.8}} {
+		args := append([]string{"eval", "gan", "--dataset", world, "--gan", spread, "--json", "--inversions", "0", "--pairs", "2"}, tc.flags...)
+		out, stderr, code := runInProcess(t, args...)
+		var rep struct {
+			Spread *float64 `json:"prior_spread"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep.Spread == nil || *rep.Spread != tc.want {
+			t.Errorf("eval gan %v: exit %d, %s; prior_spread %v, want %v", tc.flags, code, stderr, rep.Spread, tc.want)
+		}
+	}
+	if _, stderr, code = runInProcess(t, "train", "prior", "--dataset", world, "--gan", ckpt, "--out", spread, "--keep"); code != 2 || !strings.Contains(stderr, "has no latent prior to keep") {
+		t.Fatalf("train prior --keep without a prior: exit %d: %s", code, stderr)
+	}
 
 	// train prior refits it in place; --init continues training from it.
 	if out, stderr, code = runInProcess(t, "train", "prior", "--dataset", world, "--gan", models, "--out", models, "--components", "1"); code != 0 || !strings.Contains(out, "1-component") {
@@ -165,6 +194,11 @@ func TestGANCommandErrors(t *testing.T) {
 		{"eval gan bad prior", []string{"eval", "gan", "--dataset", world, "--gan", notGAN, "--prior", "uniform"}, 2, "--prior"},
 		{"train prior without gan", []string{"train", "prior", "--dataset", world, "--out", out}, 2, "--gan is required"},
 		{"train prior no components", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--components", "0"}, 2, "--components"},
+		{"train prior keep and fit", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--keep", "--components", "3"}, 2, "--keep and --components exclude each other"},
+		{"train prior zero spread", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out, "--spread", "0"}, 2, "for flag -spread: want auto or a positive number, got \"0\""},
+		{"train encoder spread not a number", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out, "--spread", "wide"}, 2, "for flag -spread: want auto or a positive number, got \"wide\""},
+		{"eval gan negative spread", []string{"eval", "gan", "--dataset", world, "--gan", notGAN, "--spread", "-1"}, 2, "--spread must be a positive number"},
+		{"eval gan spread of the normal", []string{"eval", "gan", "--dataset", world, "--gan", notGAN, "--prior", "normal", "--spread", "1.2"}, 2, "--prior normal has none"},
 		{"train prior from junk", []string{"train", "prior", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},
 		{"train encoder keep and fit a prior", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out, "--keep-prior", "--prior-components", "3"}, 2, "--keep-prior and --prior-components exclude each other"},
 		{"train encoder from junk", []string{"train", "encoder", "--dataset", world, "--gan", notGAN, "--out", out}, 1, "checkpoint"},

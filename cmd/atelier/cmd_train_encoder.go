@@ -13,8 +13,8 @@ import (
 // the models file the redesign engine loads: `atelier train encoder
 // --dataset DIR --gan FILE --out FILE`. The output holds the generator to
 // use (the moving average), the discriminator, the new encoder and the
-// latent prior fitted to its codes, so the encoder always travels with the
-// generator it was trained for.
+// latent prior fitted to its codes, its spread calibrated (--spread), so
+// the encoder always travels with the generator it was trained for.
 func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	def := gan.DefaultEncoderTrainConfig()
 	fs := newFlags("train encoder", e)
@@ -28,6 +28,7 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	every := fs.Int("checkpoint-every", 500, "write the models file every `N` steps")
 	components := fs.Int("prior-components", gan.DefaultPriorComponents, "Gaussians in the latent prior fitted to the encoder's codes at the end (0: none, random latents stay standard normal)")
 	keepPrior := fs.Bool("keep-prior", false, "keep the --gan models' latent prior instead of fitting one (for a generator trained on it: train gan --prior-latents)")
+	spread := spreadFlag(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -81,6 +82,9 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 			}
 			err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: k, Seed: cfg.Seed}, bar.Func())
 		}
+	}
+	if err == nil {
+		err = spread.apply(ctx, e.stderr, m, gan.Subset{Set: images, Indices: train}, cfg.Seed, bar.Func())
 	}
 	if err == nil {
 		err = m.Save(*out)

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
+	"math"
+	"strconv"
 
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
@@ -11,14 +15,17 @@ import (
 // runTrainPrior fits the latent prior of a models file to a catalog and
 // writes the models with it: `atelier train prior --dataset DIR --gan FILE
 // --out FILE`. `atelier train encoder` does this at its end; this command
-// refits it (another K, another catalog) without retraining anything.
+// refits it (another K, another catalog) without retraining anything, or
+// with --keep only calibrates the spread of the prior the models have.
 func runTrainPrior(ctx context.Context, e env, args []string) error {
 	fs := newFlags("train prior", e)
 	dataset := fs.String("dataset", "", "dataset `directory` whose images/ to encode (required)")
 	ganPath := fs.String("gan", "", "models `file` with a generator and an encoder (required)")
 	out := fs.String("out", "", "models `file` to write (required; may be --gan itself)")
 	components := fs.Int("components", gan.DefaultPriorComponents, "Gaussians in the mixture")
-	seed := fs.Int64("seed", 1, "seed of the clustering")
+	keep := fs.Bool("keep", false, "keep the models' prior instead of fitting one: only set its spread")
+	seed := fs.Int64("seed", 1, "seed of the clustering and of the spread calibration's draws")
+	spread := spreadFlag(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -31,10 +38,15 @@ func runTrainPrior(ctx context.Context, e env, args []string) error {
 		return usagef("train prior: --out is required")
 	case *components < 1:
 		return usagef("train prior: --components must be positive")
+	case *keep && givenFlags(fs)["components"]:
+		return usagef("train prior: --keep and --components exclude each other")
 	}
 	m, err := gan.LoadModels(*ganPath)
 	if err != nil {
 		return fmt.Errorf("train prior: %w", err)
+	}
+	if *keep && m.Prior == nil {
+		return usagef("train prior: --keep: %s has no latent prior to keep", *ganPath)
 	}
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
@@ -45,13 +57,75 @@ func runTrainPrior(ctx context.Context, e env, args []string) error {
 	// The encoder's held-out images stay out of the fit too, so that
 	// evaluations on them see a prior that never saw them.
 	train, _ := gan.EncoderSplit(images.Len())
-	if err := gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: *components, Seed: *seed}, bar.Func()); err != nil {
+	set := gan.Subset{Set: images, Indices: train}
+	if !*keep {
+		if err := gan.FitPriorTo(ctx, m, set, gan.PriorConfig{Components: *components, Seed: *seed}, bar.Func()); err != nil {
+			return fmt.Errorf("train prior: %w", err)
+		}
+	}
+	if err := spread.apply(ctx, e.stderr, m, set, *seed, bar.Func()); err != nil {
 		return fmt.Errorf("train prior: %w", err)
 	}
 	if err := m.Save(*out); err != nil {
 		return fmt.Errorf("train prior: %w", err)
 	}
 	bar.Done()
-	fmt.Fprintf(e.stdout, "fitted a %d-component latent prior to %d codes; models %s\n", m.Prior.Components(), len(train), *out)
+	verb := "fitted"
+	if *keep {
+		verb = "kept"
+	}
+	fmt.Fprintf(e.stdout, "%s a %d-component latent prior (spread %.3f, %d codes); models %s\n", verb, m.Prior.Components(), m.Prior.Spread, len(train), *out)
+	return nil
+}
+
+// spreadSetting is the --spread flag: "auto" (calibrate, gan.CalibrateSpread)
+// or a fixed positive τ.
+type spreadSetting struct {
+	auto  bool
+	value float64
+}
+
+// spreadFlag adds --spread to fs, "auto" by default.
+func spreadFlag(fs *flag.FlagSet) *spreadSetting {
+	s := &spreadSetting{auto: true}
+	fs.Var(s, "spread", "spread τ of the latent prior's components: auto (calibrated so that the encoder's codes of samples match the catalog's) or a positive number (1: as fitted)")
+	return s
+}
+
+func (s *spreadSetting) String() string {
+	if s == nil || s.auto {
+		return "auto"
+	}
+	return strconv.FormatFloat(s.value, 'g', -1, 64)
+}
+
+func (s *spreadSetting) Set(v string) error {
+	if v == "auto" {
+		*s = spreadSetting{auto: true}
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return fmt.Errorf("want auto or a positive number, got %q", v)
+	}
+	*s = spreadSetting{value: f}
+	return nil
+}
+
+// apply sets the spread of m's prior (when it has one): calibrated against
+// the codes of set, or fixed. It says what calibration found on w.
+func (s *spreadSetting) apply(ctx context.Context, w io.Writer, m *gan.Models, set gan.ImageSet, seed int64, prog progress.Func) error {
+	if m.Prior == nil {
+		return nil
+	}
+	if !s.auto {
+		m.Prior.Spread = s.value
+		return nil
+	}
+	rep, err := gan.CalibrateSpread(ctx, m, set, gan.SpreadConfig{Seed: seed}, prog)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "prior spread %.3f: Fréchet distance of the codes %.4f (%.4f as fitted), %d tries\n", rep.Spread, rep.Distance, rep.AtOne, rep.Tries)
 	return nil
 }

@@ -20,10 +20,11 @@ const ganCheckpointEvery = 500
 
 // trainGANHandler trains the generator, discriminator and encoder on the
 // catalog's model-size images (`atelier train gan`), fine-tunes the
-// encoder and fits the latent prior (`atelier train encoder`), refines the
-// GAN on the prior's latents and fine-tunes the encoder again (`train gan
-// --init --prior-latents`, `train encoder --keep-prior`; not when the
-// catalog is too small for a prior), and stores the models file as a new,
+// encoder and fits the latent prior (`atelier train encoder --spread 1`),
+// refines the GAN on the prior's latents and fine-tunes the encoder again
+// (`train gan --init --prior-latents`, `train encoder --keep-prior`; not
+// when the catalog is too small for a prior), calibrates the prior's
+// spread (gan.CalibrateSpread), and stores the models file as a new,
 // inactive model version. Training can take an hour, so its state is
 // saved to the blob store under a key named by the job: an attempt that
 // follows a dead one resumes from the last save, and since every step's
@@ -96,6 +97,27 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 				return atelier.ModelVersion{}, fmt.Errorf("train encoder after refinement: %w", err)
 			}
 		}
+		// The prior's spread is calibrated last, for the final G and E: the
+		// refinement trains on the prior as fitted (spread 1), which did
+		// better than training on a calibrated one (README).
+		if m.Prior != nil {
+			if _, err := gan.CalibrateSpread(ctx, m, gan.Subset{Set: cat.images, Indices: train}, gan.SpreadConfig{Seed: p.Seed}, report); err != nil {
+				return atelier.ModelVersion{}, fmt.Errorf("calibrate the latent prior's spread: %w", err)
+			}
+		}
+		metrics := map[string]float64{
+			"steps":         float64(tr.Steps()),
+			"loss_d":        last.LossD,
+			"loss_g":        last.LossG,
+			"recon_mse":     last.Recon,
+			"encoder_steps": float64(p.EncoderSteps),
+			"refine_steps":  float64(refined),
+			"encoder_mse":   enc.MSE,
+			"images":        float64(cat.images.Len()),
+		}
+		if m.Prior != nil {
+			metrics["prior_spread"] = m.Prior.Spread
+		}
 		modelsPath := filepath.Join(state.dir, "models.safetensors")
 		if err := m.Save(modelsPath); err != nil {
 			return atelier.ModelVersion{}, err
@@ -109,16 +131,7 @@ func trainGANHandler(b *backends) jobs.TrainFunc {
 		if err != nil {
 			return atelier.ModelVersion{}, err
 		}
-		return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: key, Config: cfg, Metrics: map[string]float64{
-			"steps":         float64(tr.Steps()),
-			"loss_d":        last.LossD,
-			"loss_g":        last.LossG,
-			"recon_mse":     last.Recon,
-			"encoder_steps": float64(p.EncoderSteps),
-			"refine_steps":  float64(refined),
-			"encoder_mse":   enc.MSE,
-			"images":        float64(cat.images.Len()),
-		}}, nil
+		return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: key, Config: cfg, Metrics: metrics}, nil
 	}
 }
 

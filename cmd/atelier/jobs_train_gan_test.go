@@ -44,7 +44,11 @@ func TestTrainGANJob(t *testing.T) {
 	// 24 images, two held out: room for two components of 8 codes (k-means
 	// may leave one empty on a barely trained encoder's codes).
 	if freshModels.Prior == nil || freshModels.Prior.Components() > 2 {
-		t.Errorf("models file: latent prior %+v, want 1 or 2 components", freshModels.Prior)
+		t.Fatalf("models file: latent prior %+v, want 1 or 2 components", freshModels.Prior)
+	}
+	// Its spread is calibrated, and recorded.
+	if sp := freshModels.Prior.Spread; !(sp >= 0.5 && sp <= 2) || fresh.Metrics["prior_spread"] != sp {
+		t.Errorf("prior spread %v, metric %v: want one calibrated in [0.5, 2], recorded", sp, fresh.Metrics["prior_spread"])
 	}
 
 	// Refinement continues the same run on the fitted prior's latents and
