@@ -67,12 +67,12 @@ func DefaultTrainConfig() TrainConfig {
 
 // RefineTrainConfig is the recipe of the refinement that follows the
 // encoder and the prior's fit (see "Random latents" in the package doc):
-// steps more steps at a fifth of the learning rates, with the generated
-// batch drawn from the prior and feature matching at weight 100.
+// steps more steps at two fifths of the learning rates, with the
+// generated batch drawn from the prior and feature matching at weight 100.
 func RefineTrainConfig(steps int, seed int64) TrainConfig {
 	c := DefaultTrainConfig()
 	c.Steps, c.Seed = steps, seed
-	c.LRG, c.LRD = 1e-4, 1e-4
+	c.LRG, c.LRD = 2e-4, 2e-4
 	c.PriorLatents, c.FeatureMatchWeight = true, 100
 	return c
 }
