@@ -42,7 +42,7 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
 	perceptualWeight := fs.Float64("perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
 	featureMatchWeight := fs.Float64("feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
-	priorLatents := fs.Bool("prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, as sampling draws them) instead of the standard normal (with --resume: changes the resumed recipe)")
+	priorLatents := fs.Bool("prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, at its spread, as sampling draws them; the demo recipe refines on spread 1) instead of the standard normal (with --resume: changes the resumed recipe)")
 	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
 	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture and latent prior are kept)")
 	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
