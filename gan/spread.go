@@ -107,12 +107,18 @@ func CalibrateSpread(ctx context.Context, m *Models, data ImageSet, cfg SpreadCo
 		return nil, atelier.Errorf(atelier.KindInvalid, "calibrating the prior's spread needs at least 2 images")
 	}
 	cfg = cfg.withDefaults(data.Len())
-	real, err := m.E.EncodeSet(ctx, data, cfg.Batch, "calibrate spread: encode", prog)
+	codes, err := m.E.EncodeSet(ctx, data, cfg.Batch, "calibrate spread: encode", prog)
 	if err != nil {
 		return nil, err
 	}
+	d := m.ZDim()
+	// The catalog's side of every distance: fitted once.
+	real, err := imgmetric.FitGaussian(codes, d)
+	if err != nil {
+		return nil, fmt.Errorf("gan: calibrate spread: %w", err)
+	}
 	// The fixed draws every try shares: a component and ε per sample.
-	p, d := *m.Prior, m.ZDim()
+	p := *m.Prior
 	draws := p.draws(rand.New(rand.NewSource(cfg.Seed)), cfg.Samples)
 	total := goldenTries(cfg.Min, cfg.Max, cfg.Tol) + 1
 	rep := &SpreadReport{}
@@ -132,7 +138,11 @@ func CalibrateSpread(ctx context.Context, m *Models, data ImageSet, cfg SpreadCo
 		if err != nil {
 			return 0, err
 		}
-		fd, err := imgmetric.FrechetDistance(real, codes, d)
+		gen, err := imgmetric.FitGaussian(codes, d)
+		if err != nil {
+			return 0, fmt.Errorf("gan: calibrate spread at %v: %w", tau, err)
+		}
+		fd, err := imgmetric.FrechetGaussians(real, gen)
 		if err != nil {
 			return 0, fmt.Errorf("gan: calibrate spread at %v: %w", tau, err)
 		}
