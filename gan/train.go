@@ -417,42 +417,88 @@ func stepRand(seed int64, step int) *rand.Rand {
 // computed from the same generated batch, then the moving average and the
 // spectral normalisation's power iteration.
 func (t *Trainer) TrainStep() (StepStats, error) {
+	// One source per step, seeded by (Seed, step): a resumed run draws
+	// exactly what the uninterrupted run would have.
+	rng := stepRand(t.Config.Seed, t.step)
+	if err := t.fillInputs(rng); err != nil {
+		return StepStats{}, err
+	}
+	if err := t.runShards(); err != nil {
+		return StepStats{}, fmt.Errorf("gan: train step %d: %w", t.step, err)
+	}
+	stats := t.stepStats()
+	if math.IsNaN(stats.LossD) || math.IsNaN(stats.LossG) || math.IsInf(stats.LossD, 0) || math.IsInf(stats.LossG, 0) {
+		return stats, atelier.Errorf(atelier.KindInternal, "training diverged at step %d (losses %v, %v)", stats.Step, stats.LossD, stats.LossG)
+	}
+	if err := t.updateGenerator(); err != nil {
+		return stats, err
+	}
+	if err := t.updateDiscriminator(); err != nil {
+		return stats, err
+	}
+	t.step++
+	m := t.GAN
+	updateEMA(m.GEMA.Params(), m.G.Params(), emaDecay(t.Config.EMA, t.step))
+	m.D.powerStep()
+	return stats, nil
+}
+
+// fillInputs writes the step's random draws into the shards' graph inputs.
+// The draws are taken from rng in a fixed order (all latents, all real
+// image picks, the reconstruction images shard by shard, then each shard's
+// two augmentations), which checkpoint resumption relies on: do not reorder
+// them.
+func (t *Trainer) fillInputs(rng *rand.Rand) error {
 	m, cfg := t.GAN, t.Config
 	zdim, size := m.G.Config.ZDim, m.G.Config.Size()
-	rng := stepRand(cfg.Seed, t.step)
-	var z []float32
+	imageLen := 3 * size * size // floats of one RGB image
+	var latents []float32
 	if cfg.PriorLatents {
-		z = m.Prior.Sample(rng, cfg.Batch)
+		latents = m.Prior.Sample(rng, cfg.Batch)
 	} else {
-		z = SampleZ(rng, cfg.Batch, zdim)
+		latents = SampleZ(rng, cfg.Batch, zdim)
 	}
-	idx := make([]int, cfg.Batch)
-	for i := range idx {
-		idx[i] = rng.Intn(t.data.Len())
+	realPicks := make([]int, cfg.Batch) // dataset indices of the batch's real images
+	for i := range realPicks {
+		realPicks[i] = rng.Intn(t.data.Len())
 	}
-	stride := 3 * size * size
+	// The images the encoder reconstructs are drawn independently of the
+	// discriminator's real images.
 	for _, sh := range t.shards {
 		if sh.nr == 0 {
 			continue
 		}
-		xr := sh.gg.InputData(sh.xr)
+		reconInput := sh.gg.InputData(sh.xr)
 		for i := 0; i < sh.nr; i++ {
-			copy(xr[i*stride:(i+1)*stride], t.data.Item(rng.Intn(t.data.Len())).Pix)
+			copy(reconInput[i*imageLen:(i+1)*imageLen], t.data.Item(rng.Intn(t.data.Len())).Pix)
 		}
 	}
 	for s, sh := range t.shards {
-		copy(sh.gg.InputData(sh.z), z[s*sh.n*zdim:(s+1)*sh.n*zdim])
+		copy(sh.gg.InputData(sh.z), latents[s*sh.n*zdim:(s+1)*sh.n*zdim])
 		cfg.Augment.draw(sh.gg.InputData(sh.augG), size, rng)
 		cfg.Augment.draw(sh.dg.InputData(sh.augD), size, rng)
-		x := sh.dg.InputData(sh.x)
+		// The discriminator's input is [real; fake]: the real half is
+		// filled here, the fake half by runShards once G has run.
+		discInput := sh.dg.InputData(sh.x)
 		for i := 0; i < sh.n; i++ {
-			im := t.data.Item(idx[s*sh.n+i])
-			if len(im.Pix) != stride {
-				return StepStats{}, atelier.Errorf(atelier.KindInvalid, "training image %d is %dx%d, want %dx%d", idx[s*sh.n+i], im.W, im.H, size, size)
+			pick := realPicks[s*sh.n+i]
+			im := t.data.Item(pick)
+			if len(im.Pix) != imageLen {
+				return atelier.Errorf(atelier.KindInvalid, "training image %d is %dx%d, want %dx%d", pick, im.W, im.H, size, size)
 			}
-			copy(x[i*stride:(i+1)*stride], im.Pix)
+			copy(discInput[i*imageLen:(i+1)*imageLen], im.Pix)
 		}
 	}
+	return nil
+}
+
+// runShards runs every shard's generator graph and then its discriminator
+// graph, the shards in parallel. The generated images go into the fake half
+// of the discriminator's input, so both updates see the same batch. It
+// returns the first shard's error in shard order.
+func (t *Trainer) runShards() error {
+	size := t.GAN.G.Config.Size()
+	imageLen := 3 * size * size
 	errs := make([]error, len(t.shards))
 	var wg sync.WaitGroup
 	for s, sh := range t.shards {
@@ -463,98 +509,107 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 				errs[s] = err
 				return
 			}
-			x := sh.dg.InputData(sh.x)
-			copy(x[sh.n*stride:], sh.fake.Data().([]float32))
+			discInput := sh.dg.InputData(sh.x)
+			copy(discInput[sh.n*imageLen:], sh.fake.Data().([]float32))
 			errs[s] = sh.dg.Run()
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return StepStats{}, fmt.Errorf("gan: train step %d: %w", t.step, err)
+			return err
 		}
 	}
+	return nil
+}
 
-	st := StepStats{Step: t.step + 1}
+// stepStats reads the losses and logits of the step the shards just ran.
+// The GAN losses carry 1/Batch weights in the graphs, so their shard sums
+// are batch means; the reconstruction terms are per-shard means, averaged
+// over shards here.
+func (t *Trainer) stepStats() StepStats {
+	stats := StepStats{Step: t.step + 1}
+	scalarOf := func(d *tensor.Dense) float64 { return float64(d.Data().([]float32)[0]) }
+	shards := float64(len(t.shards))
 	for _, sh := range t.shards {
-		st.LossG += float64(sh.lossG.Data().([]float32)[0])
-		st.LossD += float64(sh.lossD.Data().([]float32)[0])
+		stats.LossG += scalarOf(sh.lossG)
+		stats.LossD += scalarOf(sh.lossD)
 		if sh.nr > 0 {
-			st.Recon += float64(sh.rec.Data().([]float32)[0]) / float64(len(t.shards))
-			st.Latent += float64(sh.lat.Data().([]float32)[0]) / float64(len(t.shards))
+			stats.Recon += scalarOf(sh.rec) / shards
+			stats.Latent += scalarOf(sh.lat) / shards
 			if sh.per != nil {
-				st.Perceptual += float64(sh.per.Data().([]float32)[0]) / float64(len(t.shards))
+				stats.Perceptual += scalarOf(sh.per) / shards
 			}
 			if sh.fm != nil {
-				st.FeatureMatch += float64(sh.fm.Data().([]float32)[0]) / float64(len(t.shards))
+				stats.FeatureMatch += scalarOf(sh.fm) / shards
 			}
 		}
-		for i, v := range sh.logit.Data().([]float32) {
+		// The discriminator's batch is [real; fake], n of each.
+		for i, logit := range sh.logit.Data().([]float32) {
 			if i < sh.n {
-				st.RealLogit += float64(v)
+				stats.RealLogit += float64(logit)
 			} else {
-				st.FakeLogit += float64(v)
+				stats.FakeLogit += float64(logit)
 			}
 		}
 	}
-	st.RealLogit /= float64(cfg.Batch)
-	st.FakeLogit /= float64(cfg.Batch)
-	if math.IsNaN(st.LossD) || math.IsNaN(st.LossG) || math.IsInf(st.LossD, 0) || math.IsInf(st.LossG, 0) {
-		return st, atelier.Errorf(atelier.KindInternal, "training diverged at step %d (losses %v, %v)", st.Step, st.LossD, st.LossG)
-	}
+	stats.RealLogit /= float64(t.Config.Batch)
+	stats.FakeLogit /= float64(t.Config.Batch)
+	return stats
+}
 
-	gp := m.G.Params()
-	for i, p := range gp {
-		sumGrads(t.gradG[i].Data().([]float32), p, t.shards, func(sh *shard) *nn.Graph { return sh.gg })
+// updateGenerator applies the generator graphs' gradients, summed over
+// shards, to G and (when training one) to the encoder.
+func (t *Trainer) updateGenerator() error {
+	m := t.GAN
+	genParams := m.G.Params()
+	for i, p := range genParams {
+		sumGrads(t.gradG[i].Data().([]float32), p, t.shards, generatorGraph)
 	}
-	if err := t.optG.Step(func(p nn.Param) *tensor.Dense {
-		for i, q := range gp {
-			if q.Name == p.Name {
-				return t.gradG[i]
-			}
-		}
+	if err := t.optG.Step(gradByName(genParams, t.gradG)); err != nil {
+		return err
+	}
+	if t.optE == nil {
 		return nil
-	}); err != nil {
-		return st, err
 	}
-	if t.optE != nil {
-		ep := m.E.Params()
-		for i, p := range ep {
-			sumGrads(t.gradE[i].Data().([]float32), p, t.shards, func(sh *shard) *nn.Graph { return sh.gg })
-		}
-		if err := t.optE.Step(func(p nn.Param) *tensor.Dense {
-			for i, q := range ep {
-				if q.Name == p.Name {
-					return t.gradE[i]
-				}
-			}
-			return nil
-		}); err != nil {
-			return st, err
-		}
+	encParams := m.E.Params()
+	for i, p := range encParams {
+		sumGrads(t.gradE[i].Data().([]float32), p, t.shards, generatorGraph)
 	}
-	summed := map[string][]float32{}
+	return t.optE.Step(gradByName(encParams, t.gradE))
+}
+
+// updateDiscriminator applies the discriminator graphs' gradients, summed
+// over shards, to D. The graphs bind D's spectrally normalised weights, so
+// their gradients are mapped onto the raw weights the optimiser updates.
+func (t *Trainer) updateDiscriminator() error {
+	m := t.GAN
+	boundGrads := map[string][]float32{} // by bound parameter name
 	for _, p := range t.dBound {
-		buf := make([]float32, p.Value.Size())
-		sumGrads(buf, p, t.shards, func(sh *shard) *nn.Graph { return sh.dg })
-		summed[p.Name] = buf
+		sum := make([]float32, p.Value.Size())
+		sumGrads(sum, p, t.shards, discriminatorGraph)
+		boundGrads[p.Name] = sum
 	}
-	m.D.gradients(func(p nn.Param) []float32 { return summed[p.Name] }, t.gradD)
-	dp := m.D.trainable()
-	if err := t.optD.Step(func(p nn.Param) *tensor.Dense {
-		for i, q := range dp {
+	m.D.gradients(func(p nn.Param) []float32 { return boundGrads[p.Name] }, t.gradD)
+	return t.optD.Step(gradByName(m.D.trainable(), t.gradD))
+}
+
+// generatorGraph and discriminatorGraph pick a shard's graph for sumGrads.
+func generatorGraph(sh *shard) *nn.Graph     { return sh.gg }
+func discriminatorGraph(sh *shard) *nn.Graph { return sh.dg }
+
+// gradByName returns the optimiser's view of grads, which holds the
+// gradient of params[i] at i: parameters are matched by name, and one not
+// in params gets none.
+func gradByName(params []nn.Param, grads []*tensor.Dense) nn.GradFunc {
+	return func(p nn.Param) *tensor.Dense {
+		for i, q := range params {
 			if q.Name == p.Name {
-				return t.gradD[i]
+				return grads[i]
 			}
 		}
 		return nil
-	}); err != nil {
-		return st, err
 	}
-	t.step++
-	updateEMA(m.GEMA.Params(), gp, emaDecay(cfg.EMA, t.step))
-	m.D.powerStep()
-	return st, nil
 }
 
 // sumGrads writes Σ over shards of the gradient of p into dst, in shard

@@ -25,153 +25,221 @@ const gridSeed = 20240601
 // runTrainGAN trains the generator and discriminator on a dataset's images:
 // `atelier train gan --dataset DIR --out FILE`.
 func runTrainGAN(ctx context.Context, e env, args []string) error {
-	def := gan.DefaultTrainConfig()
-	fs := newFlags("train gan", e)
-	dataset := fs.String("dataset", "", "dataset `directory` whose images/ to learn (required)")
-	out := fs.String("out", "", "training checkpoint `file` to write (required); rewritten every --checkpoint-every steps")
-	steps := fs.Int("steps", def.Steps, "total training steps (a resumed run continues to this count)")
-	batch := fs.Int("batch", def.Batch, "images per step (split over two goroutines)")
-	seed := fs.Int64("seed", def.Seed, "seed of the initial weights and of every step's random draws")
-	zdim := fs.Int("zdim", gan.DefaultGeneratorConfig().ZDim, "latent dimension")
-	gWidths := fs.String("g-widths", joinInts(gan.DefaultGeneratorConfig().Widths), "generator channels at 4, 8, 16 and 32 px, comma-separated (one width per doubling: four make 64 px images)")
-	lrG := fs.Float64("lr-g", float64(def.LRG), "generator learning rate")
-	lrD := fs.Float64("lr-d", float64(def.LRD), "discriminator learning rate")
-	translate := fs.Float64("translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
-	cutout := fs.Float64("cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
-	recon := fs.Int("recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
-	reconWeight := fs.Float64("recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
-	perceptualWeight := fs.Float64("perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
-	featureMatchWeight := fs.Float64("feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
-	priorLatents := fs.Bool("prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, at its spread, as sampling draws them; the demo recipe refines on spread 1) instead of the standard normal (with --resume: changes the resumed recipe)")
-	resume := fs.String("resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
-	initFrom := fs.String("init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture and latent prior are kept)")
-	every := fs.Int("checkpoint-every", 500, "write the checkpoint every `N` steps")
-	sampleEvery := fs.Int("sample-every", 500, "write a sample grid every `N` steps when --samples is set")
-	samples := fs.String("samples", "", "`directory` for sample grids (gan-step-NNNNNN.png, 64 fixed latents)")
-	if err := parseFlags(fs, args, false); err != nil {
+	f, err := parseTrainGANFlags(e, args)
+	if err != nil {
 		return err
 	}
-	set := givenFlags(fs)
-	switch {
-	case *dataset == "":
-		return usagef("train gan: --dataset is required")
-	case *out == "":
-		return usagef("train gan: --out is required")
-	case *every < 1:
-		return usagef("train gan: --checkpoint-every must be positive")
-	case *sampleEvery < 1:
-		return usagef("train gan: --sample-every must be positive")
-	case *resume != "" && *initFrom != "":
-		return usagef("train gan: --resume and --init exclude each other")
-	case *priorLatents && *resume == "" && *initFrom == "":
-		return usagef("train gan: --prior-latents draws from the latent prior of --init models (or of a --resume checkpoint); a new GAN has none")
-	case (*resume != "" || *initFrom != "") && (set["zdim"] || set["g-widths"]):
-		return usagef("train gan: --zdim and --g-widths shape a new generator; --resume and --init keep theirs")
+	if err := f.check(); err != nil {
+		return err
 	}
-	cfg := def
-	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = *steps, *batch, *seed, float32(*lrG), float32(*lrD)
-	cfg.Augment = gan.AugmentConfig{Translate: *translate, Cutout: *cutout}
-	cfg.Recon, cfg.ReconWeight, cfg.PerceptualWeight = *recon, float32(*reconWeight), float32(*perceptualWeight)
-	cfg.FeatureMatchWeight, cfg.PriorLatents = float32(*featureMatchWeight), *priorLatents
-	gcfg := gan.DefaultGeneratorConfig()
-	gcfg.ZDim = *zdim
-	dcfg := gan.DefaultDiscriminatorConfig()
-	if err := gcfg.Validate(); err != nil {
-		return usagef("train gan: --zdim: %v", err)
+	gcfg, dcfg, err := f.architecture()
+	if err != nil {
+		return err
 	}
-	var err error
-	if gcfg.Widths, err = positiveInts(*gWidths); err != nil {
-		return usagef("train gan: --g-widths: %v", err)
+	cfg, err := f.recipe(dcfg)
+	if err != nil {
+		return err
 	}
-	if err := gcfg.Validate(); err != nil {
-		return usagef("train gan: --g-widths: %v", err)
-	}
-	if gcfg.Size() != dcfg.Size {
-		return usagef("train gan: --g-widths: %d widths make %d px images; the catalog is trained at %d px (give %d)",
-			len(gcfg.Widths), gcfg.Size(), dcfg.Size, len(gan.DefaultGeneratorConfig().Widths))
-	}
-	if err := cfg.Validate(dcfg); err != nil {
-		return flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight", "feature-match-weight")
-	}
-	if *samples != "" {
-		if err := os.MkdirAll(*samples, 0o755); err != nil {
+	if f.samples != "" {
+		if err := os.MkdirAll(f.samples, 0o755); err != nil {
 			return fmt.Errorf("train gan: %w", err)
 		}
 	}
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
-	images, err := loadCatalogImages(ctx, *dataset, gcfg.Size(), bar.Func())
+	images, err := loadCatalogImages(ctx, f.dataset, gcfg.Size(), bar.Func())
 	if err != nil {
 		return fmt.Errorf("train gan: %w", err)
 	}
+	tr, err := f.trainer(images, cfg, gcfg, dcfg)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	return f.run(ctx, e, tr, images, bar)
+}
+
+// trainGANFlags holds the parsed flags of `atelier train gan`.
+type trainGANFlags struct {
+	dataset, out       string
+	steps, batch       int
+	seed               int64
+	zdim               int
+	gWidths            string
+	lrG, lrD           float64
+	translate, cutout  float64
+	recon              int
+	reconWeight        float64
+	perceptualWeight   float64
+	featureMatchWeight float64
+	priorLatents       bool
+	resume, initFrom   string
+	every, sampleEvery int
+	samples            string
+	set                map[string]bool // the flags given explicitly
+}
+
+// parseTrainGANFlags defines and parses the flags of `atelier train gan`.
+func parseTrainGANFlags(e env, args []string) (*trainGANFlags, error) {
+	def := gan.DefaultTrainConfig()
+	f := &trainGANFlags{}
+	fs := newFlags("train gan", e)
+	fs.StringVar(&f.dataset, "dataset", "", "dataset `directory` whose images/ to learn (required)")
+	fs.StringVar(&f.out, "out", "", "training checkpoint `file` to write (required); rewritten every --checkpoint-every steps")
+	fs.IntVar(&f.steps, "steps", def.Steps, "total training steps (a resumed run continues to this count)")
+	fs.IntVar(&f.batch, "batch", def.Batch, "images per step (split over two goroutines)")
+	fs.Int64Var(&f.seed, "seed", def.Seed, "seed of the initial weights and of every step's random draws")
+	fs.IntVar(&f.zdim, "zdim", gan.DefaultGeneratorConfig().ZDim, "latent dimension")
+	fs.StringVar(&f.gWidths, "g-widths", joinInts(gan.DefaultGeneratorConfig().Widths), "generator channels at 4, 8, 16 and 32 px, comma-separated (one width per doubling: four make 64 px images)")
+	fs.Float64Var(&f.lrG, "lr-g", float64(def.LRG), "generator learning rate")
+	fs.Float64Var(&f.lrD, "lr-d", float64(def.LRD), "discriminator learning rate")
+	fs.Float64Var(&f.translate, "translate", def.Augment.Translate, "discriminator augmentation: largest shift as a `fraction` of the image side")
+	fs.Float64Var(&f.cutout, "cutout", def.Augment.Cutout, "discriminator augmentation: `probability` of cutting out a half-side square")
+	fs.IntVar(&f.recon, "recon", def.Recon, "real images per step that an encoder trained along reconstructs through G (0: plain GAN)")
+	fs.Float64Var(&f.reconWeight, "recon-weight", float64(def.ReconWeight), "weight of the reconstruction's pixel MSE in G's and E's loss (with --resume: changes the resumed recipe)")
+	fs.Float64Var(&f.perceptualWeight, "perceptual-weight", float64(def.PerceptualWeight), "weight of the reconstruction's perceptual distance (D's features) in G's and E's loss (with --resume: changes the resumed recipe)")
+	fs.Float64Var(&f.featureMatchWeight, "feature-match-weight", float64(def.FeatureMatchWeight), "weight of feature matching (batch means of D's features, generated vs real) in G's loss (with --resume: changes the resumed recipe)")
+	fs.BoolVar(&f.priorLatents, "prior-latents", false, "draw the generated images' latents from the --init models' latent prior (fitted to their encoder's codes, at its spread, as sampling draws them; the demo recipe refines on spread 1) instead of the standard normal (with --resume: changes the resumed recipe)")
+	fs.StringVar(&f.resume, "resume", "", "training checkpoint `file` to resume from (its recipe and architecture are kept)")
+	fs.StringVar(&f.initFrom, "init", "", "models `file` to continue training from, with fresh optimisers and the recipe of the flags (its architecture and latent prior are kept)")
+	fs.IntVar(&f.every, "checkpoint-every", 500, "write the checkpoint every `N` steps")
+	fs.IntVar(&f.sampleEvery, "sample-every", 500, "write a sample grid every `N` steps when --samples is set")
+	fs.StringVar(&f.samples, "samples", "", "`directory` for sample grids (gan-step-NNNNNN.png, 64 fixed latents)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return nil, err
+	}
+	f.set = givenFlags(fs)
+	return f, nil
+}
+
+// check rejects missing flags and combinations that do not go together.
+func (f *trainGANFlags) check() error {
+	switch {
+	case f.dataset == "":
+		return usagef("train gan: --dataset is required")
+	case f.out == "":
+		return usagef("train gan: --out is required")
+	case f.every < 1:
+		return usagef("train gan: --checkpoint-every must be positive")
+	case f.sampleEvery < 1:
+		return usagef("train gan: --sample-every must be positive")
+	case f.resume != "" && f.initFrom != "":
+		return usagef("train gan: --resume and --init exclude each other")
+	case f.priorLatents && f.resume == "" && f.initFrom == "":
+		return usagef("train gan: --prior-latents draws from the latent prior of --init models (or of a --resume checkpoint); a new GAN has none")
+	case (f.resume != "" || f.initFrom != "") && (f.set["zdim"] || f.set["g-widths"]):
+		return usagef("train gan: --zdim and --g-widths shape a new generator; --resume and --init keep theirs")
+	}
+	return nil
+}
+
+// architecture returns the configurations of a new GAN's generator (shaped
+// by --zdim and --g-widths) and discriminator. --resume and --init runs
+// keep their own, but the generator's size still decides the size the
+// catalog images load at.
+func (f *trainGANFlags) architecture() (gan.GeneratorConfig, gan.DiscriminatorConfig, error) {
+	gcfg := gan.DefaultGeneratorConfig()
+	gcfg.ZDim = f.zdim
+	dcfg := gan.DefaultDiscriminatorConfig()
+	if err := gcfg.Validate(); err != nil {
+		return gcfg, dcfg, usagef("train gan: --zdim: %v", err)
+	}
+	var err error
+	if gcfg.Widths, err = positiveInts(f.gWidths); err != nil {
+		return gcfg, dcfg, usagef("train gan: --g-widths: %v", err)
+	}
+	if err := gcfg.Validate(); err != nil {
+		return gcfg, dcfg, usagef("train gan: --g-widths: %v", err)
+	}
+	if gcfg.Size() != dcfg.Size {
+		return gcfg, dcfg, usagef("train gan: --g-widths: %d widths make %d px images; the catalog is trained at %d px (give %d)",
+			len(gcfg.Widths), gcfg.Size(), dcfg.Size, len(gan.DefaultGeneratorConfig().Widths))
+	}
+	return gcfg, dcfg, nil
+}
+
+// recipe returns the training recipe of the flags, validated against the
+// discriminator dcfg.
+func (f *trainGANFlags) recipe(dcfg gan.DiscriminatorConfig) (gan.TrainConfig, error) {
+	cfg := gan.DefaultTrainConfig()
+	cfg.Steps, cfg.Batch, cfg.Seed, cfg.LRG, cfg.LRD = f.steps, f.batch, f.seed, float32(f.lrG), float32(f.lrD)
+	cfg.Augment = gan.AugmentConfig{Translate: f.translate, Cutout: f.cutout}
+	cfg.Recon, cfg.ReconWeight, cfg.PerceptualWeight = f.recon, float32(f.reconWeight), float32(f.perceptualWeight)
+	cfg.FeatureMatchWeight, cfg.PriorLatents = float32(f.featureMatchWeight), f.priorLatents
+	if err := cfg.Validate(dcfg); err != nil {
+		return cfg, flagError("train gan", err, "steps", "batch", "lr", "augment", "recon", "perceptual-weight", "feature-match-weight")
+	}
+	return cfg, nil
+}
+
+// trainer prepares the run: it resumes the --resume checkpoint, continues
+// the --init models with fresh optimisers and the flags' recipe cfg, or
+// starts a new GAN of gcfg and dcfg. Its errors are the command's.
+func (f *trainGANFlags) trainer(images gan.ImageSet, cfg gan.TrainConfig, gcfg gan.GeneratorConfig, dcfg gan.DiscriminatorConfig) (*gan.Trainer, error) {
 	var tr *gan.Trainer
-	if *resume != "" {
-		// Flags given explicitly change the resumed recipe; the others
-		// keep the checkpoint's.
-		tr, err = gan.ResumeTrainer(*resume, images, func(c *gan.TrainConfig) {
-			c.Steps = *steps
-			if set["recon-weight"] {
-				c.ReconWeight = float32(*reconWeight)
-			}
-			if set["perceptual-weight"] {
-				c.PerceptualWeight = float32(*perceptualWeight)
-			}
-			if set["feature-match-weight"] {
-				c.FeatureMatchWeight = float32(*featureMatchWeight)
-			}
-			if set["prior-latents"] {
-				c.PriorLatents = *priorLatents
-			}
-		})
-	} else if *initFrom != "" {
+	var err error
+	switch {
+	case f.resume != "":
+		tr, err = f.resumeTrainer(images)
+	case f.initFrom != "":
 		var models *gan.Models
 		var m *gan.GAN
-		if models, err = gan.LoadModels(*initFrom); err == nil {
+		if models, err = gan.LoadModels(f.initFrom); err == nil {
 			if cfg.PriorLatents && models.Prior == nil {
-				return usagef("train gan: --prior-latents: %s has no latent prior; fit one with `atelier train prior`", *initFrom)
+				return nil, usagef("train gan: --prior-latents: %s has no latent prior; fit one with `atelier train prior`", f.initFrom)
 			}
 			if m, err = gan.GANFromModels(models); err == nil {
 				tr, err = gan.NewTrainer(m, images, cfg)
 			}
 		}
-	} else {
+	default:
 		var m *gan.GAN
 		if m, err = gan.NewGAN(gcfg, dcfg, cfg.Seed); err == nil {
 			tr, err = gan.NewTrainer(m, images, cfg)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("train gan: %w", err)
+		return nil, fmt.Errorf("train gan: %w", err)
 	}
-	defer tr.Close()
+	return tr, nil
+}
 
+// resumeTrainer resumes the --resume checkpoint. Flags given explicitly
+// change the resumed recipe; the others keep the checkpoint's.
+func (f *trainGANFlags) resumeTrainer(images gan.ImageSet) (*gan.Trainer, error) {
+	return gan.ResumeTrainer(f.resume, images, func(c *gan.TrainConfig) {
+		c.Steps = f.steps
+		if f.set["recon-weight"] {
+			c.ReconWeight = float32(f.reconWeight)
+		}
+		if f.set["perceptual-weight"] {
+			c.PerceptualWeight = float32(f.perceptualWeight)
+		}
+		if f.set["feature-match-weight"] {
+			c.FeatureMatchWeight = float32(f.featureMatchWeight)
+		}
+		if f.set["prior-latents"] {
+			c.PriorLatents = f.priorLatents
+		}
+	})
+}
+
+// run trains tr to its step count, writing the checkpoint and sample grids
+// along the way, and reports the run; an interrupted run still saves what
+// it learned.
+func (f *trainGANFlags) run(ctx context.Context, e env, tr *gan.Trainer, images gan.ImageSet, bar *progress.Bar) error {
 	start, first := time.Now(), tr.Steps()
 	fmt.Fprintf(e.stderr, "train gan: %d images, generator %v (%d parameters), discriminator %v, from step %d to %d, batch %d\n",
 		images.Len(), tr.GAN.G.Config.Widths, nn.CountParams(tr.GAN.G.Params()), tr.GAN.D.Config.Widths, first, tr.Config.Steps, tr.Config.Batch)
-	writeGrid := func(step int) error {
-		img, err := tr.GAN.Models().SampleGrid(ctx, 64, gridSeed)
-		if err != nil {
-			return err
-		}
-		return writePNGFile(filepath.Join(*samples, fmt.Sprintf("gan-step-%06d.png", step)), img)
-	}
-	err = tr.Run(ctx, bar.Func(), func(st gan.StepStats) error {
-		if st.Step%*every == 0 || st.Step == tr.Config.Steps {
-			if err := tr.Save(*out); err != nil {
-				return err
-			}
-		}
-		if *samples != "" && (st.Step%*sampleEvery == 0 || st.Step == tr.Config.Steps) {
-			return writeGrid(st.Step)
-		}
-		return nil
+	err := tr.Run(ctx, bar.Func(), func(st gan.StepStats) error {
+		return f.afterStep(ctx, tr, st.Step)
 	})
 	if err != nil {
 		// Keep what was learned: an interrupted run can be resumed.
 		if tr.Steps() > first {
-			if serr := tr.Save(*out); serr == nil {
-				fmt.Fprintf(e.stderr, "train gan: saved step %d to %s\n", tr.Steps(), *out)
+			if serr := tr.Save(f.out); serr == nil {
+				fmt.Fprintf(e.stderr, "train gan: saved step %d to %s\n", tr.Steps(), f.out)
 			}
 		}
 		return fmt.Errorf("train gan: %w", err)
@@ -179,7 +247,26 @@ func runTrainGAN(ctx context.Context, e env, args []string) error {
 	bar.Done()
 	secs := time.Since(start).Seconds()
 	fmt.Fprintf(e.stdout, "trained gan to step %d in %.0fs (%.1f images/s); checkpoint %s\n",
-		tr.Steps(), secs, float64((tr.Steps()-first)*tr.Config.Batch)/secs, *out)
+		tr.Steps(), secs, float64((tr.Steps()-first)*tr.Config.Batch)/secs, f.out)
+	return nil
+}
+
+// afterStep writes the checkpoint and the sample grid when they are due
+// after step (always after the last one).
+func (f *trainGANFlags) afterStep(ctx context.Context, tr *gan.Trainer, step int) error {
+	last := step == tr.Config.Steps
+	if step%f.every == 0 || last {
+		if err := tr.Save(f.out); err != nil {
+			return err
+		}
+	}
+	if f.samples != "" && (step%f.sampleEvery == 0 || last) {
+		img, err := tr.GAN.Models().SampleGrid(ctx, 64, gridSeed)
+		if err != nil {
+			return err
+		}
+		return writePNGFile(filepath.Join(f.samples, fmt.Sprintf("gan-step-%06d.png", step)), img)
+	}
 	return nil
 }
 
