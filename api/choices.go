@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/service/serving"
 )
 
 // The choice flow: a consumer (known by the marketplace's id, or an

@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage"
 )
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage"
 )
 

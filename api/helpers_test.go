@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/serving"
-	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/serving"
+	"github.com/atelier-app/atelier/service/serving/servingtest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/storage/jobs"
@@ -55,15 +55,12 @@ type env struct {
 // adminTestKey is the operator key of test servers.
 const adminTestKey = "atl_test-operator-key-0123456789"
 
-// forEachBackend runs fn on SQLite with a local blob store and on
-// PostgreSQL with MinIO.
+// forEachBackend runs fn on each deployment's backends with a fresh
+// server.
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	t.Run("sqlite+local", func(t *testing.T) {
-		fn(t, newEnv(t, storagetest.OpenStore(t, storagetest.SQLiteURL(t)), storagetest.OpenBlob(t, storagetest.LocalBlobURL(t))))
-	})
-	t.Run("postgres+minio", func(t *testing.T) {
-		fn(t, newEnv(t, storagetest.OpenStore(t, storagetest.PostgresURL(t)), storagetest.OpenBlob(t, storagetest.MinIOURL(t))))
+	storagetest.ForEachBackend(t, func(t *testing.T, s *storage.Store, b blob.Store) {
+		fn(t, newEnv(t, s, b))
 	})
 }
 
@@ -117,46 +114,17 @@ func newEnv(t testing.TB, s *storage.Store, b blob.Store) *env {
 	return e
 }
 
-// fakeModel is a stand-in recommender whose φ of an image is its mean
-// colour minus ½ per channel, so a taste for a colour is a θ pointing at
-// it.
-type fakeModel struct{}
-
+// fakeThetas are the consumers the fake model knows.
 var fakeThetas = map[string][]float32{
 	"likes-red":  {4, -2, -2},
 	"likes-blue": {-2, -2, 4},
-}
-
-func (fakeModel) Dim() int       { return 3 }
-func (fakeModel) ImageSize() int { return 16 }
-func (fakeModel) Theta(id string) ([]float32, bool) {
-	th, ok := fakeThetas[id]
-	return th, ok
-}
-func (fakeModel) MeanTheta() []float32 { return []float32{0, 0, 0} }
-func (fakeModel) Consumers() []string  { return []string{"likes-blue", "likes-red"} }
-func (fakeModel) ImageFeatures(_ context.Context, im *recommender.Images, _ int) ([][]float32, error) {
-	out := make([][]float32, im.Len())
-	n := im.Size * im.Size
-	for i := range out {
-		pix := im.Item(i).Pix
-		f := make([]float32, 3)
-		for c := range 3 {
-			for _, v := range pix[c*n : (c+1)*n] {
-				f[c] += v
-			}
-			f[c] = f[c]/float32(n) - 0.5
-		}
-		out[i] = f
-	}
-	return out, nil
 }
 
 func loadFake(_ context.Context, mv atelier.ModelVersion) (serving.Model, error) {
 	if mv.BlobKey != "models/fake.safetensors" {
 		return nil, fmt.Errorf("read %s: not a model file", mv.BlobKey)
 	}
-	return fakeModel{}, nil
+	return servingtest.NewColourModel(fakeThetas), nil
 }
 
 // palette is the colours of the test catalog.

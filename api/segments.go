@@ -1,14 +1,13 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/segments"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -65,9 +64,6 @@ type segmentsRequest struct {
 	Seed   *uint64 `json:"seed"`
 }
 
-// maxSegments bounds k.
-const maxSegments = 50
-
 // createSegments computes segments: k-means over the served model's θ
 // (method kmeans, with k), or one per imported consumer label (method
 // imported). Each is described by what its members liked.
@@ -77,25 +73,25 @@ func (s *Server) createSegments(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	var segs []segmentView
+	var made []segments.Made
 	var err error
 	switch req.Method {
 	case atelier.SegmentKMeans:
-		if req.K == nil || *req.K < 1 || *req.K > maxSegments {
-			writeError(c, s.log, atelier.FieldErrorf("k", "is required with method kmeans: an integer between 1 and %d", maxSegments))
+		if req.K == nil || *req.K < 1 || *req.K > segments.MaxK {
+			writeError(c, s.log, atelier.FieldErrorf("k", "is required with method kmeans: an integer between 1 and %d", segments.MaxK))
 			return
 		}
 		var seed uint64
 		if req.Seed != nil {
 			seed = *req.Seed
 		}
-		segs, err = s.kmeansSegments(c.Request.Context(), *req.K, seed)
+		made, err = s.segments.KMeans(c.Request.Context(), *req.K, seed)
 	case atelier.SegmentImported:
 		if req.K != nil || req.Seed != nil {
 			writeError(c, s.log, atelier.FieldErrorf("k", "k and seed are for method kmeans only"))
 			return
 		}
-		segs, err = s.importedSegments(c.Request.Context())
+		made, err = s.segments.Imported(c.Request.Context())
 	default:
 		writeError(c, s.log, atelier.FieldErrorf("method", "must be %q or %q", atelier.SegmentKMeans, atelier.SegmentImported))
 		return
@@ -104,112 +100,9 @@ func (s *Server) createSegments(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"segments": segs})
-}
-
-// kmeansSegments clusters, describes and stores k segments. The segments
-// of one request are stored together or not at all: if one fails, those
-// already stored are removed.
-func (s *Server) kmeansSegments(ctx context.Context, k int, seed uint64) ([]segmentView, error) {
-	mv, drafts, err := s.rec.KMeans(ctx, k, seed)
-	if err != nil {
-		return nil, err
+	views := make([]segmentView, len(made))
+	for i, m := range made {
+		views[i] = viewSegment(m.Segment, m.Size)
 	}
-	storeID := map[string]string{} // external id → store id
-	err = s.store.EachConsumer(ctx, storage.ConsumerFilter{}, func(c atelier.Consumer) error {
-		storeID[c.ExternalID] = c.ID
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	members := make(map[string][]string, len(drafts))
-	for _, d := range drafts {
-		for _, ext := range d.ConsumerIDs {
-			if id, ok := storeID[ext]; ok {
-				members[d.Name] = append(members[d.Name], id)
-			}
-		}
-	}
-	desc, err := s.rec.Describe(ctx, members)
-	if err != nil {
-		return nil, err
-	}
-	var out []segmentView
-	var stored []string
-	for _, d := range drafts {
-		sg, err := s.store.CreateSegment(ctx, atelier.Segment{
-			Name: d.Name, Kind: atelier.SegmentKMeans, ModelVersionID: mv.ID, Description: desc[d.Name]})
-		if err == nil {
-			stored = append(stored, sg.ID)
-			ms := make([]atelier.Membership, len(members[d.Name]))
-			for i, id := range members[d.Name] {
-				ms[i] = atelier.Membership{ConsumerID: id, Weight: 1}
-			}
-			err = s.store.SetMemberships(ctx, sg.ID, ms)
-		}
-		if err != nil {
-			return nil, errors.Join(err, s.dropSegments(ctx, stored))
-		}
-		out = append(out, viewSegment(sg, len(members[d.Name])))
-	}
-	return out, nil
-}
-
-// dropSegments removes segments stored by a request that failed.
-func (s *Server) dropSegments(reqCtx context.Context, ids []string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), cleanupTimeout)
-	defer cancel()
-	var errs []error
-	for _, id := range ids {
-		if err := s.store.DeleteSegment(ctx, id); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// importedSegments turns imported consumer labels into segments (again:
-// it is idempotent) and describes every imported segment afresh.
-func (s *Server) importedSegments(ctx context.Context) ([]segmentView, error) {
-	if _, err := s.store.SyncImportedSegments(ctx); err != nil {
-		return nil, err
-	}
-	var segs []atelier.Segment
-	page := storage.Page{Limit: storage.MaxLimit}
-	for {
-		batch, err := s.store.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported, Page: page})
-		if err != nil {
-			return nil, err
-		}
-		segs = append(segs, batch...)
-		if len(batch) < page.Limit {
-			break
-		}
-		page.After = batch[len(batch)-1].ID
-	}
-	members := make(map[string][]string, len(segs))
-	for _, sg := range segs {
-		ms, err := s.store.ListMemberships(ctx, sg.ID)
-		if err != nil {
-			return nil, err
-		}
-		members[sg.ID] = []string{}
-		for _, m := range ms {
-			members[sg.ID] = append(members[sg.ID], m.ConsumerID)
-		}
-	}
-	desc, err := s.rec.Describe(ctx, members)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]segmentView, len(segs))
-	for i, sg := range segs {
-		if err := s.store.SetSegmentDescription(ctx, sg.ID, desc[sg.ID]); err != nil {
-			return nil, err
-		}
-		sg.Description = desc[sg.ID]
-		out[i] = viewSegment(sg, len(members[sg.ID]))
-	}
-	return out, nil
+	c.JSON(http.StatusCreated, gin.H{"segments": views})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/segments"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
 )
@@ -28,12 +29,14 @@ type Server struct {
 	metrics *httpMetrics
 	router  *gin.Engine
 
-	store  *storage.Store
-	blobs  blob.Store
-	rec    Recommender
-	jobs   Jobs
-	limits Limits
-	urlTTL time.Duration
+	store *storage.Store
+	blobs blob.Store
+	rec   Recommender
+	// segments makes consumer segments with rec.
+	segments *segments.Service
+	jobs     Jobs
+	limits   Limits
+	urlTTL   time.Duration
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -76,6 +79,7 @@ func New(d Deps) *Server {
 	if s.jobs == nil {
 		s.jobs = noJobs{}
 	}
+	s.segments = segments.New(s.store, s.rec)
 	if s.limits.MaxUploadBytes <= 0 {
 		s.limits.MaxUploadBytes = 20 << 20
 	}

@@ -14,10 +14,10 @@
 // nearest-neighbour upsampling, a 3×3 convolution, leaky ReLU and pixel
 // norm (64, 48 and 32 channels at 8, 16 and 32 px), and a last 3×3
 // convolution to 12 channels whose depth-to-space rearrangement gives the
-// 64×64×3 image through a sigmoid. Widths were chosen by measured speed:
-// about 30 M multiply-adds per image, where 128-128-64-32-16 at full 64 px
-// needed 69 M and was 2.6× slower (narrow layers at full size are
-// memory-bound).
+// 64×64×3 image through a sigmoid. Widths were chosen by measured speed
+// (docs/gan.md): narrow layers at full size are memory-bound, so the
+// channels shrink as the image grows and the last doubling is a
+// depth-to-space rearrangement rather than a convolution at 64 px.
 //
 // D (Discriminator) mirrors it with stride-2 3×3 convolutions (24, 48, 96,
 // 128 channels at 32, 16, 8, 4 px), a minibatch standard deviation channel,
@@ -133,9 +133,9 @@
 // steps at two fifths of the learning rates; `train gan --init models
 // --prior-latents --feature-match-weight 100 --lr-g 0.0002 --lr-d 0.0002`) continues training with the
 // generated batch drawn from the fixed prior, so that the adversarial and
-// feature matching terms act where sampling draws. It cut the φ Fréchet
-// distance of the samples to the catalog from 39.3 to 8.4 (README);
-// either change alone did not. The prior stays fixed through it, and the
+// feature matching terms act where sampling draws. Together they brought
+// the samples' φ statistics close to the catalog's; either change alone
+// did not (docs/gan.md has the runs). The prior stays fixed through it, and the
 // encoder fine-tuned afterwards (`train encoder --keep-prior`) keeps it:
 // a prior refitted to the codes of catalog items sits exactly where G
 // draws their soft reconstructions.
@@ -145,10 +145,10 @@
 // told --spread 1): G draws softer, more average images than those whose
 // codes it is given, so the mixture as fitted draws samples that vary
 // less than the catalog, and τ, chosen so that E's codes of samples are
-// distributed like E's codes of catalog items, widens it again (τ = 1.09
-// on the demo models, and fd_phi 5.9 instead of 8.4). The refinement
+// distributed like E's codes of catalog items, widens it again
+// (docs/gan.md gives τ and its effect on the demo models). The refinement
 // trains on the prior as fitted: trained on a calibrated one, then
-// calibrated again, it read worse (README).
+// calibrated again, it read worse (docs/gan.md).
 //
 // # Files
 //

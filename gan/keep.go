@@ -14,9 +14,10 @@ import (
 // Keep anchors learned shifts to the product they start from: an addition
 // to the published objective (see Shift), which relies on the generator's
 // latent space to keep variants realistic and in their category. Ours is
-// smaller and coarser: maximising θ·φ alone moved a third of the variants
-// into another category and two thirds below the realism threshold on the
-// demo models (README), where the fidelity checks then rejected them.
+// smaller and coarser: maximising θ·φ alone moved many variants into
+// another category or below the realism threshold on the demo models
+// (docs/redesign.md, the Keep-term table), where the fidelity checks then
+// rejected them.
 //
 // With c the base category and D's logit d, the term added to the loss is
 //
@@ -37,7 +38,7 @@ type Keep struct {
 }
 
 // DefaultKeepWeights are the weights Redesign uses unless set: chosen on
-// the default world with `atelier eval redesign` (README).
+// the default world with `atelier eval redesign` (docs/redesign.md).
 const (
 	DefaultKeepCategoryWeight = 1
 	DefaultKeepRealismWeight  = 1

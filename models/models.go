@@ -1,7 +1,7 @@
 // Package models embeds the demo model checkpoints trained on the default
 // synthetic world (`atelier synth --seed 1`), so `atelier demo` serves
 // recommendations and redesigns on a fresh machine without training. The
-// commands that produced them are in the README.
+// commands that produced them are in docs/gan.md and docs/recommender.md.
 package models
 
 import (

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -19,49 +20,49 @@ func TestChoiceRounds(t *testing.T) {
 		w := newWorld(t, s)
 		shown := []string{w.catalog[0].ID, w.catalog[1].ID, w.catalog[2].ID}
 
-		sess := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 2}))(t)
+		sess := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 2}))(t)
 		if sess.Options != nil {
 			t.Fatalf("new session has options %v", sess.Options)
 		}
 		_, err := s.SetChoiceOptions(ctx, sess.ID, 1, shown)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		_, err = s.SetChoiceOptions(ctx, sess.ID, 0, shown[:1])
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, err = s.SetChoiceOptions(ctx, "missing", 0, shown)
-		wantKind(t, err, atelier.KindNotFound)
-		got := must(s.SetChoiceOptions(ctx, sess.ID, 0, shown))(t)
+		testkit.WantKind(t, err, atelier.KindNotFound)
+		got := testkit.Must(s.SetChoiceOptions(ctx, sess.ID, 0, shown))(t)
 		if !reflect.DeepEqual(got.Options, shown) {
 			t.Fatalf("options %v, want %v", got.Options, shown)
 		}
-		if got := must(s.GetChoiceSession(ctx, sess.ID))(t); !reflect.DeepEqual(got.Options, shown) {
+		if got := testkit.Must(s.GetChoiceSession(ctx, sess.ID))(t); !reflect.DeepEqual(got.Options, shown) {
 			t.Fatalf("stored options %v", got.Options)
 		}
 
 		// Answering clears the options and logs the pick as an interaction.
-		after := must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 0, Shown: shown, Chosen: shown[2], At: at(0)}))(t)
+		after := testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 0, Shown: shown, Chosen: shown[2], At: at(0)}))(t)
 		if after.Options != nil || after.Round != 1 {
 			t.Fatalf("after answering: %+v", after)
 		}
-		ins := must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: w.consumer.ID}))(t)
+		ins := testkit.Must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: w.consumer.ID}))(t)
 		if len(ins) != 1 || ins[0].ItemID != shown[2] || ins[0].Kind != atelier.InteractionChoice || !ins[0].At.Equal(at(0).UTC().Truncate(1000)) {
 			t.Fatalf("interactions after a pick: %+v", ins)
 		}
-		must(s.SetChoiceOptions(ctx, sess.ID, 1, shown[:2]))(t)
-		must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown[:2], Chosen: shown[0], At: at(1)}))(t)
+		testkit.Must(s.SetChoiceOptions(ctx, sess.ID, 1, shown[:2]))(t)
+		testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown[:2], Chosen: shown[0], At: at(1)}))(t)
 		_, err = s.SetChoiceOptions(ctx, sess.ID, 2, shown)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
 		// Anonymous picks are choices, not interactions.
-		anon := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok", Rounds: 1}))(t)
-		must(s.RecordChoice(ctx, atelier.Choice{SessionID: anon.ID, Round: 0, Shown: shown, Chosen: shown[1], At: at(2)}))(t)
-		if n := must(s.CountInteractions(ctx))(t); n != 2 {
+		anon := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok", Rounds: 1}))(t)
+		testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: anon.ID, Round: 0, Shown: shown, Chosen: shown[1], At: at(2)}))(t)
+		if n := testkit.Must(s.CountInteractions(ctx))(t); n != 2 {
 			t.Fatalf("%d interactions, want the 2 picks of the known consumer", n)
 		}
 
 		// A consumer's picks over sessions, newest first.
-		other := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 1}))(t)
-		must(s.RecordChoice(ctx, atelier.Choice{SessionID: other.ID, Round: 0, Shown: shown, Chosen: shown[1], At: at(3)}))(t)
-		cs := must(s.ConsumerChoices(ctx, w.consumer.ID, 0))(t)
+		other := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 1}))(t)
+		testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: other.ID, Round: 0, Shown: shown, Chosen: shown[1], At: at(3)}))(t)
+		cs := testkit.Must(s.ConsumerChoices(ctx, w.consumer.ID, 0))(t)
 		var chosen []string
 		for _, c := range cs {
 			chosen = append(chosen, c.Chosen)
@@ -69,10 +70,10 @@ func TestChoiceRounds(t *testing.T) {
 		if want := []string{shown[1], shown[0], shown[2]}; !reflect.DeepEqual(chosen, want) {
 			t.Fatalf("consumer choices %v, want %v", chosen, want)
 		}
-		if cs := must(s.ConsumerChoices(ctx, w.consumer.ID, 1))(t); len(cs) != 1 || cs[0].SessionID != other.ID {
+		if cs := testkit.Must(s.ConsumerChoices(ctx, w.consumer.ID, 1))(t); len(cs) != 1 || cs[0].SessionID != other.ID {
 			t.Fatalf("limited consumer choices %+v", cs)
 		}
-		if cs := must(s.ConsumerChoices(ctx, "nobody", 0))(t); len(cs) != 0 {
+		if cs := testkit.Must(s.ConsumerChoices(ctx, "nobody", 0))(t); len(cs) != 0 {
 			t.Fatalf("choices of an unknown consumer: %+v", cs)
 		}
 	})
@@ -82,11 +83,11 @@ func TestSegmentDescriptionsAndSizes(t *testing.T) {
 	storagetest.ForEachDatabase(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		w := newWorld(t, s)
-		c2 := must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-2"}))(t)
+		c2 := testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-2"}))(t)
 		if err := s.SetMemberships(ctx, w.segment.ID, []atelier.Membership{{ConsumerID: w.consumer.ID}, {ConsumerID: c2.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		sizes := must(s.SegmentSizes(ctx))(t)
+		sizes := testkit.Must(s.SegmentSizes(ctx))(t)
 		if !reflect.DeepEqual(sizes, map[string]int{w.segment.ID: 2}) {
 			t.Fatalf("sizes %v", sizes)
 		}
@@ -94,10 +95,10 @@ func TestSegmentDescriptionsAndSizes(t *testing.T) {
 		if err := s.SetSegmentDescription(ctx, w.segment.ID, desc); err != nil {
 			t.Fatal(err)
 		}
-		if got := must(s.GetSegment(ctx, w.segment.ID))(t); !reflect.DeepEqual(got.Description, desc) {
+		if got := testkit.Must(s.GetSegment(ctx, w.segment.ID))(t); !reflect.DeepEqual(got.Description, desc) {
 			t.Fatalf("description %#v, want %#v", got.Description, desc)
 		}
-		wantKind(t, s.SetSegmentDescription(ctx, "missing", desc), atelier.KindNotFound)
-		wantKind(t, s.SetSegmentDescription(ctx, w.segment.ID, map[string]any{"bad": func() {}}), atelier.KindInvalid)
+		testkit.WantKind(t, s.SetSegmentDescription(ctx, "missing", desc), atelier.KindNotFound)
+		testkit.WantKind(t, s.SetSegmentDescription(ctx, w.segment.ID, map[string]any{"bad": func() {}}), atelier.KindInvalid)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -16,34 +17,34 @@ func TestChoices(t *testing.T) {
 		w := newWorld(t, s)
 		shown := []string{w.catalog[0].ID, w.catalog[1].ID, w.catalog[2].ID}
 
-		sess := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 2}))(t)
+		sess := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 2}))(t)
 		if sess.Round != 0 || sess.Done {
 			t.Fatalf("new session %+v", sess)
 		}
 		// Answering round 1 before round 0 is refused.
 		_, err := s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown, Chosen: shown[0]})
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
 		first := atelier.Choice{SessionID: sess.ID, Round: 0, Shown: shown, Chosen: shown[1], At: at(0)}
-		after := must(s.RecordChoice(ctx, first))(t)
+		after := testkit.Must(s.RecordChoice(ctx, first))(t)
 		if after.Round != 1 || after.Done {
 			t.Fatalf("after round 0: %+v", after)
 		}
 		// The same answer sent twice counts once.
 		_, err = s.RecordChoice(ctx, first)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
-		after = must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown[:2], Chosen: shown[0], At: at(1)}))(t)
+		after = testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown[:2], Chosen: shown[0], At: at(1)}))(t)
 		if after.Round != 2 || !after.Done {
 			t.Fatalf("after round 1: %+v", after)
 		}
 		_, err = s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 2, Shown: shown, Chosen: shown[0]})
-		wantKind(t, err, atelier.KindConflict)
-		if got := must(s.GetChoiceSession(ctx, sess.ID))(t); got.Round != 2 || !got.Done {
+		testkit.WantKind(t, err, atelier.KindConflict)
+		if got := testkit.Must(s.GetChoiceSession(ctx, sess.ID))(t); got.Round != 2 || !got.Done {
 			t.Fatalf("stored session %+v", got)
 		}
 
-		choices := must(s.ListChoices(ctx, sess.ID))(t)
+		choices := testkit.Must(s.ListChoices(ctx, sess.ID))(t)
 		if len(choices) != 2 || !reflect.DeepEqual(choices[0].Shown, shown) || choices[0].Chosen != shown[1] {
 			t.Fatalf("choices %+v", choices)
 		}
@@ -52,8 +53,8 @@ func TestChoices(t *testing.T) {
 		}
 
 		// Anonymous sessions and the walk over all choices.
-		anon := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok-1", Rounds: 1}))(t)
-		must(s.RecordChoice(ctx, atelier.Choice{SessionID: anon.ID, Round: 0, Shown: shown, Chosen: shown[2]}))(t)
+		anon := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok-1", Rounds: 1}))(t)
+		testkit.Must(s.RecordChoice(ctx, atelier.Choice{SessionID: anon.ID, Round: 0, Shown: shown, Chosen: shown[2]}))(t)
 		byConsumer := map[string]int{}
 		err = s.EachChoice(ctx, func(consumerID string, c atelier.Choice) error {
 			byConsumer[consumerID]++
@@ -71,21 +72,21 @@ func TestChoices(t *testing.T) {
 			{AnonToken: "x", Rounds: storage.MaxChoiceRounds + 1},
 		} {
 			_, err := s.CreateChoiceSession(ctx, bad)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		}
 		_, err = s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: "missing", Rounds: 1})
-		wantKind(t, err, atelier.KindConflict)
-		s2 := must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok-2", Rounds: 1}))(t)
+		testkit.WantKind(t, err, atelier.KindConflict)
+		s2 := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok-2", Rounds: 1}))(t)
 		_, err = s.RecordChoice(ctx, atelier.Choice{SessionID: s2.ID, Shown: shown, Chosen: "elsewhere"})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, err = s.RecordChoice(ctx, atelier.Choice{SessionID: s2.ID, Shown: shown[:1], Chosen: shown[0]})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, err = s.RecordChoice(ctx, atelier.Choice{SessionID: "missing", Shown: shown, Chosen: shown[0]})
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		// A chosen id that is no item leaves the session where it was.
 		_, err = s.RecordChoice(ctx, atelier.Choice{SessionID: s2.ID, Shown: []string{"x", "y"}, Chosen: "x"})
-		wantKind(t, err, atelier.KindConflict)
-		if got := must(s.GetChoiceSession(ctx, s2.ID))(t); got.Round != 0 || got.Done {
+		testkit.WantKind(t, err, atelier.KindConflict)
+		if got := testkit.Must(s.GetChoiceSession(ctx, s2.ID))(t); got.Round != 0 || got.Done {
 			t.Fatalf("failed choice advanced the session: %+v", got)
 		}
 	})

@@ -7,27 +7,9 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 )
-
-// must(f(...))(t) returns f's value, failing the test if f failed.
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
-// wantKind fails unless err has the given kind.
-func wantKind(t *testing.T, err error, kind atelier.Kind) {
-	t.Helper()
-	if got := atelier.ErrorKind(err); got != kind {
-		t.Fatalf("error kind = %q, want %q (error: %v)", got, kind, err)
-	}
-}
 
 // image returns a valid image record whose blob keys derive from name.
 func image(name string, pos int) atelier.Image {
@@ -63,17 +45,17 @@ func newWorld(t *testing.T, s *storage.Store) world {
 	w.alice, _ = newSeller(t, s, "Alice")
 	w.bob, _ = newSeller(t, s, "Bob")
 	for i := range 3 {
-		w.catalog = append(w.catalog, must(s.CreateItem(ctx, catalogItem(fmt.Sprintf("sku-%d", i))))(t))
+		w.catalog = append(w.catalog, testkit.Must(s.CreateItem(ctx, catalogItem(fmt.Sprintf("sku-%d", i))))(t))
 	}
 	it := catalogItem("alice-1")
 	it.OwnerID = w.alice.ID
-	w.aliceItem = must(s.CreateItem(ctx, it))(t)
-	w.consumer = must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-1", Segment: "students"}))(t)
-	w.recVersion = must(s.CreateModelVersion(ctx, atelier.ModelVersion{
+	w.aliceItem = testkit.Must(s.CreateItem(ctx, it))(t)
+	w.consumer = testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-1", Segment: "students"}))(t)
+	w.recVersion = testkit.Must(s.CreateModelVersion(ctx, atelier.ModelVersion{
 		Kind: atelier.ModelRecommender, BlobKey: "models/rec-1.safetensors", Active: true,
 		Metrics: map[string]float64{"auc": 0.8},
 	}))(t)
-	w.segment = must(s.CreateSegment(ctx, atelier.Segment{
+	w.segment = testkit.Must(s.CreateSegment(ctx, atelier.Segment{
 		Name: "cluster-1", Kind: atelier.SegmentKMeans, ModelVersionID: w.recVersion.ID,
 		Description: map[string]any{"top_category": "dress", "size": 12.0},
 	}))(t)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -21,8 +22,8 @@ func TestItems(t *testing.T) {
 		in := catalogItem("bob-1")
 		in.OwnerID = w.bob.ID
 		in.Images = []atelier.Image{image("bob-1b", 5), image("bob-1a", 2)}
-		created := must(s.CreateItem(ctx, in))(t)
-		got := must(s.GetItem(ctx, created.ID, bob))(t)
+		created := testkit.Must(s.CreateItem(ctx, in))(t)
+		got := testkit.Must(s.GetItem(ctx, created.ID, bob))(t)
 		if !reflect.DeepEqual(got, created) {
 			t.Fatalf("get = %+v\nwant %+v", got, created)
 		}
@@ -32,13 +33,13 @@ func TestItems(t *testing.T) {
 
 		// Owner scoping: another seller's item does not exist for you.
 		_, err := s.GetItem(ctx, created.ID, alice)
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		_, err = s.GetItem(ctx, created.ID, atelier.Scope{})
-		wantKind(t, err, atelier.KindNotFound)
-		must(s.GetItem(ctx, created.ID, atelier.AllScope()))(t)
-		must(s.GetItem(ctx, w.catalog[0].ID, alice))(t) // catalog is shared
+		testkit.WantKind(t, err, atelier.KindNotFound)
+		testkit.Must(s.GetItem(ctx, created.ID, atelier.AllScope()))(t)
+		testkit.Must(s.GetItem(ctx, w.catalog[0].ID, alice))(t) // catalog is shared
 		_, err = s.GetItem(ctx, "no-such-id", atelier.AllScope())
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 
 		ids := func(items []atelier.Item) []string {
 			var out []string
@@ -47,25 +48,25 @@ func TestItems(t *testing.T) {
 			}
 			return out
 		}
-		if got := ids(must(s.ListItems(ctx, alice, storage.ItemFilter{}))(t)); !reflect.DeepEqual(got, []string{"alice-1"}) {
+		if got := ids(testkit.Must(s.ListItems(ctx, alice, storage.ItemFilter{}))(t)); !reflect.DeepEqual(got, []string{"alice-1"}) {
 			t.Fatalf("alice lists %v", got)
 		}
-		if got := ids(must(s.ListItems(ctx, alice, storage.ItemFilter{OwnerID: w.bob.ID}))(t)); !reflect.DeepEqual(got, []string{"alice-1"}) {
+		if got := ids(testkit.Must(s.ListItems(ctx, alice, storage.ItemFilter{OwnerID: w.bob.ID}))(t)); !reflect.DeepEqual(got, []string{"alice-1"}) {
 			t.Fatalf("alice asking for bob's items lists %v", got)
 		}
-		if got := ids(must(s.ListItems(ctx, bob, storage.ItemFilter{Catalog: true}))(t)); !reflect.DeepEqual(got, []string{"sku-0", "sku-1", "sku-2"}) {
+		if got := ids(testkit.Must(s.ListItems(ctx, bob, storage.ItemFilter{Catalog: true}))(t)); !reflect.DeepEqual(got, []string{"sku-0", "sku-1", "sku-2"}) {
 			t.Fatalf("catalog lists %v", got)
 		}
-		if got := ids(must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{}))(t)); len(got) != 5 {
+		if got := ids(testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{}))(t)); len(got) != 5 {
 			t.Fatalf("operator lists %v", got)
 		}
-		if got := ids(must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{OwnerID: w.bob.ID}))(t)); !reflect.DeepEqual(got, []string{"bob-1"}) {
+		if got := ids(testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{OwnerID: w.bob.ID}))(t)); !reflect.DeepEqual(got, []string{"bob-1"}) {
 			t.Fatalf("operator lists bob's %v", got)
 		}
 		// Pages follow each other without gaps or repeats.
-		p1 := must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2}}))(t)
-		p2 := must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2, After: p1[1].ID}}))(t)
-		p3 := must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2, After: p2[1].ID}}))(t)
+		p1 := testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2}}))(t)
+		p2 := testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2, After: p1[1].ID}}))(t)
+		p3 := testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Page: storage.Page{Limit: 2, After: p2[1].ID}}))(t)
 		if all := append(append(ids(p1), ids(p2)...), ids(p3)...); len(all) != 5 || all[0] != "sku-0" || all[4] != "bob-1" {
 			t.Fatalf("pages %v", all)
 		}
@@ -76,49 +77,49 @@ func TestItems(t *testing.T) {
 
 		// External ids are unique in the catalog and per seller only.
 		_, err = s.CreateItem(ctx, catalogItem("sku-0"))
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		dup := catalogItem("bob-1")
 		dup.OwnerID = w.bob.ID
 		_, err = s.CreateItem(ctx, dup)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		dup.OwnerID = w.alice.ID
-		must(s.CreateItem(ctx, dup))(t)
-		must(s.CreateItem(ctx, catalogItem("bob-1")))(t)
-		found := must(s.ItemByExternalID(ctx, w.bob.ID, "bob-1"))(t)
+		testkit.Must(s.CreateItem(ctx, dup))(t)
+		testkit.Must(s.CreateItem(ctx, catalogItem("bob-1")))(t)
+		found := testkit.Must(s.ItemByExternalID(ctx, w.bob.ID, "bob-1"))(t)
 		if found.ID != created.ID {
 			t.Fatalf("by external id found %q, want %q", found.ID, created.ID)
 		}
 		// A seller's upload needs no external id of its own.
 		noExt := catalogItem("")
 		noExt.OwnerID = w.bob.ID
-		if it := must(s.CreateItem(ctx, noExt))(t); it.ExternalID != it.ID {
+		if it := testkit.Must(s.CreateItem(ctx, noExt))(t); it.ExternalID != it.ID {
 			t.Fatalf("external id %q, want the id %q", it.ExternalID, it.ID)
 		}
 
 		// Images are appended after the last one; only the owner may.
 		_, err = s.AddItemImage(ctx, created.ID, alice, image("x", 0))
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		_, err = s.AddItemImage(ctx, w.catalog[0].ID, alice, image("x", 0))
-		wantKind(t, err, atelier.KindForbidden)
-		more := must(s.AddItemImage(ctx, created.ID, bob, image("bob-1c", 0)))(t)
+		testkit.WantKind(t, err, atelier.KindForbidden)
+		more := testkit.Must(s.AddItemImage(ctx, created.ID, bob, image("bob-1c", 0)))(t)
 		if n := len(more.Images); n != 3 || more.Images[2].Position != 6 {
 			t.Fatalf("after add: %+v", more.Images)
 		}
-		if n := len(must(s.GetItem(ctx, created.ID, bob))(t).Images); n != 3 {
+		if n := len(testkit.Must(s.GetItem(ctx, created.ID, bob))(t).Images); n != 3 {
 			t.Fatalf("stored %d images", n)
 		}
 
 		// Deletion: owner only, takes images along.
 		_, err = s.DeleteItem(ctx, created.ID, alice)
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		_, err = s.DeleteItem(ctx, w.catalog[1].ID, bob)
-		wantKind(t, err, atelier.KindForbidden)
-		del := must(s.DeleteItem(ctx, created.ID, bob))(t)
+		testkit.WantKind(t, err, atelier.KindForbidden)
+		del := testkit.Must(s.DeleteItem(ctx, created.ID, bob))(t)
 		if len(del.Images) != 3 {
 			t.Fatalf("deleted item reports %d images", len(del.Images))
 		}
 		_, err = s.GetItem(ctx, created.ID, atelier.AllScope())
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 	})
 }
 
@@ -146,7 +147,7 @@ func TestItemValidation(t *testing.T) {
 			it := catalogItem("sku")
 			tc.edit(&it)
 			_, err := s.CreateItem(context.Background(), it)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 			if f := atelier.ErrorField(err); f != tc.field {
 				t.Fatalf("field %q, want %q (%v)", f, tc.field, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -60,12 +61,12 @@ func TestRedesignJobs(t *testing.T) {
 			t.Fatalf("created %+v", job)
 		}
 		_, err := s.GetRedesignJob(ctx, job.ID, bob)
-		wantKind(t, err, atelier.KindNotFound)
-		if got := must(s.ListRedesignJobs(ctx, bob, storage.RedesignFilter{}))(t); len(got) != 0 {
+		testkit.WantKind(t, err, atelier.KindNotFound)
+		if got := testkit.Must(s.ListRedesignJobs(ctx, bob, storage.RedesignFilter{}))(t); len(got) != 0 {
 			t.Fatalf("bob sees %+v", got)
 		}
 		// The redesign is a job of kind redesign owned by the seller.
-		lc := must(s.GetJob(ctx, job.ID, alice))(t)
+		lc := testkit.Must(s.GetJob(ctx, job.ID, alice))(t)
 		if lc.Kind != atelier.JobRedesign || lc.OwnerID != w.alice.ID || lc.MaxAttempts != storage.DefaultMaxAttempts {
 			t.Fatalf("job record %+v", lc)
 		}
@@ -84,8 +85,8 @@ func TestRedesignJobs(t *testing.T) {
 		if err := s.HeartbeatJob(ctx, job.ID, "tok-1", &p); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, s.HeartbeatJob(ctx, job.ID, "tok-1", &atelier.Progress{Stage: "x", Step: -1}), atelier.KindInvalid)
-		got := must(s.GetRedesignJob(ctx, job.ID, alice))(t)
+		testkit.WantKind(t, s.HeartbeatJob(ctx, job.ID, "tok-1", &atelier.Progress{Stage: "x", Step: -1}), atelier.KindInvalid)
+		got := testkit.Must(s.GetRedesignJob(ctx, job.ID, alice))(t)
 		if got.Progress != p || got.Status != atelier.JobRunning {
 			t.Fatalf("progress %+v", got)
 		}
@@ -94,13 +95,13 @@ func TestRedesignJobs(t *testing.T) {
 			{Rank: 1, ImageKey: "redesigns/x/1.png", Scores: map[string]float64{"lift": 0.3, "realism": 0.9}, Passed: true},
 		}
 		bad := atelier.RedesignResult{Variants: []atelier.Variant{{Rank: 0, ImageKey: "k"}}}
-		wantKind(t, s.CompleteRedesignJob(ctx, job.ID, "tok-1", bad), atelier.KindInvalid)
+		testkit.WantKind(t, s.CompleteRedesignJob(ctx, job.ID, "tok-1", bad), atelier.KindInvalid)
 		res := atelier.RedesignResult{Variants: variants, GANVersionID: w.recVersion.ID}
 		wantErr(t, s.CompleteRedesignJob(ctx, job.ID, "other-token", res), storage.ErrClaimLost)
 		if err := s.CompleteRedesignJob(ctx, job.ID, "tok-1", res); err != nil {
 			t.Fatal(err)
 		}
-		done := must(s.GetRedesignJob(ctx, job.ID, alice))(t)
+		done := testkit.Must(s.GetRedesignJob(ctx, job.ID, alice))(t)
 		if done.Status != atelier.JobSucceeded || done.FinishedAt.IsZero() || len(done.Variants) != 2 {
 			t.Fatalf("finished %+v", done)
 		}
@@ -116,20 +117,20 @@ func TestRedesignJobs(t *testing.T) {
 		// A second completion, by the same attempt or any other, changes
 		// nothing: the job completes once.
 		wantErr(t, s.CompleteRedesignJob(ctx, job.ID, "tok-1", res), storage.ErrJobFinished)
-		if again := must(s.GetRedesignJob(ctx, job.ID, alice))(t); len(again.Variants) != 2 {
+		if again := testkit.Must(s.GetRedesignJob(ctx, job.ID, alice))(t); len(again.Variants) != 2 {
 			t.Fatalf("variants after a second completion: %d", len(again.Variants))
 		}
 		_, err = s.FailJobAttempt(ctx, job.ID, "tok-1", "late", false)
 		wantErr(t, err, storage.ErrJobFinished)
 		_, err = s.CancelJob(ctx, job.ID, alice)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
 		// Cancelling a running job makes its attempt's next write fail.
 		j2 := createRedesign(t, s, newJob(w))
 		start(t, s, j2.ID, "tok-2")
 		_, err = s.CancelJob(ctx, j2.ID, bob)
-		wantKind(t, err, atelier.KindNotFound)
-		if c := must(s.CancelJob(ctx, j2.ID, alice))(t); c.Status != atelier.JobCancelled || c.FinishedAt.IsZero() {
+		testkit.WantKind(t, err, atelier.KindNotFound)
+		if c := testkit.Must(s.CancelJob(ctx, j2.ID, alice))(t); c.Status != atelier.JobCancelled || c.FinishedAt.IsZero() {
 			t.Fatalf("cancelled %+v", c)
 		}
 		wantErr(t, s.HeartbeatJob(ctx, j2.ID, "tok-2", &p), storage.ErrJobCancelled)
@@ -141,15 +142,15 @@ func TestRedesignJobs(t *testing.T) {
 		// A failed job keeps its reason.
 		j3 := createRedesign(t, s, newJob(w))
 		start(t, s, j3.ID, "tok-3")
-		failed := must(s.FailJobAttempt(ctx, j3.ID, "tok-3", "the image has no product in it", false))(t)
+		failed := testkit.Must(s.FailJobAttempt(ctx, j3.ID, "tok-3", "the image has no product in it", false))(t)
 		if failed.Status != atelier.JobFailed || failed.Error != "the image has no product in it" {
 			t.Fatalf("failed job %+v", failed)
 		}
-		list := must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{Status: atelier.JobFailed}))(t)
+		list := testkit.Must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{Status: atelier.JobFailed}))(t)
 		if len(list) != 1 || list[0].ID != j3.ID || list[0].Error == "" {
 			t.Fatalf("failed list %+v", list)
 		}
-		newest := must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{Page: storage.Page{Desc: true, Limit: 2}}))(t)
+		newest := testkit.Must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{Page: storage.Page{Desc: true, Limit: 2}}))(t)
 		if len(newest) != 2 || newest[0].ID != j3.ID || newest[1].ID != j2.ID || newest[1].Status != atelier.JobCancelled {
 			t.Fatalf("newest first %+v", newest)
 		}
@@ -164,14 +165,14 @@ func TestRedesignJobs(t *testing.T) {
 			bad := newJob(w)
 			edit(&bad)
 			_, _, err := s.CreateRedesignJob(ctx, bad, storage.JobOptions{})
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		}
 		missing := newJob(w)
 		missing.GANVersionID = "missing"
 		_, _, err = s.CreateRedesignJob(ctx, missing, storage.JobOptions{})
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		// Nothing half-written: the failed creation left no job behind.
-		all := must(s.ListJobs(ctx, atelier.AllScope(), storage.JobFilter{Kind: atelier.JobRedesign}))(t)
+		all := testkit.Must(s.ListJobs(ctx, atelier.AllScope(), storage.JobFilter{Kind: atelier.JobRedesign}))(t)
 		if len(all) != 3 {
 			t.Fatalf("%d redesign jobs, want 3", len(all))
 		}
@@ -196,9 +197,9 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		// Another request under the same key is a conflict.
 		_, _, err = s.CreateJob(ctx, atelier.JobTrainRecommender, "", json.RawMessage(`{"epochs": 4, "seed": 1}`), key)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		_, _, err = s.CreateJob(ctx, atelier.JobTrainGAN, "", json.RawMessage(`{"epochs": 3, "seed": 1}`), key)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		// Keys belong to their owner.
 		other, created, err := s.CreateJob(ctx, atelier.JobTrainRecommender, w.alice.ID, json.RawMessage(`{"epochs": 3, "seed": 1}`), key)
 		if err != nil || !created || other.ID == first.ID {
@@ -207,7 +208,7 @@ func TestIdempotencyKeys(t *testing.T) {
 
 		// Alice already used req-1 for a training job.
 		_, _, err = s.CreateRedesignJob(ctx, newJob(w), key)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		key = storage.JobOptions{IdempotencyKey: "req-2"}
 		r1, created, err := s.CreateRedesignJob(ctx, newJob(w), key)
 		if err != nil || !created {
@@ -220,7 +221,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		changed := newJob(w)
 		changed.Seed++
 		_, _, err = s.CreateRedesignJob(ctx, changed, key)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
 		// Concurrent requests with one key make one job.
 		var wg sync.WaitGroup
@@ -253,7 +254,7 @@ func TestIdempotencyKeys(t *testing.T) {
 			{atelier.JobRedesign, `{}`, storage.JobOptions{}},
 		} {
 			_, _, err := s.CreateJob(ctx, tt.kind, "", json.RawMessage(tt.args), tt.o)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		}
 	})
 }
@@ -276,11 +277,11 @@ func TestJobAttempts(t *testing.T) {
 		}
 		// Attempt a stops responding: the job gets a new delivery, and the
 		// old one is obsolete.
-		d := must(s.GetJobDelivery(ctx, job.ID))(t)
+		d := testkit.Must(s.GetJobDelivery(ctx, job.ID))(t)
 		if _, ok, _ := s.RedispatchJob(ctx, d, past); ok {
 			t.Fatal("a job with a fresh heartbeat was redispatched")
 		}
-		if stale := must(s.StaleJobs(ctx, future, 10))(t); len(stale) != 1 || stale[0].ID != job.ID {
+		if stale := testkit.Must(s.StaleJobs(ctx, future, 10))(t); len(stale) != 1 || stale[0].ID != job.ID {
 			t.Fatalf("stale jobs %+v", stale)
 		}
 		nd, ok, err := s.RedispatchJob(ctx, d, future)
@@ -293,7 +294,7 @@ func TestJobAttempts(t *testing.T) {
 		if err := s.SetJobRiverID(ctx, job.ID, 2, 42); err != nil {
 			t.Fatal(err)
 		}
-		if got := must(s.GetJobDelivery(ctx, job.ID))(t); got.RiverJobID != 42 || got.Error != "attempt 1 stopped responding" {
+		if got := testkit.Must(s.GetJobDelivery(ctx, job.ID))(t); got.RiverJobID != 42 || got.Error != "attempt 1 stopped responding" {
 			t.Fatalf("delivery %+v", got)
 		}
 		if _, outcome, _ := s.StartJobAttempt(ctx, job.ID, 1, "c", future); outcome != storage.AttemptObsolete {
@@ -316,11 +317,11 @@ func TestJobAttempts(t *testing.T) {
 		}
 		_, err = s.CompleteTrainingJob(ctx, job.ID, "b", atelier.ModelVersion{Kind: atelier.ModelRecommender, BlobKey: "models/b"})
 		wantErr(t, err, storage.ErrJobFinished)
-		versions := must(s.ListModelVersions(ctx, atelier.ModelRecommender))(t)
+		versions := testkit.Must(s.ListModelVersions(ctx, atelier.ModelRecommender))(t)
 		if len(versions) != 1 || versions[0].ID != mv.ID || !versions[0].Active {
 			t.Fatalf("model versions %+v", versions)
 		}
-		done := must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
+		done := testkit.Must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
 		var result map[string]string
 		if err := json.Unmarshal(done.Result, &result); err != nil || result["model_version_id"] != mv.ID {
 			t.Fatalf("result %s (%v)", done.Result, err)
@@ -345,18 +346,18 @@ func TestJobRetriesAndRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 		start(t, s, job.ID, "b")
-		j := must(s.FailJobAttempt(ctx, job.ID, "b", "disk full", true))(t)
+		j := testkit.Must(s.FailJobAttempt(ctx, job.ID, "b", "disk full", true))(t)
 		if j.Status != atelier.JobQueued || j.Error != "disk full" || j.Attempt != 1 {
 			t.Fatalf("after a retryable failure: %+v", j)
 		}
-		if waiting := must(s.WaitingJobs(ctx, future, 10))(t); len(waiting) != 1 {
+		if waiting := testkit.Must(s.WaitingJobs(ctx, future, 10))(t); len(waiting) != 1 {
 			t.Fatalf("waiting jobs %+v", waiting)
 		}
-		if waiting := must(s.WaitingJobs(ctx, past, 10))(t); len(waiting) != 0 {
+		if waiting := testkit.Must(s.WaitingJobs(ctx, past, 10))(t); len(waiting) != 0 {
 			t.Fatalf("recently updated job reported waiting: %+v", waiting)
 		}
 		start(t, s, job.ID, "c")
-		j = must(s.FailJobAttempt(ctx, job.ID, "c", "disk still full", true))(t)
+		j = testkit.Must(s.FailJobAttempt(ctx, job.ID, "c", "disk still full", true))(t)
 		if j.Status != atelier.JobFailed || j.Error != "disk still full" || j.Attempt != 2 || j.FinishedAt.IsZero() {
 			t.Fatalf("after the last attempt: %+v", j)
 		}
@@ -440,38 +441,38 @@ func TestReports(t *testing.T) {
 			t.Fatalf("created %+v", r)
 		}
 		_, err := s.GetReport(ctx, r.ID, bob)
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		wantErr(t, s.CompleteReport(ctx, r.ID, "t", "reports/x.json"), storage.ErrClaimLost)
 		start(t, s, r.ID, "t")
 		if err := s.HeartbeatJob(ctx, r.ID, "t", &atelier.Progress{Stage: "rank", Step: 1, Total: 2}); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, s.CompleteReport(ctx, r.ID, "t", ""), atelier.KindInvalid)
+		testkit.WantKind(t, s.CompleteReport(ctx, r.ID, "t", ""), atelier.KindInvalid)
 		if err := s.CompleteReport(ctx, r.ID, "t", "reports/x.json"); err != nil {
 			t.Fatal(err)
 		}
-		got := must(s.GetReport(ctx, r.ID, alice))(t)
+		got := testkit.Must(s.GetReport(ctx, r.ID, alice))(t)
 		if got.Status != atelier.JobSucceeded || got.ResultKey != "reports/x.json" || got.Progress.Stage != "rank" || got.FinishedAt.IsZero() {
 			t.Fatalf("report %+v", got)
 		}
 		r2 := create()
-		if c := must(s.CancelJob(ctx, r2.ID, alice))(t); c.Status != atelier.JobCancelled {
+		if c := testkit.Must(s.CancelJob(ctx, r2.ID, alice))(t); c.Status != atelier.JobCancelled {
 			t.Fatalf("cancelled %+v", c)
 		}
 		create()
-		if l := must(s.ListReports(ctx, alice, storage.ReportFilter{SegmentID: w.segment.ID}))(t); len(l) != 3 {
+		if l := testkit.Must(s.ListReports(ctx, alice, storage.ReportFilter{SegmentID: w.segment.ID}))(t); len(l) != 3 {
 			t.Fatalf("alice's reports %+v", l)
 		}
-		if l := must(s.ListReports(ctx, alice, storage.ReportFilter{Status: atelier.JobCancelled}))(t); len(l) != 1 || l[0].ID != r2.ID {
+		if l := testkit.Must(s.ListReports(ctx, alice, storage.ReportFilter{Status: atelier.JobCancelled}))(t); len(l) != 1 || l[0].ID != r2.ID {
 			t.Fatalf("cancelled reports %+v", l)
 		}
-		if l := must(s.ListReports(ctx, bob, storage.ReportFilter{}))(t); len(l) != 0 {
+		if l := testkit.Must(s.ListReports(ctx, bob, storage.ReportFilter{}))(t); len(l) != 0 {
 			t.Fatalf("bob's reports %+v", l)
 		}
-		if l := must(s.ListJobs(ctx, bob, storage.JobFilter{}))(t); len(l) != 0 {
+		if l := testkit.Must(s.ListJobs(ctx, bob, storage.JobFilter{}))(t); len(l) != 0 {
 			t.Fatalf("bob's jobs %+v", l)
 		}
-		if l := must(s.ListJobs(ctx, alice, storage.JobFilter{Kind: atelier.JobReport, Status: atelier.JobQueued}))(t); len(l) != 1 {
+		if l := testkit.Must(s.ListJobs(ctx, alice, storage.JobFilter{Kind: atelier.JobReport, Status: atelier.JobQueued}))(t); len(l) != 1 {
 			t.Fatalf("alice's queued report jobs %+v", l)
 		}
 		all, _, err := s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID}, storage.JobOptions{})
@@ -479,8 +480,8 @@ func TestReports(t *testing.T) {
 			t.Fatalf("report of every segment %+v, %v", all, err)
 		}
 		_, _, err = s.CreateReport(ctx, atelier.Report{}, storage.JobOptions{})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, _, err = s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID, SegmentID: "missing"}, storage.JobOptions{})
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 	})
 }

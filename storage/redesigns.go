@@ -209,3 +209,24 @@ func (s *Store) CompleteRedesignJob(ctx context.Context, id, token string, res a
 	})
 	return dbErr(err, "complete redesign job %q", id)
 }
+
+// EachRedesignJob calls fn for every redesign job of the scope matching f,
+// without variants (GetRedesignJob has them), a page at a time; an error
+// from fn stops the walk and is returned.
+func (s *Store) EachRedesignJob(ctx context.Context, scope atelier.Scope, f RedesignFilter, fn func(atelier.RedesignJob) error) error {
+	for {
+		page, err := s.ListRedesignJobs(ctx, scope, f)
+		if err != nil {
+			return err
+		}
+		for _, j := range page {
+			if err := fn(j); err != nil {
+				return err
+			}
+		}
+		if len(page) < f.Page.limit() {
+			return nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}

@@ -231,3 +231,24 @@ func (s *Store) SegmentSizes(ctx context.Context) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// EachSegment calls fn for every segment matching f, in creation order, a
+// page at a time (f.Page.After is the starting point); an error from fn
+// stops the walk and is returned.
+func (s *Store) EachSegment(ctx context.Context, f SegmentFilter, fn func(atelier.Segment) error) error {
+	for {
+		page, err := s.ListSegments(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, sg := range page {
+			if err := fn(sg); err != nil {
+				return err
+			}
+		}
+		if len(page) < f.Page.limit() {
+			return nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}

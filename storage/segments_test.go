@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -14,24 +15,24 @@ func TestSegments(t *testing.T) {
 		ctx := context.Background()
 		w := newWorld(t, s)
 
-		got := must(s.GetSegment(ctx, w.segment.ID))(t)
+		got := testkit.Must(s.GetSegment(ctx, w.segment.ID))(t)
 		if got.Description["top_category"] != "dress" || got.Description["size"] != 12.0 || got.ModelVersionID != w.recVersion.ID {
 			t.Fatalf("segment read back as %+v", got)
 		}
 		_, err := s.CreateSegment(ctx, atelier.Segment{Name: "c", Kind: atelier.SegmentKMeans})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, err = s.CreateSegment(ctx, atelier.Segment{Name: "c", Kind: "other"})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		_, err = s.CreateSegment(ctx, atelier.Segment{Name: "c", Kind: atelier.SegmentKMeans, ModelVersionID: "missing"})
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 
-		c2 := must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-2", Segment: "students"}))(t)
-		c3 := must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-3", Segment: "parents"}))(t)
+		c2 := testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-2", Segment: "students"}))(t)
+		c3 := testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-3", Segment: "parents"}))(t)
 		err = s.SetMemberships(ctx, w.segment.ID, []atelier.Membership{{ConsumerID: w.consumer.ID}, {ConsumerID: c2.ID, Weight: 0.5}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms := must(s.ListMemberships(ctx, w.segment.ID))(t)
+		ms := testkit.Must(s.ListMemberships(ctx, w.segment.ID))(t)
 		if len(ms) != 2 {
 			t.Fatalf("memberships %+v", ms)
 		}
@@ -42,34 +43,34 @@ func TestSegments(t *testing.T) {
 		}
 		// Replacing is all or nothing.
 		err = s.SetMemberships(ctx, w.segment.ID, []atelier.Membership{{ConsumerID: c3.ID}, {ConsumerID: "missing"}})
-		wantKind(t, err, atelier.KindConflict)
-		if n := len(must(s.ListMemberships(ctx, w.segment.ID))(t)); n != 2 {
+		testkit.WantKind(t, err, atelier.KindConflict)
+		if n := len(testkit.Must(s.ListMemberships(ctx, w.segment.ID))(t)); n != 2 {
 			t.Fatalf("failed replace left %d members", n)
 		}
 		err = s.SetMemberships(ctx, w.segment.ID, []atelier.Membership{{ConsumerID: c3.ID, Weight: 2}})
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		err = s.SetMemberships(ctx, "missing", nil)
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 
 		// Imported labels become segments, once.
-		if n := must(s.SyncImportedSegments(ctx))(t); n != 3 {
+		if n := testkit.Must(s.SyncImportedSegments(ctx))(t); n != 3 {
 			t.Fatalf("sync added %d memberships, want 3", n)
 		}
-		if n := must(s.SyncImportedSegments(ctx))(t); n != 0 {
+		if n := testkit.Must(s.SyncImportedSegments(ctx))(t); n != 0 {
 			t.Fatalf("second sync added %d memberships", n)
 		}
-		imported := must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t)
+		imported := testkit.Must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t)
 		if len(imported) != 2 || imported[0].Name != "parents" && imported[1].Name != "parents" {
 			t.Fatalf("imported segments %+v", imported)
 		}
 		_, err = s.CreateSegment(ctx, atelier.Segment{Name: "students", Kind: atelier.SegmentImported})
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		// K-means names may repeat across model versions.
-		must(s.CreateSegment(ctx, atelier.Segment{Name: "cluster-1", Kind: atelier.SegmentKMeans, ModelVersionID: w.recVersion.ID}))(t)
-		if n := len(must(s.ListSegments(ctx, storage.SegmentFilter{ModelVersionID: w.recVersion.ID}))(t)); n != 2 {
+		testkit.Must(s.CreateSegment(ctx, atelier.Segment{Name: "cluster-1", Kind: atelier.SegmentKMeans, ModelVersionID: w.recVersion.ID}))(t)
+		if n := len(testkit.Must(s.ListSegments(ctx, storage.SegmentFilter{ModelVersionID: w.recVersion.ID}))(t)); n != 2 {
 			t.Fatalf("%d segments of the model version", n)
 		}
-		cms := must(s.ConsumerMemberships(ctx, c2.ID))(t)
+		cms := testkit.Must(s.ConsumerMemberships(ctx, c2.ID))(t)
 		if len(cms) != 2 {
 			t.Fatalf("c-2 belongs to %+v", cms)
 		}
@@ -78,12 +79,12 @@ func TestSegments(t *testing.T) {
 		if _, _, err := s.CreateReport(ctx, atelier.Report{SellerID: w.alice.ID, SegmentID: w.segment.ID}, storage.JobOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, s.DeleteSegment(ctx, w.segment.ID), atelier.KindConflict)
+		testkit.WantKind(t, s.DeleteSegment(ctx, w.segment.ID), atelier.KindConflict)
 		if err := s.DeleteSegment(ctx, imported[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		wantKind(t, s.DeleteSegment(ctx, imported[0].ID), atelier.KindNotFound)
-		if n := len(must(s.ListMemberships(ctx, imported[0].ID))(t)); n != 0 {
+		testkit.WantKind(t, s.DeleteSegment(ctx, imported[0].ID), atelier.KindNotFound)
+		if n := len(testkit.Must(s.ListMemberships(ctx, imported[0].ID))(t)); n != 0 {
 			t.Fatalf("deleted segment kept %d members", n)
 		}
 	})

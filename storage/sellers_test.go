@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -23,39 +24,39 @@ func TestSellers(t *testing.T) {
 		if !strings.HasPrefix(key, atelier.APIKeyPrefix) || len(key) < 40 {
 			t.Fatalf("key %q is not a fresh API key", key)
 		}
-		got := must(s.SellerByAPIKey(ctx, key))(t)
+		got := testkit.Must(s.SellerByAPIKey(ctx, key))(t)
 		if got != alice {
 			t.Fatalf("by key got %+v, want %+v", got, alice)
 		}
-		if got := must(s.GetSeller(ctx, alice.ID))(t); got != alice {
+		if got := testkit.Must(s.GetSeller(ctx, alice.ID))(t); got != alice {
 			t.Fatalf("get got %+v, want %+v", got, alice)
 		}
 		_, err = s.SellerByAPIKey(ctx, key+"x")
-		wantKind(t, err, atelier.KindUnauthorized)
+		testkit.WantKind(t, err, atelier.KindUnauthorized)
 		_, err = s.GetSeller(ctx, "missing")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 
-		newKey := must(s.RotateSellerKey(ctx, alice.ID))(t)
+		newKey := testkit.Must(s.RotateSellerKey(ctx, alice.ID))(t)
 		_, err = s.SellerByAPIKey(ctx, key)
-		wantKind(t, err, atelier.KindUnauthorized)
-		must(s.SellerByAPIKey(ctx, newKey))(t)
+		testkit.WantKind(t, err, atelier.KindUnauthorized)
+		testkit.Must(s.SellerByAPIKey(ctx, newKey))(t)
 		_, err = s.RotateSellerKey(ctx, "missing")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 
 		// Operators come from configuration; ensuring twice gives one seller.
 		const opKey = "operator-key-from-config"
-		op1 := must(s.EnsureOperator(ctx, "operator", opKey))(t)
-		op2 := must(s.EnsureOperator(ctx, "operator", opKey))(t)
+		op1 := testkit.Must(s.EnsureOperator(ctx, "operator", opKey))(t)
+		op2 := testkit.Must(s.EnsureOperator(ctx, "operator", opKey))(t)
 		if op1.ID != op2.ID || !op1.Admin || !op1.Scope().All {
 			t.Fatalf("operators %+v and %+v", op1, op2)
 		}
 		_, _, err = s.CreateSeller(ctx, atelier.Seller{Name: "Copy"}, opKey)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		_, err = s.EnsureOperator(ctx, "operator", "short")
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 
-		page1 := must(s.ListSellers(ctx, storage.Page{Limit: 1}))(t)
-		page2 := must(s.ListSellers(ctx, storage.Page{Limit: 5, After: page1[0].ID}))(t)
+		page1 := testkit.Must(s.ListSellers(ctx, storage.Page{Limit: 1}))(t)
+		page2 := testkit.Must(s.ListSellers(ctx, storage.Page{Limit: 5, After: page1[0].ID}))(t)
 		if len(page1) != 1 || len(page2) != 1 || page1[0].ID != alice.ID || page2[0].ID != op1.ID {
 			t.Fatalf("pages %+v / %+v", page1, page2)
 		}
@@ -74,7 +75,7 @@ func TestSellerValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := s.CreateSeller(context.Background(), atelier.Seller{Name: tc.seller}, tc.key)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		})
 	}
 }

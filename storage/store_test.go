@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -17,7 +18,7 @@ import (
 func TestOpenRejectsBadURLs(t *testing.T) {
 	for _, raw := range []string{"", "mysql://x/y", "sqlite://", "postgres"} {
 		_, err := storage.Open(context.Background(), raw, nil)
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 	}
 }
 
@@ -26,7 +27,7 @@ func TestOpenFailsFastWhenUnreachable(t *testing.T) {
 	// Port 1 on loopback refuses connections at once; the point is a clear
 	// error, not a hang.
 	_, err := storage.Open(context.Background(), "postgres://postgres@127.0.0.1:1/atelier?sslmode=disable", nil)
-	wantKind(t, err, atelier.KindUnavailable)
+	testkit.WantKind(t, err, atelier.KindUnavailable)
 	if !strings.Contains(err.Error(), "could not be reached") {
 		t.Fatalf("error %q does not say the database could not be reached", err)
 	}
@@ -48,7 +49,7 @@ func TestSQLiteCreatesDirectoryAndKeepsData(t *testing.T) {
 	}
 	// Reopening migrates again and must keep the rows.
 	s2 := storagetest.OpenStore(t, "sqlite://"+path)
-	got := must(s2.SellerByAPIKey(ctx, key))(t)
+	got := testkit.Must(s2.SellerByAPIKey(ctx, key))(t)
 	if got.ID != seller.ID {
 		t.Fatalf("after reopen got seller %q, want %q", got.ID, seller.ID)
 	}
@@ -69,9 +70,9 @@ func TestReopenPostgresKeepsData(t *testing.T) {
 	url := storagetest.PostgresURL(t)
 	ctx := context.Background()
 	s := storagetest.OpenStore(t, url)
-	c := must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-1"}))(t)
+	c := testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: "c-1"}))(t)
 	s2 := storagetest.OpenStore(t, url)
-	if got := must(s2.GetConsumer(ctx, c.ID))(t); got.ExternalID != "c-1" {
+	if got := testkit.Must(s2.GetConsumer(ctx, c.ID))(t); got.ExternalID != "c-1" {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -81,9 +82,9 @@ func TestGetConsumers(t *testing.T) {
 		ctx := context.Background()
 		var ids []string
 		for i := range 1200 { // more than one IN list
-			ids = append(ids, must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: fmt.Sprintf("c-%04d", i)}))(t).ID)
+			ids = append(ids, testkit.Must(s.CreateConsumer(ctx, atelier.Consumer{ExternalID: fmt.Sprintf("c-%04d", i)}))(t).ID)
 		}
-		got := must(s.GetConsumers(ctx, append(ids, "no-such-consumer")))(t)
+		got := testkit.Must(s.GetConsumers(ctx, append(ids, "no-such-consumer")))(t)
 		if len(got) != len(ids) {
 			t.Fatalf("%d consumers, want %d", len(got), len(ids))
 		}
@@ -92,7 +93,7 @@ func TestGetConsumers(t *testing.T) {
 				t.Fatalf("consumer %s: %+v", id, got[id])
 			}
 		}
-		if empty := must(s.GetConsumers(ctx, nil))(t); len(empty) != 0 {
+		if empty := testkit.Must(s.GetConsumers(ctx, nil))(t); len(empty) != 0 {
 			t.Fatalf("no ids gave %v", empty)
 		}
 	})

@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/service/dataimport"
 )
 
 // openImported opens the backends that env configures (closed when the
@@ -41,7 +42,7 @@ func registerFiles(ctx context.Context, t *testing.T, b *backends, files map[str
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := registerModel(ctx, b.store, b.blobs, kind, data, nil); err != nil {
+		if _, err := catalog.RegisterModel(ctx, b.store, b.blobs, kind, data, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

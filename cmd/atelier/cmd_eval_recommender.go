@@ -3,22 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
 	"text/tabwriter"
 
-	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/evaluation"
 )
 
-// evalImageSize is the side at which catalog images are loaded, the input
-// size of the visual models.
-const evalImageSize = 64
+// evalImageSize is the side at which catalog images are loaded.
+const evalImageSize = evaluation.ImageSize
 
 // runEvalRecommender evaluates the baselines (and a trained model given
 // with --model) on the DVBPR split of a dataset: a share of the items is
@@ -60,50 +56,12 @@ func runEvalRecommender(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("dataset %s: %w", *dataset, err)
 	}
-	images, err := d.LoadImages(ctx, evalImageSize, *workers, prog)
+	report, err := evaluation.Recommender(ctx, d, split, evaluation.RecommenderConfig{
+		ModelPath: *modelPath, Seed: *seed, Factors: *factors, Epochs: *epochs, Pixels: *pixels, Workers: *workers}, prog)
 	if err != nil {
 		return err
-	}
-	var model recommender.Scorer
-	catAcc := map[string]float64{}
-	if *modelPath != "" {
-		// Before the baselines' training, so a bad file fails fast.
-		var acc float64
-		if model, acc, err = loadModelScorer(ctx, *modelPath, d, split, images, *workers); err != nil {
-			return err
-		}
-		catAcc["dvbpr"] = acc
-	}
-
-	ev := recommender.NewEvaluator(split, recommender.EvalConfig{Seed: *seed, Workers: *workers}, prog)
-	if _, err := ev.Add(ctx, "random", recommender.Random{Seed: *seed}); err != nil {
-		return err
-	}
-	if _, err := ev.Add(ctx, "popularity", recommender.NewPopularity(split)); err != nil {
-		return err
-	}
-	raw, err := recommender.NewRawPixels(split, images, recommender.RawPixelsConfig{Size: *pixels})
-	if err != nil {
-		return err
-	}
-	if _, err := ev.Add(ctx, "raw-pixels", raw); err != nil {
-		return err
-	}
-	mf, err := recommender.TrainBPRMF(ctx, split, recommender.BPRMFConfig{Factors: *factors, Epochs: *epochs, Seed: *seed}, prog)
-	if err != nil {
-		return err
-	}
-	if _, err := ev.Add(ctx, "bpr-mf", mf); err != nil {
-		return err
-	}
-	if model != nil {
-		if _, err := ev.Add(ctx, "dvbpr", model); err != nil {
-			return err
-		}
 	}
 	bar.Done()
-
-	report := evalReport{Report: ev.Report(), CategoryAccuracy: catAcc}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -112,63 +70,9 @@ func runEvalRecommender(ctx context.Context, e env, args []string) error {
 	return writeEvalTable(e.stdout, *dataset, report)
 }
 
-// evalReport is the printed report: the models' metrics and, for models
-// with a category head, its accuracy on the cold items.
-type evalReport struct {
-	recommender.Report
-	CategoryAccuracy map[string]float64 `json:"category_accuracy,omitempty"`
-}
-
-// loadModelScorer opens a trained DVBPR model file and returns its scores
-// for the dataset's consumers and items, x(u,i) = θ_u·φ(X_i) with φ
-// computed once for every catalog image, and its category head's accuracy
-// on the split's cold items (which training never sees). It refuses a model
-// trained on another dataset or split: its training would include some of
-// this split's test items.
-func loadModelScorer(ctx context.Context, path string, d *recommender.Dataset, split *recommender.Split, images *recommender.Images, workers int) (recommender.Scorer, float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, atelier.Errorf(atelier.KindNotFound, "--model %s: no such file", path)
-		}
-		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
-	}
-	m, err := recommender.ReadModel(f)
-	f.Close()
-	if err != nil {
-		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
-	}
-	defer m.Close()
-	if err := m.CheckSplit(split.Config, recommender.DatasetFingerprint(d)); err != nil {
-		return nil, 0, atelier.Errorf(atelier.KindInvalid, "--model %s: %v (train and evaluate with the same --dataset, --seed and --cold-items)", path, err)
-	}
-	if m.ImageSize() != images.Size {
-		return nil, 0, atelier.Errorf(atelier.KindInvalid, "--model %s takes %d×%d images, not %d×%d", path, m.ImageSize(), m.ImageSize(), images.Size, images.Size)
-	}
-	sc, err := m.NewScorer(ctx, d.Consumers, images, workers)
-	if err != nil {
-		return nil, 0, fmt.Errorf("--model %s: %w", path, err)
-	}
-	labels := make([]int, len(d.Items))
-	for i, it := range d.Items {
-		labels[i] = -1
-		// The model's categories may be ordered or named differently.
-		for c, name := range m.Categories() {
-			if name == d.Categories[it.Category] {
-				labels[i] = c
-			}
-		}
-	}
-	items := split.ColdItems()
-	if len(items) == 0 {
-		items = nil
-	}
-	return sc, recommender.CategoryAccuracy(m, sc.Items, labels, items), nil
-}
-
 // writeEvalTable prints the report as an aligned table, models in the
 // order they were evaluated.
-func writeEvalTable(w io.Writer, dataset string, r evalReport) error {
+func writeEvalTable(w io.Writer, dataset string, r evaluation.RecommenderReport) error {
 	fmt.Fprintf(w, "dataset %s: %d consumers (%d evaluated), %d items (%d cold)\n\n", dataset, r.Consumers, r.Evaluated, r.Items, r.ColdItems)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tauc\tauc@100\tauc_cold\tndcg@10\trecall@10\trecall@50\thr@10")

@@ -5,18 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
-	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/evaluation"
 )
 
 // runEvalRedesign compares the redesign method with its baselines on
@@ -74,21 +71,11 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
-	realism, _, err := calibrateRealism(ctx, m, data, *seed, bar.Func())
-	if err != nil {
-		return fmt.Errorf("eval redesign: %w", err)
-	}
-	set, err := data.LoadImages(ctx, m.Size(), 2, bar.Func())
-	if err != nil {
-		return fmt.Errorf("eval redesign: %w", err)
-	}
-	pairs, err := redesignPairs(rec, data, set, personas, sizes, *nPairs, *seed)
-	if err != nil {
-		return fmt.Errorf("eval redesign: %w", err)
-	}
-	rep, err := gan.EvaluateRedesign(ctx, m, rec, realism, pairs, gan.RedesignEvalConfig{
-		N: *n, Steps: *steps, Seed: *seed, Invert: gan.InvertConfig{Steps: *invSteps},
-		KeepCategory: float32(*keepCat), KeepRealism: float32(*keepReal), Methods: strings.Split(*methodsFlag, ",")}, bar.Func())
+	rep, err := evaluation.Redesign(ctx, m, rec, data, personas, evaluation.RedesignConfig{
+		Pairs: *nPairs, SegmentSizes: sizes, Seed: *seed,
+		Method: gan.RedesignEvalConfig{N: *n, Steps: *steps, Invert: gan.InvertConfig{Steps: *invSteps},
+			KeepCategory: float32(*keepCat), KeepRealism: float32(*keepReal), Methods: strings.Split(*methodsFlag, ",")},
+	}, bar.Func())
 	if err != nil {
 		return fmt.Errorf("eval redesign: %w", err)
 	}
@@ -112,54 +99,6 @@ func positiveInts(s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// redesignPairs draws the evaluation's pairs: pair p takes a random item
-// and a random persona's segment of sizes[p mod len(sizes)] consumers (all
-// of them when the persona has fewer), its taste the members' mean θ and
-// its oracle the persona's utility. The pairs' segment size is the size
-// actually drawn.
-func redesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.ImageSet, personas []synth.Persona,
-	sizes []int, n int, seed int64) ([]gan.RedesignPair, error) {
-	byName := map[string]synth.Persona{}
-	for _, p := range personas {
-		byName[p.Name] = p
-	}
-	members := map[string][]string{}
-	for _, c := range d.Consumers {
-		if _, ok := byName[c.Segment]; ok {
-			if _, known := rec.Theta(c.ID); known {
-				members[c.Segment] = append(members[c.Segment], c.ID)
-			}
-		}
-	}
-	var names []string
-	for name := range members {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) == 0 || len(d.Items) == 0 {
-		return nil, atelier.Errorf(atelier.KindInvalid, "the dataset has no items or no consumers of a persona in personas.json that the recommender knows")
-	}
-	rng := rand.New(rand.NewSource(seed))
-	var pairs []gan.RedesignPair
-	for p := range n {
-		item := rng.Intn(len(d.Items))
-		persona := byName[names[rng.Intn(len(names))]]
-		ids := members[persona.Name]
-		k := min(sizes[p%len(sizes)], len(ids))
-		var seg []string
-		for _, i := range rng.Perm(len(ids))[:k] {
-			seg = append(seg, ids[i])
-		}
-		theta, err := meanTheta(rec, seg)
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, gan.RedesignPair{Image: set.Item(item), Category: d.ItemCategory(item), Theta: theta, Size: k,
-			Oracle: func(t imaging.Tensor) float64 { return synth.PersonaUtility(persona, synth.FeaturesOf(t)) }})
-	}
-	return pairs, nil
 }
 
 func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {

@@ -11,8 +11,8 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/service/dataimport"
 )
 
 // maxPrintedIssues bounds the bad rows printed as they are found; the

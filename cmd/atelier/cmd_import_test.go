@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/service/dataimport"
 )
 
 // runWithEnv runs the command line in-process with the given environment.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,14 +16,9 @@ import (
 	"github.com/atelier-app/atelier/internal/nn"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/service/redesign"
 )
-
-// realismPercentile is the method's realism check: a variant D scores
-// below this percentile of real catalog images is flagged.
-const realismPercentile = 5
-
-// realismRefs caps the catalog images the realism check is calibrated on.
-const realismRefs = 256
 
 // runRedesign redesigns one product photo for a segment or a list of
 // consumers and writes the watermarked variants and their scores:
@@ -39,10 +33,10 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 	dataset := fs.String("dataset", "", "dataset `directory`: the segment's members and the real images realism is calibrated on")
 	consumers := fs.String("consumers", "", "comma-separated consumer `ids` (instead of --segment)")
 	category := fs.String("category", "", "the item's `category` (default: what the recommender sees in the photo)")
-	n := fs.Int("n", 8, "number of variants")
-	eps := fs.Float64("epsilon", 0.4, "largest latent shift per dimension")
-	steps := fs.Int("steps", 100, "shift optimisation steps")
-	invSteps := fs.Int("invert-steps", 100, "inversion steps")
+	n := fs.Int("n", redesign.DefaultN, "number of variants")
+	eps := fs.Float64("epsilon", redesign.DefaultEpsilon, "largest latent shift per dimension")
+	steps := fs.Int("steps", redesign.DefaultSteps, "shift optimisation steps")
+	invSteps := fs.Int("invert-steps", redesign.DefaultInvertSteps, "inversion steps")
 	seed := fs.Int64("seed", 1, "seed of the shifts (and of the start in creator mode)")
 	keepCat := fs.Float64("keep-category", 0, "weight of the term that keeps the base category while shifting (0: the default, negative: off)")
 	keepReal := fs.Float64("keep-realism", 0, "weight of the realism term while shifting (0: the default, negative: off)")
@@ -84,49 +78,45 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("redesign: --dataset %s: %w", *dataset, err)
 		}
 	}
-	var ids []string
+	var members []catalog.Member
 	if *consumers != "" {
-		ids = strings.Split(*consumers, ",")
-	} else {
-		ids = segmentMembers(data, *segment)
-		if len(ids) == 0 {
-			return atelier.Errorf(atelier.KindNotFound, "redesign: segment %q has no members in %s", *segment, *dataset)
+		for _, id := range strings.Split(*consumers, ",") {
+			members = append(members, catalog.Member{ExternalID: strings.TrimSpace(id), Weight: 1})
 		}
+	} else if members = catalog.DatasetMembers(data, *segment); len(members) == 0 {
+		return atelier.Errorf(atelier.KindNotFound, "redesign: segment %q has no members in %s", *segment, *dataset)
 	}
-	theta, err := meanTheta(rec, ids)
+	theta, known, err := catalog.SegmentTheta(rec, members)
 	if err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}
-	req := gan.RedesignRequest{Theta: theta, Category: *category, CreatorSeed: *seed}
+	if known < len(members) {
+		fmt.Fprintf(e.stderr, "redesign: %d of %d consumers are not in the recommender model and are left out\n", len(members)-known, len(members))
+	}
+	req := redesign.Request{Theta: theta, Category: *category, N: *n, Epsilon: *eps, Steps: *steps, InvertSteps: *invSteps,
+		Seed: *seed, KeepCategory: *keepCat, KeepRealism: *keepReal,
+		WatermarkKey: *key, Description: "AI-generated design variant (Atelier redesign)"}
 	if *imagePath != "" {
 		img, err := imaging.ReadFile(*imagePath)
 		if err != nil {
 			return fmt.Errorf("redesign: --image: %w", err)
 		}
 		t := imaging.FromImageSize(img, m.Size())
-		req.Image = &t
+		req.Photo = &t
 	}
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
-	realism, refName, err := calibrateRealism(ctx, m, data, *seed, bar.Func())
+	realism, refName, err := realismOf(ctx, m, data)
 	if err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}
-	cfg := gan.RedesignConfig{
-		Invert:       gan.InvertConfig{Steps: *invSteps, Seed: *seed},
-		Shift:        gan.ShiftConfig{N: *n, Epsilon: float32(*eps), Steps: *steps, Seed: *seed},
-		WatermarkKey: *key,
-		Description:  "AI-generated design variant (Atelier redesign)",
-		KeepCategory: float32(*keepCat),
-		KeepRealism:  float32(*keepReal),
-	}
-	res, err := gan.Redesign(ctx, m, rec, realism, req, cfg, bar.Func())
+	res, err := redesign.Run(ctx, m, rec, realism, req, bar.Func())
 	if err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}
 	bar.Done()
-	doc := newRedesignDoc(res, *segment, ids, refName)
+	doc := newRedesignDoc(res, *segment, memberIDs(members), refName)
 	if err := writeRedesign(*out, res, doc); err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}
@@ -138,59 +128,27 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 	return writeRedesignSummary(e.stdout, doc, *out)
 }
 
-// segmentMembers returns the ids of the dataset's consumers in segment.
-func segmentMembers(d *recommender.Dataset, segment string) []string {
-	var ids []string
-	for _, c := range d.Consumers {
-		if c.Segment == segment {
-			ids = append(ids, c.ID)
+// realismOf calibrates the realism check on the dataset's realism
+// references (catalog.DatasetReferences), or without a dataset on
+// generator samples.
+func realismOf(ctx context.Context, m *gan.Models, d *recommender.Dataset) (*gan.Realism, string, error) {
+	var refs []imaging.Tensor
+	if d != nil {
+		var err error
+		if refs, err = catalog.DatasetReferences(d, m.Size()); err != nil {
+			return nil, "", err
 		}
+	}
+	return catalog.CalibrateRealism(ctx, m, refs)
+}
+
+// memberIDs lists the members' external ids.
+func memberIDs(ms []catalog.Member) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ExternalID
 	}
 	return ids
-}
-
-// meanTheta is the segment's taste: the mean θ of its members (one member:
-// that consumer's θ).
-func meanTheta(rec *recommender.Model, ids []string) ([]float32, error) {
-	var rows [][]float32
-	for _, id := range ids {
-		id = strings.TrimSpace(id)
-		th, ok := rec.Theta(id)
-		if !ok {
-			return nil, atelier.Errorf(atelier.KindNotFound, "consumer %q is not in the recommender model", id)
-		}
-		rows = append(rows, th)
-	}
-	if len(rows) == 0 {
-		return nil, atelier.Errorf(atelier.KindInvalid, "no consumers given")
-	}
-	return recommender.MeanTheta(rows), nil
-}
-
-// calibrateRealism calibrates the realism check on up to realismRefs
-// catalog images, or without a dataset on as many generator samples (the
-// generator's typical output stands in for the catalog then).
-func calibrateRealism(ctx context.Context, m *gan.Models, d *recommender.Dataset, seed int64, prog progress.Func) (*gan.Realism, string, error) {
-	var ims []imaging.Tensor
-	ref := "generated"
-	if d != nil {
-		set, err := d.LoadImages(ctx, m.Size(), 2, prog)
-		if err != nil {
-			return nil, "", err
-		}
-		rng := rand.New(rand.NewSource(seed))
-		for _, i := range rng.Perm(set.Len())[:min(realismRefs, set.Len())] {
-			ims = append(ims, set.Item(i))
-		}
-		ref = "catalog"
-	} else {
-		var err error
-		if ims, err = m.G.Generate(ctx, m.SampleZ(rand.New(rand.NewSource(seed)), realismRefs), 16); err != nil {
-			return nil, "", err
-		}
-	}
-	r, err := gan.CalibrateRealism(ctx, m.D, ims, realismPercentile)
-	return r, ref, err
 }
 
 // redesignDoc is result.json.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/ui"
 )

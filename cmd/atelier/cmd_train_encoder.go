@@ -7,6 +7,7 @@ import (
 
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/service/training"
 )
 
 // runTrainEncoder trains the inversion encoder of a trained GAN and writes
@@ -68,25 +69,15 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	train, heldOut := gan.EncoderSplit(images.Len())
 	fmt.Fprintf(e.stderr, "train encoder: %d images (%d held out for evaluation), %d steps of batch %d\n", len(train), len(heldOut), cfg.Steps, cfg.Batch)
 	start := time.Now()
-	err = gan.TrainEncoder(ctx, m, gan.Subset{Set: images, Indices: train}, cfg, bar.Func(), func(st gan.EncoderStats) error {
-		if st.Step%*every == 0 {
-			return m.Save(*out)
-		}
-		return nil
-	})
-	if !*keepPrior {
-		m.Prior = nil
-		if k := gan.PriorComponentsFor(len(train), *components); err == nil && k > 0 {
-			if k < *components {
-				fmt.Fprintf(e.stderr, "train encoder: %d images allow a prior of %d components, not %d\n", len(train), k, *components)
+	stage := training.EncoderStage{Encoder: cfg, Components: *components, KeepPrior: *keepPrior, Spread: spread.Spread,
+		Log: prefixed{e.stderr, "train encoder: "},
+		OnStep: func(st gan.EncoderStats) error {
+			if st.Step%*every == 0 {
+				return m.Save(*out)
 			}
-			err = gan.FitPriorTo(ctx, m, gan.Subset{Set: images, Indices: train}, gan.PriorConfig{Components: k, Seed: cfg.Seed}, bar.Func())
-		}
-	}
-	if err == nil {
-		err = spread.apply(ctx, e.stderr, m, gan.Subset{Set: images, Indices: train}, cfg.Seed, bar.Func())
-	}
-	if err == nil {
+			return nil
+		}}
+	if _, err = stage.Run(ctx, m, images, bar.Func()); err == nil {
 		err = m.Save(*out)
 	}
 	if err != nil {

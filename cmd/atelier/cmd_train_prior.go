@@ -5,11 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/service/training"
 )
 
 // runTrainPrior fits the latent prior of a models file to a catalog and
@@ -63,7 +62,7 @@ func runTrainPrior(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("train prior: %w", err)
 		}
 	}
-	if err := spread.apply(ctx, e.stderr, m, set, *seed, bar.Func()); err != nil {
+	if err := training.SetSpread(ctx, m, set, spread.Spread, *seed, e.stderr, bar.Func()); err != nil {
 		return fmt.Errorf("train prior: %w", err)
 	}
 	if err := m.Save(*out); err != nil {
@@ -78,54 +77,31 @@ func runTrainPrior(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// spreadSetting is the --spread flag: "auto" (calibrate, gan.CalibrateSpread)
-// or a fixed positive τ.
-type spreadSetting struct {
-	auto  bool
-	value float64
-}
+// spreadSetting is the --spread flag: "auto" (calibrate) or a fixed
+// positive τ.
+type spreadSetting struct{ training.Spread }
 
 // spreadFlag adds --spread to fs, "auto" by default.
 func spreadFlag(fs *flag.FlagSet) *spreadSetting {
-	s := &spreadSetting{auto: true}
+	s := &spreadSetting{training.AutoSpread}
 	fs.Var(s, "spread", "spread τ of the latent prior's components: auto (calibrated so that the encoder's codes of samples match the catalog's) or a positive number (1: as fitted)")
 	return s
 }
 
-func (s *spreadSetting) String() string {
-	if s == nil || s.auto {
-		return "auto"
-	}
-	return strconv.FormatFloat(s.value, 'g', -1, 64)
+func (s *spreadSetting) Set(v string) (err error) {
+	s.Spread, err = training.ParseSpread(v)
+	return err
 }
 
-func (s *spreadSetting) Set(v string) error {
-	if v == "auto" {
-		*s = spreadSetting{auto: true}
-		return nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f > 0) || math.IsInf(f, 0) {
-		return fmt.Errorf("want auto or a positive number, got %q", v)
-	}
-	*s = spreadSetting{value: f}
-	return nil
+// prefixed writes each line with a prefix naming the command.
+type prefixed struct {
+	w      io.Writer
+	prefix string
 }
 
-// apply sets the spread of m's prior (when it has one): calibrated against
-// the codes of set, or fixed. It says what calibration found on w.
-func (s *spreadSetting) apply(ctx context.Context, w io.Writer, m *gan.Models, set gan.ImageSet, seed int64, prog progress.Func) error {
-	if m.Prior == nil {
-		return nil
+func (p prefixed) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
 	}
-	if !s.auto {
-		m.Prior.Spread = s.value
-		return nil
-	}
-	rep, err := gan.CalibrateSpread(ctx, m, set, gan.SpreadConfig{Seed: seed}, prog)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "prior spread %.3f: Fréchet distance of the codes %.4f (%.4f as fitted), %d tries\n", rep.Spread, rep.Distance, rep.AtOne, rep.Tries)
-	return nil
+	return p.w.Write(b)
 }

@@ -7,6 +7,10 @@ import (
 
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/service/dataimport"
+	"github.com/atelier-app/atelier/service/redesign"
+	"github.com/atelier-app/atelier/service/report"
+	"github.com/atelier-app/atelier/service/training"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 
@@ -29,13 +33,16 @@ func openQueue(ctx context.Context, cfg config.Config, b *backends, log *slog.Lo
 	return q, nil
 }
 
-// jobHandlers wires each job kind to the package that does its work.
+// jobHandlers wires each job kind to the service package that does its
+// work.
 func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
+	train := training.NewEngine(b.store, b.blobs)
 	return jobs.Handlers{
-		TrainRecommender: trainRecommenderHandler(b),
-		TrainGAN:         trainGANHandler(b),
-		Redesign:         redesignHandler(cfg, b),
-		Import:           importHandler(cfg, b),
-		Report:           reportHandler(cfg, b),
+		TrainRecommender: train.TrainRecommender,
+		TrainGAN:         train.TrainGAN,
+		Redesign:         redesign.NewEngine(b.store, b.blobs, cfg.WatermarkKey).Run,
+		Import: dataimport.Job(b.store, b.blobs, dataimport.Limits{
+			MaxImageBytes: cfg.MaxUploadBytes, MaxImagePixels: cfg.MaxUploadPixels}),
+		Report: report.NewEngine(b.store, b.blobs).Run,
 	}
 }

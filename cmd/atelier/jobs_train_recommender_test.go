@@ -13,9 +13,9 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 

@@ -21,8 +21,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/service/dataimport"
+	"github.com/atelier-app/atelier/service/demo"
 )
 
 // chromiumPath is the headless browser the page tests drive; without it
@@ -91,7 +92,7 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 		t.Fatal(err)
 	}
 	world := filepath.Join(dataDir, "world")
-	wc := synth.DefaultConfig(demoSeed)
+	wc := synth.DefaultConfig(demo.Seed)
 	wc.Items, wc.Consumers, wc.Interactions = 40, 10, 3
 	if _, err := synth.Write(ctx, world, wc, false, nil); err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 	if _, err := dataimport.Import(ctx, nil, b.store, b.blobs, world, dataimport.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := registerDemoModels(ctx, b, io.Discard); err != nil {
+	if err := demo.RegisterModels(ctx, b.store, b.blobs, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	_, key, err := b.store.CreateSeller(ctx, atelier.Seller{Name: "Browser test seller"}, "")

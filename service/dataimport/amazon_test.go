@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -65,7 +66,7 @@ func TestAmazonReviews(t *testing.T) {
 	storagetest.ForEachDatabase(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		b := storagetest.OpenBlob(t, storagetest.LocalBlobURL(t))
-		sum := must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 3}))(t)
+		sum := testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 3}))(t)
 		if sum.Format != dataimport.FormatAmazon {
 			t.Fatalf("format %q", sum.Format)
 		}
@@ -90,22 +91,22 @@ func TestAmazonReviews(t *testing.T) {
 			t.Errorf("interactions %+v", f)
 		}
 
-		b1 := must(s.ItemByExternalID(ctx, "", "B001"))(t)
-		b2 := must(s.ItemByExternalID(ctx, "", "B002"))(t)
+		b1 := testkit.Must(s.ItemByExternalID(ctx, "", "B001"))(t)
+		b2 := testkit.Must(s.ItemByExternalID(ctx, "", "B002"))(t)
 		if b1.Category != "Dresses" || b1.Attributes["title"] != "Summer dress" || b1.Images[0].ContentType != "image/jpeg" || b1.Images[0].Width != 100 {
 			t.Errorf("B001 %+v", b1)
 		}
 		if b2.Category != "Sneakers" || b2.Attributes["brand"] != "Fleet" || b2.Images[0].ContentType != "image/png" {
 			t.Errorf("B002 %+v", b2)
 		}
-		r3 := must(s.ConsumerByExternalID(ctx, "R3"))(t)
-		hist := must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: r3.ID}))(t)
+		r3 := testkit.Must(s.ConsumerByExternalID(ctx, "R3"))(t)
+		hist := testkit.Must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: r3.ID}))(t)
 		if len(hist) != 1 || hist[0].ItemID != b2.ID || hist[0].Kind != dataimport.KindReview || hist[0].At.Unix() != 1400000400 {
 			t.Errorf("R3 history %+v", hist)
 		}
 
 		before := takeSnapshot(t, s, b)
-		again := must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 3}))(t)
+		again := testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 3}))(t)
 		if again.New() != 0 || again.Blobs.Written != 0 {
 			t.Errorf("second import: %d new, %+v", again.New(), again.Blobs)
 		}
@@ -125,14 +126,14 @@ func TestAmazonWithoutMeta(t *testing.T) {
 	if atelier.ErrorField(err) != "category" {
 		t.Fatalf("error %v, want one naming the category", err)
 	}
-	sum := must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{Category: "shoes", BatchSize: 2}))(t)
+	sum := testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{Category: "shoes", BatchSize: 2}))(t)
 	if f := fileStats(t, sum, "images", "items"); f.New != 3 {
 		t.Errorf("items %+v", f)
 	}
 	if f := fileStats(t, sum, "reviews.json", "interactions"); f.New != 5 || f.Skipped != 3 {
 		t.Errorf("interactions %+v, issues %q", f, issueStrings(sum))
 	}
-	if it := must(s.ItemByExternalID(ctx, "", "B003"))(t); it.Category != "shoes" || it.Images[0].Width != 32 {
+	if it := testkit.Must(s.ItemByExternalID(ctx, "", "B003"))(t); it.Category != "shoes" || it.Images[0].Width != 32 {
 		t.Errorf("B003 %+v", it)
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -36,7 +37,7 @@ func TestBadRowsAreSkipped(t *testing.T) {
 		ctx := context.Background()
 		b := storagetest.OpenBlob(t, storagetest.LocalBlobURL(t))
 		var seen []string
-		sum := must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{
+		sum := testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{
 			BatchSize: 8, OnIssue: func(is dataimport.Issue) { seen = append(seen, is.String()) },
 		}))(t)
 
@@ -68,7 +69,7 @@ func TestBadRowsAreSkipped(t *testing.T) {
 		if _, err := s.ItemByExternalID(ctx, "", "it00005"); atelier.ErrorKind(err) != atelier.KindNotFound {
 			t.Errorf("refused item stored (err %v)", err)
 		}
-		if n := must(s.CountInteractions(ctx))(t); n != int64(len(interactions)-wantSkipped) {
+		if n := testkit.Must(s.CountInteractions(ctx))(t); n != int64(len(interactions)-wantSkipped) {
 			t.Errorf("%d interactions stored", n)
 		}
 	})
@@ -93,7 +94,7 @@ func TestStrictStopsBeforeTheBatch(t *testing.T) {
 					t.Errorf("item %s: error %v, want kind %q", id, err, want)
 				}
 			}
-			if cs := must(s.ListConsumers(ctx, storage.ConsumerFilter{}))(t); len(cs) != 0 {
+			if cs := testkit.Must(s.ListConsumers(ctx, storage.ConsumerFilter{}))(t); len(cs) != 0 {
 				t.Errorf("%d consumers imported after the stop", len(cs))
 			}
 		},
@@ -101,7 +102,7 @@ func TestStrictStopsBeforeTheBatch(t *testing.T) {
 		name: "unknown item",
 		spoil: func(t *testing.T, dir string) {
 			path := filepath.Join(dir, "interactions.csv")
-			lines := strings.Split(string(must(os.ReadFile(path))(t)), "\n")
+			lines := strings.Split(string(testkit.Must(os.ReadFile(path))(t)), "\n")
 			f := strings.Split(lines[14], ",") // line 15, in the second batch of 10
 			f[1] = "it99999"
 			lines[14] = strings.Join(f, ",")
@@ -111,7 +112,7 @@ func TestStrictStopsBeforeTheBatch(t *testing.T) {
 		},
 		want: `interactions.csv:15: unknown item_id "it99999"`,
 		check: func(t *testing.T, s *storage.Store) {
-			if n := must(s.CountInteractions(context.Background()))(t); n != 10 {
+			if n := testkit.Must(s.CountInteractions(context.Background()))(t); n != 10 {
 				t.Errorf("%d interactions stored, want the 10 of the first batch", n)
 			}
 		},

@@ -10,23 +10,13 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
-
-// must(f(...))(t) returns f's value, failing the test if f failed.
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
 
 // writeWorld writes a small synthetic world (images of size px) and
 // returns its directory.
@@ -61,20 +51,6 @@ func readCSV(t *testing.T, path string) []map[string]string {
 		out = append(out, m)
 	}
 	return out
-}
-
-// forEachBackend runs fn as one subtest per pair of database and blob
-// backends (sqlite/local, sqlite/minio, postgres/local, postgres/minio),
-// each with a fresh database and an empty blob store.
-func forEachBackend(t *testing.T, fn func(t *testing.T, s *storage.Store, b blob.Store)) {
-	t.Helper()
-	for _, db := range storagetest.Databases() {
-		for _, bs := range storagetest.BlobStores() {
-			t.Run(db.Name+"/"+bs.Name, func(t *testing.T) {
-				fn(t, storagetest.OpenStore(t, db.URL(t)), storagetest.OpenBlob(t, bs.URL(t)))
-			})
-		}
-	}
 }
 
 // sqliteLocal opens a fresh SQLite store and local blob store.
@@ -114,12 +90,12 @@ func takeSnapshot(t *testing.T, s *storage.Store, b blob.Store) snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap.interactions = must(s.CountInteractions(ctx))(t)
-	for _, sg := range must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t) {
-		n := len(must(s.ListMemberships(ctx, sg.ID))(t))
+	snap.interactions = testkit.Must(s.CountInteractions(ctx))(t)
+	for _, sg := range testkit.Must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t) {
+		n := len(testkit.Must(s.ListMemberships(ctx, sg.ID))(t))
 		snap.segments = append(snap.segments, sg.Name+" "+strings.Repeat("#", n))
 	}
-	snap.blobs = must(b.List(ctx, ""))(t)
+	snap.blobs = testkit.Must(b.List(ctx, ""))(t)
 	slices.Sort(snap.items)
 	slices.Sort(snap.consumers)
 	slices.Sort(snap.segments)

@@ -15,8 +15,9 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
@@ -94,7 +95,7 @@ func TestImagesRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := oneItem(t, tc.file, tc.data)
 			s, b := sqliteLocal(t)
-			sum := must(dataimport.Import(context.Background(), nil, s, b, dir, tc.opts))(t)
+			sum := testkit.Must(dataimport.Import(context.Background(), nil, s, b, dir, tc.opts))(t)
 			if len(sum.Issues) != 1 || !strings.HasPrefix(sum.Issues[0].String(), `items.csv:2: item "x": `) ||
 				!strings.Contains(sum.Issues[0].Message, tc.want) {
 				t.Fatalf("issues %q, want one on items.csv:2 saying %q", issueStrings(sum), tc.want)
@@ -102,7 +103,7 @@ func TestImagesRefused(t *testing.T) {
 			if f := fileStats(t, sum, "items.csv", "items"); f.Skipped != 1 || f.New != 0 {
 				t.Errorf("items: %+v", f)
 			}
-			if blobs := must(b.List(context.Background(), ""))(t); len(blobs) != 0 {
+			if blobs := testkit.Must(b.List(context.Background(), ""))(t); len(blobs) != 0 {
 				t.Errorf("refused image stored blobs: %+v", blobs)
 			}
 		})
@@ -124,8 +125,8 @@ func TestJPEGImage(t *testing.T) {
 	dir := oneItem(t, "x.jpg", buf.Bytes())
 	s, b := sqliteLocal(t)
 	ctx := context.Background()
-	must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{}))(t)
-	it := must(s.ItemByExternalID(ctx, "", "x"))(t)
+	testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{}))(t)
+	it := testkit.Must(s.ItemByExternalID(ctx, "", "x"))(t)
 	im := it.Images[0]
 	wantOrig, wantModel := dataimport.ImageKeys("x", sha256.Sum256(buf.Bytes()), "jpeg")
 	if im.ContentType != "image/jpeg" || im.Width != 120 || im.Height != 90 || im.OriginalKey != wantOrig || im.ModelKey != wantModel {
@@ -134,7 +135,7 @@ func TestJPEGImage(t *testing.T) {
 	if !strings.HasSuffix(wantOrig, ".jpg") || !strings.HasSuffix(wantModel, "-64.png") {
 		t.Errorf("keys %s, %s", wantOrig, wantModel)
 	}
-	if info := must(b.Stat(ctx, im.OriginalKey))(t); info.ContentType != "image/jpeg" || info.Size != int64(buf.Len()) {
+	if info := testkit.Must(b.Stat(ctx, im.OriginalKey))(t); info.ContentType != "image/jpeg" || info.Size != int64(buf.Len()) {
 		t.Errorf("original blob %+v", info)
 	}
 	model, _, err := image.Decode(bytes.NewReader(readBlob(t, b, im.ModelKey)))
@@ -177,7 +178,7 @@ func TestImagesStayInsideTheDataset(t *testing.T) {
 		t.Skipf("no symbolic links here: %v", err)
 	}
 	s, b := sqliteLocal(t)
-	sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{}))(t)
+	sum := testkit.Must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{}))(t)
 	if len(sum.Issues) != 1 || !strings.Contains(sum.Issues[0].Message, "image images/x.png: path escapes") || fileStats(t, sum, "items.csv", "items").New != 0 {
 		t.Fatalf("issues %q, files %+v", issueStrings(sum), sum.Files)
 	}

@@ -11,11 +11,13 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestImportSynthWorld imports a synthetic world into every database and
@@ -27,11 +29,11 @@ func TestImportSynthWorld(t *testing.T) {
 	itemRows := readCSV(t, filepath.Join(dir, "items.csv"))
 	consumerRows := readCSV(t, filepath.Join(dir, "consumers.csv"))
 	interactionRows := readCSV(t, filepath.Join(dir, "interactions.csv"))
-	forEachBackend(t, func(t *testing.T, s *storage.Store, b blob.Store) {
+	storagetest.ForEachBackendPair(t, func(t *testing.T, s *storage.Store, b blob.Store) {
 		ctx := context.Background()
 		var stages []string
 		report := func(u progress.Update) { stages = append(stages, u.Stage) }
-		sum := must(dataimport.Import(ctx, report, s, b, dir, dataimport.Options{BatchSize: 25}))(t)
+		sum := testkit.Must(dataimport.Import(ctx, report, s, b, dir, dataimport.Options{BatchSize: 25}))(t)
 		if sum.Format != dataimport.FormatCSV || len(sum.Issues) != 0 {
 			t.Fatalf("summary %+v", sum)
 		}
@@ -53,11 +55,11 @@ func TestImportSynthWorld(t *testing.T) {
 		for _, row := range itemRows {
 			checkItem(t, s, b, dir, row)
 		}
-		if got := must(s.CountInteractions(ctx))(t); got != int64(len(interactionRows)) {
+		if got := testkit.Must(s.CountInteractions(ctx))(t); got != int64(len(interactionRows)) {
 			t.Errorf("%d interactions stored, want %d", got, len(interactionRows))
 		}
-		c1 := must(s.ConsumerByExternalID(ctx, "c00001"))(t)
-		hist := must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: c1.ID}))(t)
+		c1 := testkit.Must(s.ConsumerByExternalID(ctx, "c00001"))(t)
+		hist := testkit.Must(s.ListInteractions(ctx, storage.InteractionFilter{ConsumerID: c1.ID}))(t)
 		want := 0
 		for _, r := range interactionRows {
 			if r["consumer_id"] == "c00001" {
@@ -73,19 +75,19 @@ func TestImportSynthWorld(t *testing.T) {
 		for _, r := range consumerRows {
 			members[r["segment"]]++
 		}
-		segs := must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t)
+		segs := testkit.Must(s.ListSegments(ctx, storage.SegmentFilter{Kind: atelier.SegmentImported}))(t)
 		if len(segs) != len(members) || sum.NewMemberships != len(consumerRows) {
 			t.Fatalf("%d segments, %d memberships; want %d, %d", len(segs), sum.NewMemberships, len(members), len(consumerRows))
 		}
 		for _, sg := range segs {
-			if n := len(must(s.ListMemberships(ctx, sg.ID))(t)); n != members[sg.Name] {
+			if n := len(testkit.Must(s.ListMemberships(ctx, sg.ID))(t)); n != members[sg.Name] {
 				t.Errorf("segment %s has %d members, want %d", sg.Name, n, members[sg.Name])
 			}
 		}
 
 		// A second import finds everything and changes nothing.
 		before := takeSnapshot(t, s, b)
-		again := must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 25}))(t)
+		again := testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 25}))(t)
 		if again.New() != 0 || again.Blobs.Written != 0 || again.NewMemberships != 0 {
 			t.Errorf("second import: %d new rows, %+v, %d new memberships", again.New(), again.Blobs, again.NewMemberships)
 		}
@@ -107,11 +109,11 @@ func checkItem(t *testing.T, s *storage.Store, b blob.Store, dir string, row map
 	t.Helper()
 	ctx := context.Background()
 	id := row["item_id"]
-	it := must(s.ItemByExternalID(ctx, "", id))(t)
+	it := testkit.Must(s.ItemByExternalID(ctx, "", id))(t)
 	if it.Category != row["category"] || it.Attributes["primary_h"] != row["primary_h"] || len(it.Images) != 1 {
 		t.Fatalf("item %s: %+v, row %v", id, it, row)
 	}
-	file := must(os.ReadFile(filepath.Join(dir, "images", id+".png")))(t)
+	file := testkit.Must(os.ReadFile(filepath.Join(dir, "images", id+".png")))(t)
 	img := it.Images[0]
 	if img.ContentType != "image/png" || img.Width != 80 || img.Height != 80 {
 		t.Errorf("item %s image %+v", id, img)
@@ -140,7 +142,7 @@ func readBlob(t *testing.T, b blob.Store, key string) []byte {
 		t.Fatalf("get blob %s: %v", key, err)
 	}
 	defer rc.Close()
-	return must(io.ReadAll(rc))(t)
+	return testkit.Must(io.ReadAll(rc))(t)
 }
 
 func samePixels(a, b image.Image) bool {

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 )
 
 // TestInputErrors: a directory or file the importer cannot use at all is
@@ -63,7 +64,7 @@ func TestMalformedRows(t *testing.T) {
 		}
 	}
 	s, b := sqliteLocal(t)
-	sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{Category: "tshirt"}))(t)
+	sum := testkit.Must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{Category: "tshirt"}))(t)
 	want := []string{
 		`items.csv:2: item "x": no image images/x{.png,.jpg,.jpeg,.webp}`,
 		"consumers.csv:3: 1 fields, the header has 2",
@@ -77,7 +78,7 @@ func TestMalformedRows(t *testing.T) {
 	if f := fileStats(t, sum, "consumers.csv", "consumers"); f.New != 2 || f.Skipped != 4 {
 		t.Errorf("consumers %+v", f)
 	}
-	if c := must(s.ConsumerByExternalID(context.Background(), "c5"))(t); c.Segment != "students" {
+	if c := testkit.Must(s.ConsumerByExternalID(context.Background(), "c5"))(t); c.Segment != "students" {
 		t.Errorf("c5 %+v", c)
 	}
 }
@@ -94,7 +95,7 @@ func TestRepeatedRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, b := sqliteLocal(t)
-		sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{BatchSize: batch}))(t)
+		sum := testkit.Must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{BatchSize: batch}))(t)
 		if f := fileStats(t, sum, "items.csv", "items"); f.New != 2 || f.Existing != 1 || sum.Blobs.Written != 4 {
 			t.Errorf("batch %d: %+v, %+v", batch, f, sum.Blobs)
 		}

@@ -1,4 +1,4 @@
-package main
+package dataimport
 
 import (
 	"context"
@@ -7,32 +7,38 @@ import (
 	"strings"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/config"
-	"github.com/atelier-app/atelier/internal/dataimport"
 	"github.com/atelier-app/atelier/internal/progress"
-	"github.com/atelier-app/atelier/storage/jobs"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
 )
 
-// importHandler runs import jobs with the dataset importer. The importer is
-// idempotent, so a retried attempt only adds what the dead one had not.
-func importHandler(cfg config.Config, b *backends) jobs.ImportFunc {
+// Limits bound the images an import job reads.
+type Limits struct {
+	MaxImageBytes  int64
+	MaxImagePixels int
+}
+
+// Job runs import jobs with Import: the job's arguments are the schema
+// POST /api/v1/imports checks (atelier.ImportArgs). Import is idempotent,
+// so a retried attempt only adds what the dead one had not.
+func Job(store *storage.Store, blobs blob.Store, limits Limits) func(ctx context.Context, job atelier.Job, report progress.Func) (json.RawMessage, error) {
 	return func(ctx context.Context, job atelier.Job, report progress.Func) (json.RawMessage, error) {
-		var a atelier.ImportArgs // the schema POST /api/v1/imports checks
+		var a atelier.ImportArgs
 		dec := json.NewDecoder(strings.NewReader(string(job.Args)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&a); err != nil {
-			return nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "import arguments: %v", err))
+			return nil, atelier.Errorf(atelier.KindInvalid, "import arguments: %v", err)
 		}
 		if a.Dir == "" {
-			return nil, jobs.Permanent(atelier.FieldErrorf("dir", "is required"))
+			return nil, atelier.FieldErrorf("dir", "is required")
 		}
-		sum, err := dataimport.Import(ctx, report, b.store, b.blobs, a.Dir, dataimport.Options{
+		sum, err := Import(ctx, report, store, blobs, a.Dir, Options{
 			Format:         a.Format,
 			Category:       a.Category,
 			Kind:           a.Kind,
 			Strict:         a.Strict,
-			MaxImageBytes:  cfg.MaxUploadBytes,
-			MaxImagePixels: cfg.MaxUploadPixels,
+			MaxImageBytes:  limits.MaxImageBytes,
+			MaxImagePixels: limits.MaxImagePixels,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("import %s: %w", a.Dir, err)

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/dataimport"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -51,7 +52,7 @@ func TestBatchesAreBounded(t *testing.T) {
 	s, b := sqliteLocal(t)
 	rec := &batchRecorder{Store: s}
 	const batch = 7
-	sum := must(dataimport.Import(context.Background(), nil, rec, b, dir, dataimport.Options{BatchSize: batch}))(t)
+	sum := testkit.Must(dataimport.Import(context.Background(), nil, rec, b, dir, dataimport.Options{BatchSize: batch}))(t)
 	if sum.New() != 40+15+rows {
 		t.Fatalf("imported %d rows, want %d", sum.New(), 40+15+rows)
 	}
@@ -76,7 +77,7 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 	}
 	run := func(workers int) result {
 		s, b := sqliteLocal(t)
-		sum := must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{Workers: workers, BatchSize: 9}))(t)
+		sum := testkit.Must(dataimport.Import(context.Background(), nil, s, b, dir, dataimport.Options{Workers: workers, BatchSize: 9}))(t)
 		r := result{issues: issueStrings(sum), snap: takeSnapshot(t, s, b)}
 		for _, info := range r.snap.blobs {
 			r.blobs = append(r.blobs, readBlob(t, b, info.Key))
@@ -120,14 +121,14 @@ func TestRetryReusesOrphanBlobs(t *testing.T) {
 	if atelier.ErrorKind(err) != atelier.KindUnavailable || sum.Blobs.Written != 10 {
 		t.Fatalf("first run: error %v, %+v", err, sum.Blobs)
 	}
-	if n := len(must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{}))(t)); n != 0 {
+	if n := len(testkit.Must(s.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{}))(t)); n != 0 {
 		t.Fatalf("%d items stored by the failed batch", n)
 	}
-	sum = must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 5}))(t)
+	sum = testkit.Must(dataimport.Import(ctx, nil, s, b, dir, dataimport.Options{BatchSize: 5}))(t)
 	if sum.Blobs.Reused != 10 || sum.Blobs.Written != 14 || fileStats(t, sum, "items.csv", "items").New != 12 {
 		t.Errorf("retry: %+v, %+v", sum.Blobs, sum.Files)
 	}
-	if blobs := must(b.List(ctx, ""))(t); len(blobs) != 24 {
+	if blobs := testkit.Must(b.List(ctx, ""))(t); len(blobs) != 24 {
 		t.Errorf("%d blobs, want 24 (no duplicates)", len(blobs))
 	}
 }

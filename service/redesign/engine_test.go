@@ -1,4 +1,4 @@
-package main
+package redesign_test
 
 import (
 	"bytes"
@@ -12,34 +12,47 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/watermark"
+	"github.com/atelier-app/atelier/service/redesign"
+	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
-// TestRedesignJobHandler runs the redesign handler against a local store:
-// without a GAN version it fails permanently with a clear reason; with
-// tiny models registered it stores marked variants under the job's keys.
-func TestRedesignJobHandler(t *testing.T) {
+const watermarkKey = "test-watermark-key"
+
+// TestRedesignJob runs redesign jobs on each deployment's backends: without
+// a GAN version a job fails permanently with a clear reason; with tiny
+// models registered it stores marked variants under the job's keys.
+func TestRedesignJob(t *testing.T) {
+	world := servicetest.World(t, 24, 4, 2)
+	models := servicetest.TinyModels(t, world)
+	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+		testRedesignJob(t, world, models, store, blobs)
+	})
+}
+
+func testRedesignJob(t *testing.T, world string, models servicetest.Models, store *storage.Store, blobs blob.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	f := newRedesignFixture(t)
-	cfg, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": t.TempDir()}, f.world)
-	segs, err := b.store.ListSegments(ctx, storage.SegmentFilter{})
+	servicetest.Import(t, store, blobs, world)
+	segs, err := store.ListSegments(ctx, storage.SegmentFilter{})
 	if err != nil || len(segs) == 0 {
 		t.Fatalf("segments %v (%v)", segs, err)
 	}
-	items, err := b.store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{})
+	items, err := store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{})
 	if err != nil || len(items) == 0 {
 		t.Fatalf("items %v (%v)", items, err)
 	}
 	job := atelier.RedesignJob{ID: "job1", ItemID: items[0].ID, SegmentID: segs[0].ID, N: 2, Steps: 2, Epsilon: 0.4, Seed: 1}
-	handler := redesignHandler(cfg, b)
+	handler := redesign.NewEngine(store, blobs, watermarkKey).Run
 
 	_, err = handler(ctx, job, nil)
 	if err == nil || !strings.Contains(err.Error(), "no gan model version is active") || atelier.ErrorKind(err) != atelier.KindUnavailable {
 		t.Fatalf("without a GAN: %v", err)
 	}
 
-	registerFiles(ctx, t, b, map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec})
+	servicetest.Register(t, store, blobs, map[string]string{atelier.ModelGAN: models.GAN, atelier.ModelRecommender: models.Recommender})
 	res, err := handler(ctx, job, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +69,7 @@ func TestRedesignJobHandler(t *testing.T) {
 				t.Errorf("variant %d has no %s score", i, k)
 			}
 		}
-		rc, _, err := b.blobs.Get(ctx, v.ImageKey)
+		rc, _, err := blobs.Get(ctx, v.ImageKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +82,7 @@ func TestRedesignJobHandler(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := watermark.Verify(img, cfg.WatermarkKey); !ok {
+		if ok, _ := watermark.Verify(img, watermarkKey); !ok {
 			t.Errorf("variant %d is not marked", i)
 		}
 	}

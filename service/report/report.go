@@ -1,4 +1,8 @@
-package main
+// Package report is the batch report use case: how each of a seller's
+// items ranks with each consumer segment, and which redesigns would lift
+// it. Build computes the document from the store, the blob store and the
+// active recommender; Engine runs report jobs and stores the document.
+package report
 
 import (
 	"bytes"
@@ -7,109 +11,116 @@ import (
 	"fmt"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage"
-	"github.com/atelier-app/atelier/storage/jobs"
+	"github.com/atelier-app/atelier/storage/blob"
 )
 
 // reportChunk is how many images one feature pass takes.
 const reportChunk = 64
 
-// reportDoc is the result of a report job, stored as JSON under
-// reportKey(id). Rank and percentile of an item for a segment are taken in
+// Doc is the result of a report job, stored as JSON under Key(id). Rank and percentile of an item for a segment are taken in
 // the pool of every catalog item plus the seller's items, ordered by the
 // segment's preference θ_seg·φ(image): rank 1 is the most preferred (ties
 // share the better rank), percentile = 100·(pool−rank)/(pool−1), so 100 is
 // the top and 0 the bottom.
-type reportDoc struct {
-	ReportID             string          `json:"report_id"`
-	SellerID             string          `json:"seller_id"`
-	SegmentID            string          `json:"segment_id,omitempty"` // "" when every segment was asked for
-	RecommenderVersionID string          `json:"recommender_version_id"`
-	PoolSize             int             `json:"pool_size"` // catalog items + the seller's items ranked
-	CatalogSize          int             `json:"catalog_size"`
-	Segments             []reportSegment `json:"segments"`
-	Skipped              []reportSkip    `json:"skipped_segments"`
-	Items                []reportItem    `json:"items"`
+type Doc struct {
+	ReportID             string    `json:"report_id"`
+	SellerID             string    `json:"seller_id"`
+	SegmentID            string    `json:"segment_id,omitempty"` // "" when every segment was asked for
+	RecommenderVersionID string    `json:"recommender_version_id"`
+	PoolSize             int       `json:"pool_size"` // catalog items + the seller's items ranked
+	CatalogSize          int       `json:"catalog_size"`
+	Segments             []Segment `json:"segments"`
+	Skipped              []Skip    `json:"skipped_segments"`
+	Items                []Item    `json:"items"`
 }
 
-type reportSegment struct {
+type Segment struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
 
-// reportSkip is a segment left out, with why.
-type reportSkip struct {
+// Skip is a segment left out, with why.
+type Skip struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
 }
 
-type reportItem struct {
-	ItemID      string              `json:"item_id"`
-	ExternalID  string              `json:"external_id"`
-	Category    string              `json:"category"`
-	BestSegment string              `json:"best_segment_id"`
-	Scores      []reportScore       `json:"segments"`
-	Candidates  []redesignCandidate `json:"redesign_candidates"`
+type Item struct {
+	ItemID      string      `json:"item_id"`
+	ExternalID  string      `json:"external_id"`
+	Category    string      `json:"category"`
+	BestSegment string      `json:"best_segment_id"`
+	Scores      []Score     `json:"segments"`
+	Candidates  []Candidate `json:"redesign_candidates"`
 }
 
-// reportScore is how one item ranks with one segment.
-type reportScore struct {
+// Score is how one item ranks with one segment.
+type Score struct {
 	SegmentID  string  `json:"segment_id"`
 	Preference float64 `json:"preference"`
 	Rank       int     `json:"rank"`
 	Percentile float64 `json:"percentile"`
 }
 
-// redesignCandidate is a segment where the item ranks in the bottom half:
+// Candidate is a segment where the item ranks in the bottom half:
 // a redesign for it may lift the item. BestVariant is the best passing
 // variant of a finished redesign for that segment, when there is one.
-type redesignCandidate struct {
+type Candidate struct {
 	SegmentID   string           `json:"segment_id"`
 	Rank        int              `json:"rank"`
 	Percentile  float64          `json:"percentile"`
-	Suggested   suggestedRequest `json:"suggested_request"`
-	BestVariant *liftingVariant  `json:"best_variant,omitempty"`
+	Suggested   SuggestedRequest `json:"suggested_request"`
+	BestVariant *LiftingVariant  `json:"best_variant,omitempty"`
 }
 
-type suggestedRequest struct {
+type SuggestedRequest struct {
 	Method string            `json:"method"`
 	Path   string            `json:"path"`
 	Body   map[string]string `json:"body"`
 }
 
-type liftingVariant struct {
+type LiftingVariant struct {
 	RedesignID string  `json:"redesign_id"`
 	Rank       int     `json:"rank"`
 	Uplift     float64 `json:"uplift"`
 	ImageKey   string  `json:"image_key"`
 }
 
-// reportKey is where a report's result is stored: derived from its id, so a
+// Key is where a report's result is stored: derived from its id, so a
 // retried attempt overwrites what a dead one wrote.
-func reportKey(id string) string { return "reports/" + id + ".json" }
+func Key(id string) string { return "reports/" + id + ".json" }
 
-// reportHandler runs report jobs with the active recommender version.
-func reportHandler(cfg config.Config, b *backends) jobs.ReportFunc {
-	e := &redesignEngine{cfg: cfg, store: b.store, blobs: b.blobs}
-	return func(ctx context.Context, r atelier.Report, prog progress.Func) (string, error) {
-		doc, err := buildReport(ctx, e, r, prog)
-		if err != nil {
-			return "", err
-		}
-		data, err := json.Marshal(doc)
-		if err != nil {
-			return "", err
-		}
-		key := reportKey(r.ID)
-		if err := b.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "application/json"); err != nil {
-			return "", fmt.Errorf("store %s: %w", key, err)
-		}
-		return key, nil
+// Engine runs report jobs with the active recommender version.
+type Engine struct {
+	store *storage.Store
+	blobs blob.Store
+}
+
+// NewEngine returns an engine on the store and blob store.
+func NewEngine(store *storage.Store, blobs blob.Store) *Engine {
+	return &Engine{store: store, blobs: blobs}
+}
+
+// Run builds the report r and stores it, returning its key.
+func (e *Engine) Run(ctx context.Context, r atelier.Report, prog progress.Func) (string, error) {
+	doc, err := e.Build(ctx, r, prog)
+	if err != nil {
+		return "", err
 	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	key := Key(r.ID)
+	if err := e.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "application/json"); err != nil {
+		return "", fmt.Errorf("store %s: %w", key, err)
+	}
+	return key, nil
 }
 
 // pooled is one item of the ranking pool with its primary image's φ.
@@ -118,45 +129,42 @@ type pooled struct {
 	phi  []float32
 }
 
-func buildReport(ctx context.Context, e *redesignEngine, r atelier.Report, prog progress.Func) (reportDoc, error) {
-	mv, err := e.store.ActiveModelVersion(ctx, atelier.ModelRecommender)
-	if atelier.ErrorKind(err) == atelier.KindNotFound {
-		return reportDoc{}, jobs.Permanent(atelier.Errorf(atelier.KindUnavailable,
-			"no recommender model version is active: train one (atelier train recommender) and activate it before asking for reports"))
-	}
+// Build computes the report r with the active recommender version.
+func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func) (Doc, error) {
+	mv, err := catalog.Version(ctx, e.store, "", atelier.ModelRecommender)
 	if err != nil {
-		return reportDoc{}, fmt.Errorf("active recommender model version: %w", err)
+		return Doc{}, err
 	}
-	rec, err := e.loadRecommender(ctx, mv)
+	rec, err := catalog.LoadRecommender(ctx, e.blobs, mv)
 	if err != nil {
-		return reportDoc{}, err
+		return Doc{}, err
 	}
 	defer rec.Close()
 
-	segs, skipped, thetas, err := reportSegments(ctx, e, r.SegmentID, rec)
+	segs, skipped, thetas, err := e.segments(ctx, r.SegmentID, rec)
 	if err != nil {
-		return reportDoc{}, err
+		return Doc{}, err
 	}
-	mine, err := sellerItems(ctx, e.store, r.SellerID)
+	mine, err := e.sellerItems(ctx, r.SellerID)
 	if err != nil {
-		return reportDoc{}, err
+		return Doc{}, err
 	}
-	var catalog []atelier.Item
+	var items []atelier.Item
 	if err := e.store.EachItem(ctx, storage.ItemFilter{Catalog: true}, func(it atelier.Item) error {
-		if im, ok := it.Primary(); ok && im.ModelKey != "" {
-			catalog = append(catalog, it)
+		if catalog.HasModelImage(it) {
+			items = append(items, it)
 		}
 		return nil
 	}); err != nil {
-		return reportDoc{}, fmt.Errorf("list catalog: %w", err)
+		return Doc{}, fmt.Errorf("list catalog: %w", err)
 	}
-	total := len(catalog) + len(mine)
+	total := len(items) + len(mine)
 	prog.Report(progress.Update{Stage: "features", Step: 0, Total: total})
-	pool, err := poolFeatures(ctx, e, rec, append(catalog, mine...), func(done int) {
+	pool, err := e.features(ctx, rec, append(items, mine...), func(done int) {
 		prog.Report(progress.Update{Stage: "features", Step: done, Total: total})
 	})
 	if err != nil {
-		return reportDoc{}, err
+		return Doc{}, err
 	}
 
 	// scores[s][i] is segment s's preference for pool item i.
@@ -167,29 +175,29 @@ func buildReport(ctx context.Context, e *redesignEngine, r atelier.Report, prog 
 			scores[s][i] = dot64(th, p.phi)
 		}
 	}
-	doc := reportDoc{
+	doc := Doc{
 		ReportID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, RecommenderVersionID: mv.ID,
-		PoolSize: len(pool), CatalogSize: len(catalog), Segments: segs, Skipped: skipped, Items: []reportItem{},
+		PoolSize: len(pool), CatalogSize: len(items), Segments: segs, Skipped: skipped, Items: []Item{},
 	}
-	mineStart := len(catalog) // the seller's items follow the catalog in the pool
+	mineStart := len(items) // the seller's items follow the catalog in the pool
 	for n, p := range pool[mineStart:] {
 		i := mineStart + n
-		it := reportItem{ItemID: p.item.ID, ExternalID: p.item.ExternalID, Category: p.item.Category,
-			Scores: []reportScore{}, Candidates: []redesignCandidate{}}
-		lifts, err := bestLifts(ctx, e.store, r.SellerID, p.item.ID)
+		it := Item{ItemID: p.item.ID, ExternalID: p.item.ExternalID, Category: p.item.Category,
+			Scores: []Score{}, Candidates: []Candidate{}}
+		lifts, err := e.bestLifts(ctx, r.SellerID, p.item.ID)
 		if err != nil {
-			return reportDoc{}, err
+			return Doc{}, err
 		}
 		best := -1
 		for s, sg := range segs {
 			rank := rankOf(scores[s], i)
 			pct := percentile(rank, len(pool))
-			it.Scores = append(it.Scores, reportScore{SegmentID: sg.ID, Preference: scores[s][i], Rank: rank, Percentile: pct})
+			it.Scores = append(it.Scores, Score{SegmentID: sg.ID, Preference: scores[s][i], Rank: rank, Percentile: pct})
 			if best < 0 || rank < it.Scores[best].Rank || (rank == it.Scores[best].Rank && pct > it.Scores[best].Percentile) {
 				best = s
 			}
 			if pct < 50 {
-				c := redesignCandidate{SegmentID: sg.ID, Rank: rank, Percentile: pct, Suggested: suggestedRequest{
+				c := Candidate{SegmentID: sg.ID, Rank: rank, Percentile: pct, Suggested: SuggestedRequest{
 					Method: "POST", Path: "/api/v1/items/" + p.item.ID + "/redesigns", Body: map[string]string{"segment_id": sg.ID},
 				}}
 				if v, ok := lifts[sg.ID]; ok {
@@ -207,58 +215,52 @@ func buildReport(ctx context.Context, e *redesignEngine, r atelier.Report, prog 
 	return doc, nil
 }
 
-// reportSegments returns the segments to report on with their θ (the
-// members' weighted mean θ). With every segment asked for, a segment none
-// of whose members the model knows is skipped with its reason; asked for
-// by id, it fails the report.
-func reportSegments(ctx context.Context, e *redesignEngine, segmentID string, rec *recommender.Model) ([]reportSegment, []reportSkip, [][]float32, error) {
+// segments returns the segments to report on with their θ
+// (catalog.StoreSegmentTheta). With every segment asked for, a segment
+// none of whose members the model knows is skipped with its reason; asked
+// for by id, it fails the report.
+func (e *Engine) segments(ctx context.Context, segmentID string, rec *recommender.Model) ([]Segment, []Skip, [][]float32, error) {
 	var all []atelier.Segment
 	if segmentID != "" {
 		sg, err := e.store.GetSegment(ctx, segmentID)
 		if err != nil {
-			return nil, nil, nil, permanentIf(atelier.KindNotFound, fmt.Errorf("segment %s: %w", segmentID, err))
+			return nil, nil, nil, fmt.Errorf("segment %s: %w", segmentID, err)
 		}
 		all = []atelier.Segment{sg}
 	} else {
-		f := storage.SegmentFilter{Page: storage.Page{Limit: storage.MaxLimit}}
-		for {
-			page, err := e.store.ListSegments(ctx, f)
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("list segments: %w", err)
-			}
-			all = append(all, page...)
-			if len(page) < storage.MaxLimit {
-				break
-			}
-			f.After = page[len(page)-1].ID
+		err := e.store.EachSegment(ctx, storage.SegmentFilter{Page: storage.Page{Limit: storage.MaxLimit}}, func(sg atelier.Segment) error {
+			all = append(all, sg)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("list segments: %w", err)
 		}
 	}
-	segs, skipped, thetas := []reportSegment{}, []reportSkip{}, [][]float32{}
+	segs, skipped, thetas := []Segment{}, []Skip{}, [][]float32{}
 	for _, sg := range all {
-		th, err := e.segmentTheta(ctx, sg.ID, rec)
+		th, err := catalog.StoreSegmentTheta(ctx, e.store, sg.ID, rec)
 		if err != nil {
 			if segmentID == "" && atelier.ErrorKind(err) == atelier.KindInvalid {
-				skipped = append(skipped, reportSkip{ID: sg.ID, Name: sg.Name, Reason: "no member is known to the active recommender"})
+				skipped = append(skipped, Skip{ID: sg.ID, Name: sg.Name, Reason: "no member is known to the active recommender"})
 				continue
 			}
 			return nil, nil, nil, err
 		}
-		segs = append(segs, reportSegment{ID: sg.ID, Name: sg.Name})
+		segs = append(segs, Segment{ID: sg.ID, Name: sg.Name})
 		thetas = append(thetas, th)
 	}
 	if len(segs) == 0 {
-		return nil, nil, nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid,
-			"no segment has members the active recommender knows: import segments or compute them (POST /api/v1/segments)"))
+		return nil, nil, nil, atelier.Errorf(atelier.KindInvalid,
+			"no segment has members the active recommender knows: import segments or compute them (POST /api/v1/segments)")
 	}
 	return segs, skipped, thetas, nil
 }
 
 // sellerItems lists the seller's items that have a model image.
-func sellerItems(ctx context.Context, store *storage.Store, sellerID string) ([]atelier.Item, error) {
+func (e *Engine) sellerItems(ctx context.Context, sellerID string) ([]atelier.Item, error) {
 	var out []atelier.Item
-	f := storage.ItemFilter{OwnerID: sellerID}
-	err := store.EachItem(ctx, f, func(it atelier.Item) error {
-		if im, ok := it.Primary(); ok && im.ModelKey != "" && it.OwnerID == sellerID {
+	err := e.store.EachItem(ctx, storage.ItemFilter{OwnerID: sellerID}, func(it atelier.Item) error {
+		if catalog.HasModelImage(it) && it.OwnerID == sellerID {
 			out = append(out, it)
 		}
 		return nil
@@ -267,21 +269,21 @@ func sellerItems(ctx context.Context, store *storage.Store, sellerID string) ([]
 		return nil, fmt.Errorf("list items of seller %s: %w", sellerID, err)
 	}
 	if len(out) == 0 {
-		return nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "the seller has no items with an image to report on: upload one first (POST /api/v1/items)"))
+		return nil, atelier.Errorf(atelier.KindInvalid, "the seller has no items with an image to report on: upload one first (POST /api/v1/items)")
 	}
 	return out, nil
 }
 
-// poolFeatures computes φ of each item's primary image, a chunk at a time
-// on one worker (reports share the machine with training).
-func poolFeatures(ctx context.Context, e *redesignEngine, rec *recommender.Model, items []atelier.Item, done func(int)) ([]pooled, error) {
+// features computes φ of each item's primary image, a chunk at a time on
+// one worker (reports share the machine with training).
+func (e *Engine) features(ctx context.Context, rec *recommender.Model, items []atelier.Item, done func(int)) ([]pooled, error) {
 	size := rec.ImageSize()
 	out := make([]pooled, 0, len(items))
 	for lo := 0; lo < len(items); lo += reportChunk {
 		part := items[lo:min(lo+reportChunk, len(items))]
 		im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
 		for n, it := range part {
-			t, err := e.itemImage(ctx, it, size)
+			t, err := catalog.ItemImage(ctx, e.blobs, it, size)
 			if err != nil {
 				return nil, fmt.Errorf("item %s: %w", it.ID, err)
 			}
@@ -304,31 +306,31 @@ func poolFeatures(ctx context.Context, e *redesignEngine, rec *recommender.Model
 
 // bestLifts returns, by segment, the passing variant with the largest
 // uplift among the item's finished redesigns.
-func bestLifts(ctx context.Context, store *storage.Store, sellerID, itemID string) (map[string]liftingVariant, error) {
-	out := map[string]liftingVariant{}
+func (e *Engine) bestLifts(ctx context.Context, sellerID, itemID string) (map[string]LiftingVariant, error) {
+	out := map[string]LiftingVariant{}
 	scope := atelier.Scope{SellerID: sellerID}
 	f := storage.RedesignFilter{Status: atelier.JobSucceeded, ItemID: itemID, Page: storage.Page{Limit: storage.MaxLimit}}
-	for {
-		page, err := store.ListRedesignJobs(ctx, scope, f)
+	err := e.store.EachRedesignJob(ctx, scope, f, func(j atelier.RedesignJob) error {
+		// Listed jobs come without their variants.
+		j, err := e.store.GetRedesignJob(ctx, j.ID, scope)
 		if err != nil {
-			return nil, fmt.Errorf("redesigns of item %s: %w", itemID, err)
+			return err
 		}
-		for _, j := range page {
-			for _, v := range j.Variants {
-				up, ok := v.Scores["uplift"]
-				if !v.Passed || !ok {
-					continue
-				}
-				if cur, seen := out[j.SegmentID]; !seen || up > cur.Uplift {
-					out[j.SegmentID] = liftingVariant{RedesignID: j.ID, Rank: v.Rank, Uplift: up, ImageKey: v.ImageKey}
-				}
+		for _, v := range j.Variants {
+			up, ok := v.Scores["uplift"]
+			if !v.Passed || !ok {
+				continue
+			}
+			if cur, seen := out[j.SegmentID]; !seen || up > cur.Uplift {
+				out[j.SegmentID] = LiftingVariant{RedesignID: j.ID, Rank: v.Rank, Uplift: up, ImageKey: v.ImageKey}
 			}
 		}
-		if len(page) < storage.MaxLimit {
-			return out, nil
-		}
-		f.After = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redesigns of item %s: %w", itemID, err)
 	}
+	return out, nil
 }
 
 // rankOf is 1 + the number of pool items scored strictly higher than i.

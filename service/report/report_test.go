@@ -1,4 +1,4 @@
-package main
+package report_test
 
 import (
 	"bytes"
@@ -13,9 +13,13 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
-	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/models"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/service/report"
+	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestReportJobHandler runs the report handler on a small imported world
@@ -24,22 +28,22 @@ import (
 // agrees with the rank and the preferences; redesign candidates are the
 // bottom-half segments; a retry overwrites the same key with the same
 // document.
-func TestReportJobHandler(t *testing.T) {
+func TestReportJob(t *testing.T) {
+	world := servicetest.World(t, 30, 12, 4)
+	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+		testReportJob(t, world, store, blobs)
+	})
+}
+
+func testReportJob(t *testing.T, world string, store *storage.Store, blobs blob.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dataDir := t.TempDir()
-	world := filepath.Join(dataDir, "world")
-	wc := synth.DefaultConfig(1)
-	wc.Items, wc.Consumers, wc.Interactions = 30, 12, 4
-	if _, err := synth.Write(ctx, world, wc, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	cfg, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": dataDir}, world)
-	seller, _, err := b.store.CreateSeller(ctx, atelier.Seller{Name: "studio"}, "")
+	servicetest.Import(t, store, blobs, world)
+	seller, _, err := store.CreateSeller(ctx, atelier.Seller{Name: "studio"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler := reportHandler(cfg, b)
+	handler := report.NewEngine(store, blobs).Run
 	r := atelier.Report{ID: "rep1", SellerID: seller.ID}
 
 	if _, err := handler(ctx, r, nil); err == nil || atelier.ErrorKind(err) != atelier.KindUnavailable {
@@ -49,7 +53,7 @@ func TestReportJobHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := registerModel(ctx, b.store, b.blobs, atelier.ModelRecommender, data, nil); err != nil {
+	if _, err := catalog.RegisterModel(ctx, store, blobs, atelier.ModelRecommender, data, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := handler(ctx, r, nil); err == nil || !strings.Contains(err.Error(), "no items") {
@@ -62,19 +66,19 @@ func TestReportJobHandler(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := "uploads/" + seller.ID + "/" + name
-		if err := b.blobs.Put(ctx, key, bytes.NewReader(png), int64(len(png)), "image/png"); err != nil {
+		if err := blobs.Put(ctx, key, bytes.NewReader(png), int64(len(png)), "image/png"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.store.CreateItem(ctx, atelier.Item{OwnerID: seller.ID, ExternalID: "mine-" + string(rune('a'+i)), Category: "top",
+		if _, err := store.CreateItem(ctx, atelier.Item{OwnerID: seller.ID, ExternalID: "mine-" + string(rune('a'+i)), Category: "top",
 			Images: []atelier.Image{{OriginalKey: key, ModelKey: key, Width: 64, Height: 64, ContentType: "image/png"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	catalog, err := b.store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Catalog: true})
+	items, err := store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Catalog: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	segs, err := b.store.ListSegments(ctx, storage.SegmentFilter{})
+	segs, err := store.ListSegments(ctx, storage.SegmentFilter{})
 	if err != nil || len(segs) < 2 {
 		t.Fatalf("segments %v (%v)", segs, err)
 	}
@@ -94,13 +98,13 @@ func TestReportJobHandler(t *testing.T) {
 	if len(steps) != 2 || steps[1] != 2 {
 		t.Errorf("item progress %v, want one step per item", steps)
 	}
-	first := readBlob(t, b, key)
-	var doc reportDoc
+	first := readBlob(t, blobs, key)
+	var doc report.Doc
 	if err := json.Unmarshal(first, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.CatalogSize != len(catalog) || doc.PoolSize != len(catalog)+2 || len(doc.Items) != 2 {
-		t.Fatalf("catalog %d pool %d items %d; want %d, %d, 2", doc.CatalogSize, doc.PoolSize, len(doc.Items), len(catalog), len(catalog)+2)
+	if doc.CatalogSize != len(items) || doc.PoolSize != len(items)+2 || len(doc.Items) != 2 {
+		t.Fatalf("catalog %d pool %d items %d; want %d, %d, 2", doc.CatalogSize, doc.PoolSize, len(doc.Items), len(items), len(items)+2)
 	}
 	if len(doc.Segments)+len(doc.Skipped) != len(segs) || len(doc.Segments) == 0 {
 		t.Fatalf("%d segments and %d skipped of %d", len(doc.Segments), len(doc.Skipped), len(segs))
@@ -153,8 +157,41 @@ func TestReportJobHandler(t *testing.T) {
 	if key2, err := handler(ctx, r, nil); err != nil || key2 != key {
 		t.Fatalf("retry: %q, %v", key2, err)
 	}
-	if again := readBlob(t, b, key); !bytes.Equal(again, first) {
+	if again := readBlob(t, blobs, key); !bytes.Equal(again, first) {
 		t.Error("a retry wrote a different report")
+	}
+
+	// A finished redesign of an item for a segment it ranks low with is its
+	// candidate's best variant: the passing variant with the largest uplift.
+	c := firstCandidate(doc)
+	if c.item == "" {
+		t.Fatal("the report has no redesign candidate")
+	}
+	job, _, err := store.CreateRedesignJob(ctx, atelier.RedesignJob{SellerID: seller.ID, ItemID: c.item, SegmentID: c.segment,
+		N: 2, Epsilon: 0.4, Steps: 1, Seed: 1}, storage.JobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.StartJobAttempt(ctx, job.ID, 1, "tok", time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CompleteRedesignJob(ctx, job.ID, "tok", atelier.RedesignResult{Variants: []atelier.Variant{
+		{Rank: 1, ImageKey: "redesigns/x/1.png", Scores: map[string]float64{"uplift": 0.2}, Passed: true},
+		{Rank: 2, ImageKey: "redesigns/x/2.png", Scores: map[string]float64{"uplift": 0.9}, Flags: []string{"realism"}},
+		{Rank: 3, ImageKey: "redesigns/x/3.png", Scores: map[string]float64{"uplift": 0.3}, Passed: true},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handler(ctx, atelier.Report{ID: "rep4", SellerID: seller.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var lifted report.Doc
+	if err := json.Unmarshal(readBlob(t, blobs, report.Key("rep4")), &lifted); err != nil {
+		t.Fatal(err)
+	}
+	got := candidateOf(lifted, c.item, c.segment)
+	if got == nil || got.BestVariant == nil || got.BestVariant.RedesignID != job.ID || got.BestVariant.Rank != 3 || got.BestVariant.Uplift != 0.3 {
+		t.Errorf("candidate after a finished redesign: %+v", got)
 	}
 
 	// One segment asked for: only that one.
@@ -162,8 +199,8 @@ func TestReportJobHandler(t *testing.T) {
 	if _, err := handler(ctx, atelier.Report{ID: "rep2", SellerID: seller.ID, SegmentID: one}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var single reportDoc
-	if err := json.Unmarshal(readBlob(t, b, reportKey("rep2")), &single); err != nil {
+	var single report.Doc
+	if err := json.Unmarshal(readBlob(t, blobs, report.Key("rep2")), &single); err != nil {
 		t.Fatal(err)
 	}
 	if single.SegmentID != one || len(single.Segments) != 1 || single.Segments[0].ID != one ||
@@ -175,9 +212,9 @@ func TestReportJobHandler(t *testing.T) {
 	}
 }
 
-func readBlob(t *testing.T, b *backends, key string) []byte {
+func readBlob(t *testing.T, blobs blob.Store, key string) []byte {
 	t.Helper()
-	rc, _, err := b.blobs.Get(context.Background(), key)
+	rc, _, err := blobs.Get(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +224,27 @@ func readBlob(t *testing.T, b *backends, key string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+type itemSegment struct{ item, segment string }
+
+// firstCandidate is the first redesign candidate of the report.
+func firstCandidate(doc report.Doc) itemSegment {
+	for _, it := range doc.Items {
+		for _, c := range it.Candidates {
+			return itemSegment{it.ItemID, c.SegmentID}
+		}
+	}
+	return itemSegment{}
+}
+
+func candidateOf(doc report.Doc, itemID, segmentID string) *report.Candidate {
+	for _, it := range doc.Items {
+		for i, c := range it.Candidates {
+			if it.ItemID == itemID && c.SegmentID == segmentID {
+				return &it.Candidates[i]
+			}
+		}
+	}
+	return nil
 }

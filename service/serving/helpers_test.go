@@ -7,62 +7,22 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"sync/atomic"
 	"testing"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/serving"
-	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/serving"
+	"github.com/atelier-app/atelier/service/serving/servingtest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
-
-// fakeModel is a stand-in recommender whose φ of an image is its mean
-// colour minus ½ per channel, so taste for a colour is a θ pointing at it.
-type fakeModel struct {
-	thetas map[string][]float32
-	calls  *atomic.Int64 // images featurised
-}
-
-func (m fakeModel) Dim() int       { return 3 }
-func (m fakeModel) ImageSize() int { return 16 }
-func (m fakeModel) Theta(id string) ([]float32, bool) {
-	th, ok := m.thetas[id]
-	return th, ok
-}
-func (m fakeModel) MeanTheta() []float32 { return []float32{0, 0, 0} }
-func (m fakeModel) Consumers() []string {
-	var out []string
-	for id := range m.thetas {
-		out = append(out, id)
-	}
-	return out
-}
-func (m fakeModel) ImageFeatures(ctx context.Context, im *recommender.Images, _ int) ([][]float32, error) {
-	out := make([][]float32, im.Len())
-	n := im.Size * im.Size
-	for i := range out {
-		pix := im.Item(i).Pix
-		f := make([]float32, 3)
-		for c := range 3 {
-			for _, v := range pix[c*n : (c+1)*n] {
-				f[c] += v
-			}
-			f[c] = f[c]/float32(n) - 0.5
-		}
-		out[i] = f
-	}
-	m.calls.Add(int64(len(out)))
-	return out, nil
-}
 
 // world is a store, a blob store and a catalog of solid-colour items.
 type world struct {
 	store *storage.Store
 	blobs blob.Store
 	items map[string]atelier.Item // by name
-	model fakeModel
+	model *servingtest.ColourModel
 	// version is a recommender version whose file the loader knows.
 	version atelier.ModelVersion
 	broken  atelier.ModelVersion // one whose file does not load
@@ -124,14 +84,11 @@ func (w *world) addItem(t testing.TB, name, owner string, cols ...string) atelie
 func newWorld(t *testing.T, s *storage.Store, b blob.Store) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{store: s, blobs: b, items: map[string]atelier.Item{}, model: fakeModel{
-		thetas: map[string][]float32{
-			"likes-red":  {4, -2, -2},
-			"likes-blue": {-2, -2, 4},
-			"likes-red2": {3, -2, -1},
-		},
-		calls: &atomic.Int64{},
-	}}
+	w := &world{store: s, blobs: b, items: map[string]atelier.Item{}, model: servingtest.NewColourModel(map[string][]float32{
+		"likes-red":  {4, -2, -2},
+		"likes-blue": {-2, -2, 4},
+		"likes-red2": {3, -2, -1},
+	})}
 	for _, name := range []string{"red", "darkred", "green", "blue", "navy", "yellow"} {
 		w.addItem(t, name, "", name)
 	}
@@ -153,17 +110,12 @@ func (w *world) load(ctx context.Context, mv atelier.ModelVersion) (serving.Mode
 	return w.model, nil
 }
 
-// forEachBackend runs fn on SQLite with a local blob directory and on
-// PostgreSQL with MinIO.
+// forEachBackend runs fn on each deployment's backends with a fresh
+// world.
 func forEachBackend(t *testing.T, fn func(t *testing.T, w *world)) {
 	t.Helper()
-	t.Run("sqlite+local", func(t *testing.T) {
-		s := storagetest.OpenStore(t, storagetest.SQLiteURL(t))
-		fn(t, newWorld(t, s, storagetest.OpenBlob(t, storagetest.LocalBlobURL(t))))
-	})
-	t.Run("postgres+minio", func(t *testing.T) {
-		s := storagetest.OpenStore(t, storagetest.PostgresURL(t))
-		fn(t, newWorld(t, s, storagetest.OpenBlob(t, storagetest.MinIOURL(t))))
+	storagetest.ForEachBackend(t, func(t *testing.T, s *storage.Store, b blob.Store) {
+		fn(t, newWorld(t, s, b))
 	})
 }
 
@@ -173,11 +125,4 @@ func ids(scored []serving.Scored) []string {
 		out[i] = s.ItemID
 	}
 	return out
-}
-
-func wantKind(t *testing.T, err error, kind atelier.Kind) {
-	t.Helper()
-	if got := atelier.ErrorKind(err); got != kind {
-		t.Fatalf("error kind %q, want %q (error: %v)", got, kind, err)
-	}
 }

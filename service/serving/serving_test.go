@@ -11,7 +11,8 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/imaging"
-	"github.com/atelier-app/atelier/internal/serving"
+	"github.com/atelier-app/atelier/internal/testkit"
+	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
@@ -33,23 +34,23 @@ func TestNothingServedBeforeAModelIsActive(t *testing.T) {
 			t.Fatal("a version is served with none active")
 		}
 		_, err := w.rt.Rank(ctx, serving.Taste{}, 3, nil)
-		wantKind(t, err, atelier.KindUnavailable)
+		testkit.WantKind(t, err, atelier.KindUnavailable)
 		_, err = w.rt.NextRound(ctx, serving.Taste{}, 3, 1)
-		wantKind(t, err, atelier.KindUnavailable)
+		testkit.WantKind(t, err, atelier.KindUnavailable)
 		_, err = w.rt.Similar(ctx, w.items["red"], 3)
-		wantKind(t, err, atelier.KindUnavailable)
+		testkit.WantKind(t, err, atelier.KindUnavailable)
 		if key, ok := w.rt.ImageKey(w.items["red"].ID); ok {
 			t.Fatalf("image key %q served with no model", key)
 		}
 
 		// A version whose file does not load is not activated.
 		_, err = w.rt.Activate(ctx, w.broken.ID)
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 		if _, err := w.store.ActiveModelVersion(ctx, atelier.ModelRecommender); atelier.ErrorKind(err) != atelier.KindNotFound {
 			t.Fatalf("a broken version became active: %v", err)
 		}
 		_, err = w.rt.Activate(ctx, "missing")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 	})
 }
 
@@ -84,7 +85,7 @@ func TestRankSimilarAndThumbnail(t *testing.T) {
 			t.Fatalf("blue lover's ranking without blue: %v", got)
 		}
 		_, err = w.rt.Rank(ctx, serving.Taste{}, 0, nil)
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 
 		// An unknown consumer's picks are folded in from the mean θ.
 		picks := []atelier.Choice{
@@ -154,7 +155,7 @@ func TestChoiceRoundsAvoidRepeats(t *testing.T) {
 		// Six items: a third round of 3 would need items shown already.
 		picks = append(picks, atelier.Choice{Shown: second, Chosen: second[1]})
 		_, err = w.rt.NextRound(ctx, serving.Taste{Picks: picks}, 3, serving.Seed("s", 2))
-		wantKind(t, err, atelier.KindConflict)
+		testkit.WantKind(t, err, atelier.KindConflict)
 	})
 }
 
@@ -171,9 +172,9 @@ func TestRefreshFollowsTheStore(t *testing.T) {
 		if v, ok := w.rt.Version(); !ok || v.ID != w.version.ID {
 			t.Fatalf("after refresh serving %+v", v)
 		}
-		calls := w.model.calls.Load()
-		if err := w.rt.Refresh(ctx); err != nil || w.model.calls.Load() != calls {
-			t.Fatalf("an idle refresh recomputed features (%d → %d): %v", calls, w.model.calls.Load(), err)
+		calls := w.model.Calls()
+		if err := w.rt.Refresh(ctx); err != nil || w.model.Calls() != calls {
+			t.Fatalf("an idle refresh recomputed features (%d → %d): %v", calls, w.model.Calls(), err)
 		}
 		// New catalog items are picked up; a broken image leaves its item out.
 		pink := w.addItem(t, "pink", "", "red")
@@ -213,7 +214,7 @@ func TestSegmentsAndDescriptions(t *testing.T) {
 			t.Fatalf("the two red lovers are not in one segment: %+v", drafts)
 		}
 		_, _, err = w.rt.KMeans(ctx, 4, 1)
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 
 		// Describe what members interacted with.
 		c1, _ := w.store.CreateConsumer(ctx, atelier.Consumer{ExternalID: "likes-red"})

@@ -1,4 +1,4 @@
-package main
+package training
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
 
@@ -18,7 +19,7 @@ import (
 // minutes on two cores, the most a dead worker's successor repeats.
 const ganCheckpointEvery = 500
 
-// trainGANHandler trains the generator, discriminator and encoder on the
+// TrainGAN trains the generator, discriminator and encoder on the
 // catalog's model-size images (`atelier train gan`), fine-tunes the
 // encoder and fits the latent prior (`atelier train encoder --spread 1`),
 // refines the GAN on the prior's latents and fine-tunes the encoder again
@@ -30,109 +31,116 @@ const ganCheckpointEvery = 500
 // follows a dead one resumes from the last save, and since every step's
 // randomness derives from (seed, step), it continues as the dead attempt
 // would have.
-func trainGANHandler(b *backends) jobs.TrainFunc {
-	return func(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
-		p, err := decodeTrainArgs(atelier.JobTrainGAN, job.Args, atelier.DefaultTrainGANParams())
-		if err != nil {
-			return atelier.ModelVersion{}, jobs.Permanent(err)
-		}
-		cat, err := exportCatalog(ctx, b.store, b.blobs, report)
-		if err != nil {
-			return atelier.ModelVersion{}, err
-		}
-		state, err := openTrainingState(b.blobs, atelier.ModelGAN, job.ID)
-		if err != nil {
-			return atelier.ModelVersion{}, err
-		}
-		defer state.close()
-
-		tr, err := openGANTrainer(ctx, state, cat, p)
-		if err != nil {
-			return atelier.ModelVersion{}, err
-		}
-		defer tr.Close()
-		var last gan.StepStats
-		err = tr.Run(ctx, report, func(st gan.StepStats) error {
-			last = st
-			if st.Step%ganCheckpointEvery != 0 || st.Step == p.Steps {
-				return nil
-			}
-			if err := tr.Save(state.path); err != nil {
-				return err
-			}
-			return state.store(ctx)
-		})
-		if err != nil {
-			return atelier.ModelVersion{}, fmt.Errorf("train gan: %w", err)
-		}
-
-		m := tr.GAN.Models()
-		train, _ := gan.EncoderSplit(cat.images.Len())
-		ecfg := gan.DefaultEncoderTrainConfig()
-		ecfg.Steps, ecfg.Batch, ecfg.Seed = p.EncoderSteps, p.Batch, p.Seed
-		var enc gan.EncoderStats
-		trainEncoder := func(m *gan.Models) error {
-			return gan.TrainEncoder(ctx, m, gan.Subset{Set: cat.images, Indices: train}, ecfg, report,
-				func(st gan.EncoderStats) error { enc = st; return nil })
-		}
-		if err := trainEncoder(m); err != nil {
-			return atelier.ModelVersion{}, fmt.Errorf("train encoder: %w", err)
-		}
-		// Random latents come from a prior fitted to the encoder's codes;
-		// a catalog too small for the default K gets fewer components.
-		if k := gan.PriorComponentsFor(len(train), gan.DefaultPriorComponents); k > 0 {
-			if err := gan.FitPriorTo(ctx, m, gan.Subset{Set: cat.images, Indices: train}, gan.PriorConfig{Components: k, Seed: p.Seed}, report); err != nil {
-				return atelier.ModelVersion{}, fmt.Errorf("fit latent prior: %w", err)
-			}
-		}
-		refined := 0
-		if p.RefineSteps > 0 && m.Prior != nil {
-			refined = p.RefineSteps
-			// Not saved along the way: a retry repeats the refinement and
-			// both encoder fine-tunings (minutes, beside the GAN's hour).
-			if m, err = refineGAN(ctx, m, cat, p, report); err != nil {
-				return atelier.ModelVersion{}, err
-			}
-			if err := trainEncoder(m); err != nil {
-				return atelier.ModelVersion{}, fmt.Errorf("train encoder after refinement: %w", err)
-			}
-		}
-		// The prior's spread is calibrated last, for the final G and E: the
-		// refinement trains on the prior as fitted (spread 1), which did
-		// better than training on a calibrated one (README).
-		if m.Prior != nil {
-			if _, err := gan.CalibrateSpread(ctx, m, gan.Subset{Set: cat.images, Indices: train}, gan.SpreadConfig{Seed: p.Seed}, report); err != nil {
-				return atelier.ModelVersion{}, fmt.Errorf("calibrate the latent prior's spread: %w", err)
-			}
-		}
-		metrics := map[string]float64{
-			"steps":         float64(tr.Steps()),
-			"loss_d":        last.LossD,
-			"loss_g":        last.LossG,
-			"recon_mse":     last.Recon,
-			"encoder_steps": float64(p.EncoderSteps),
-			"refine_steps":  float64(refined),
-			"encoder_mse":   enc.MSE,
-			"images":        float64(cat.images.Len()),
-		}
-		if m.Prior != nil {
-			metrics["prior_spread"] = m.Prior.Spread
-		}
-		modelsPath := filepath.Join(state.dir, "models.safetensors")
-		if err := m.Save(modelsPath); err != nil {
-			return atelier.ModelVersion{}, err
-		}
-		key := jobModelKey(atelier.ModelGAN, job.ID)
-		if err := putFile(ctx, b.blobs, key, modelsPath); err != nil {
-			return atelier.ModelVersion{}, fmt.Errorf("store gan models: %w", err)
-		}
-		state.drop(ctx)
-		cfg, err := json.Marshal(map[string]any{"source": atelier.JobTrainGAN, "job_id": job.ID, "params": p, "images": cat.images.Len()})
-		if err != nil {
-			return atelier.ModelVersion{}, err
-		}
-		return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: key, Config: cfg, Metrics: metrics}, nil
+func (e *Engine) TrainGAN(ctx context.Context, job atelier.Job, report progress.Func) (atelier.ModelVersion, error) {
+	p, err := DecodeArgs(atelier.JobTrainGAN, job.Args, atelier.DefaultTrainGANParams())
+	if err != nil {
+		return atelier.ModelVersion{}, jobs.Permanent(err)
 	}
+	cat, err := e.exportCatalog(ctx, report)
+	if err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	state, err := openState(e.blobs, atelier.ModelGAN, job.ID)
+	if err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	defer state.close()
+
+	m, metrics, err := adversarialStage(ctx, state, cat, p, report)
+	if err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	if m, err = finishGAN(ctx, m, cat, p, metrics, report); err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	modelsPath := filepath.Join(state.dir, "models.safetensors")
+	if err := m.Save(modelsPath); err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	key := ModelKey(atelier.ModelGAN, job.ID)
+	if err := catalog.PutFile(ctx, e.blobs, key, modelsPath); err != nil {
+		return atelier.ModelVersion{}, fmt.Errorf("store gan models: %w", err)
+	}
+	state.drop(ctx)
+	cfg, err := json.Marshal(map[string]any{"source": atelier.JobTrainGAN, "job_id": job.ID, "params": p, "images": cat.images.Len()})
+	if err != nil {
+		return atelier.ModelVersion{}, err
+	}
+	return atelier.ModelVersion{Kind: atelier.ModelGAN, BlobKey: key, Config: cfg, Metrics: metrics}, nil
+}
+
+// adversarialStage trains G, D and E together (`atelier train gan`),
+// saving the state every ganCheckpointEvery steps, and returns the models
+// with the stage's metrics.
+func adversarialStage(ctx context.Context, state *trainingState, cat catalogExport, p atelier.TrainGANParams, report progress.Func) (*gan.Models, map[string]float64, error) {
+	tr, err := openGANTrainer(ctx, state, cat, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tr.Close()
+	var last gan.StepStats
+	err = tr.Run(ctx, report, func(st gan.StepStats) error {
+		last = st
+		if st.Step%ganCheckpointEvery != 0 || st.Step == p.Steps {
+			return nil
+		}
+		if err := tr.Save(state.path); err != nil {
+			return err
+		}
+		return state.store(ctx)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("train gan: %w", err)
+	}
+	return tr.GAN.Models(), map[string]float64{
+		"steps":     float64(tr.Steps()),
+		"loss_d":    last.LossD,
+		"loss_g":    last.LossG,
+		"recon_mse": last.Recon,
+		"images":    float64(cat.images.Len()),
+	}, nil
+}
+
+// finishGAN runs the recipe's stages after the adversarial one on m, and
+// adds their metrics: the encoder fine-tuned and the prior fitted to its
+// codes (`atelier train encoder --spread 1`); unless the catalog is too
+// small for a prior, the GAN refined on the prior's latents and the
+// encoder fine-tuned again (`train gan --init --prior-latents`, `train
+// encoder --keep-prior`); and last the prior's spread calibrated, for the
+// final G and E: the refinement trains on the prior as fitted, which did
+// better than training on a calibrated one (docs/gan.md). These stages
+// are not saved along the way: a retry repeats them (minutes, beside the
+// adversarial stage's hour).
+func finishGAN(ctx context.Context, m *gan.Models, cat catalogExport, p atelier.TrainGANParams, metrics map[string]float64, report progress.Func) (*gan.Models, error) {
+	ecfg := gan.DefaultEncoderTrainConfig()
+	ecfg.Steps, ecfg.Batch, ecfg.Seed = p.EncoderSteps, p.Batch, p.Seed
+	stage := EncoderStage{Encoder: ecfg, Components: gan.DefaultPriorComponents}
+	enc, err := stage.Run(ctx, m, cat.images, report)
+	if err != nil {
+		return nil, err
+	}
+	refined := 0
+	if p.RefineSteps > 0 && m.Prior != nil {
+		refined = p.RefineSteps
+		if m, err = refineGAN(ctx, m, cat, p, report); err != nil {
+			return nil, err
+		}
+		stage.KeepPrior = true
+		if enc, err = stage.Run(ctx, m, cat.images, report); err != nil {
+			return nil, fmt.Errorf("after refinement: %w", err)
+		}
+	}
+	train, _ := gan.EncoderSplit(cat.images.Len())
+	if err := SetSpread(ctx, m, gan.Subset{Set: cat.images, Indices: train}, AutoSpread, p.Seed, nil, report); err != nil {
+		return nil, err
+	}
+	metrics["encoder_steps"] = float64(p.EncoderSteps)
+	metrics["refine_steps"] = float64(refined)
+	metrics["encoder_mse"] = enc.MSE
+	if m.Prior != nil {
+		metrics["prior_spread"] = m.Prior.Spread
+	}
+	return m, nil
 }
 
 // refineGAN continues m on its prior's latents (gan.RefineTrainConfig)

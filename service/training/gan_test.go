@@ -1,4 +1,4 @@
-package main
+package training
 
 import (
 	"context"
@@ -11,6 +11,11 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/service/servicetest"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestTrainGANJob runs the train-gan handler on a tiny imported catalog: a
@@ -18,10 +23,17 @@ import (
 // run that finds a dead attempt's saved state resumes from it (shown by
 // the seed the saved state carries); arguments it refuses fail at once.
 func TestTrainGANJob(t *testing.T) {
+	world := servicetest.World(t, 24, 4, 2)
+	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+		servicetest.Import(t, store, blobs, world)
+		testTrainGANJob(t, NewEngine(store, blobs))
+	})
+}
+
+func testTrainGANJob(t *testing.T, e *Engine) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": t.TempDir()}, tinyWorld(t))
-	handler := trainGANHandler(b)
+	handler := e.TrainGAN
 	args := json.RawMessage(`{"params":{"steps":3,"batch":8,"encoder_steps":2,"refine_steps":0,"zdim":8,"seed":1}}`)
 
 	fresh, err := handler(ctx, atelier.Job{ID: "fresh", Kind: atelier.JobTrainGAN, Args: args}, nil)
@@ -34,10 +46,10 @@ func TestTrainGANJob(t *testing.T) {
 	if fresh.Metrics["steps"] != 3 || fresh.Metrics["encoder_steps"] != 2 || fresh.Metrics["images"] != 24 {
 		t.Errorf("metrics %v", fresh.Metrics)
 	}
-	if _, err := b.blobs.Stat(ctx, "models/gan/job-fresh.training.safetensors"); atelier.ErrorKind(err) != atelier.KindNotFound {
+	if _, err := e.blobs.Stat(ctx, "models/gan/job-fresh.training.safetensors"); atelier.ErrorKind(err) != atelier.KindNotFound {
 		t.Errorf("the training state outlived the job: %v", err)
 	}
-	freshModels := loadGANBlob(ctx, t, b, fresh.BlobKey)
+	freshModels := loadGANBlob(ctx, t, e.blobs, fresh.BlobKey)
 	if freshModels.E == nil || freshModels.ZDim() != 8 {
 		t.Fatalf("models file: encoder %v, zdim %d", freshModels.E != nil, freshModels.ZDim())
 	}
@@ -61,7 +73,7 @@ func TestTrainGANJob(t *testing.T) {
 	if refined.Metrics["refine_steps"] != 2 || fresh.Metrics["refine_steps"] != 0 {
 		t.Errorf("refine_steps metrics %v and %v, want 2 and 0", refined.Metrics["refine_steps"], fresh.Metrics["refine_steps"])
 	}
-	refinedModels := loadGANBlob(ctx, t, b, refined.BlobKey)
+	refinedModels := loadGANBlob(ctx, t, e.blobs, refined.BlobKey)
 	if refinedModels.Prior == nil || !slices.Equal(refinedModels.Prior.Means, freshModels.Prior.Means) {
 		t.Error("refinement did not keep the prior fitted before it")
 	}
@@ -71,7 +83,7 @@ func TestTrainGANJob(t *testing.T) {
 
 	// A dead attempt of job "resumed" saved its state at step 2 of a run
 	// seeded 7; the next attempt continues that run.
-	cat, err := exportCatalog(ctx, b.store, b.blobs, nil)
+	cat, err := e.exportCatalog(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,14 +110,14 @@ func TestTrainGANJob(t *testing.T) {
 	if err := reference(2).Save(saved); err != nil {
 		t.Fatal(err)
 	}
-	if err := putFile(ctx, b.blobs, "models/gan/job-resumed.training.safetensors", saved); err != nil {
+	if err := catalog.PutFile(ctx, e.blobs, "models/gan/job-resumed.training.safetensors", saved); err != nil {
 		t.Fatal(err)
 	}
 	resumed, err := handler(ctx, atelier.Job{ID: "resumed", Kind: atelier.JobTrainGAN, Args: args}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := loadGANBlob(ctx, t, b, resumed.BlobKey).G.Params()
+	got := loadGANBlob(ctx, t, e.blobs, resumed.BlobKey).G.Params()
 	want := reference(3).GAN.GEMA.Params()
 	for i := range want {
 		if !slices.Equal(got[i].Data(), want[i].Data()) {
@@ -130,10 +142,10 @@ func TestTrainGANJob(t *testing.T) {
 }
 
 // loadGANBlob reads a GAN models file from the blob store.
-func loadGANBlob(ctx context.Context, t *testing.T, b *backends, key string) *gan.Models {
+func loadGANBlob(ctx context.Context, t *testing.T, blobs blob.Store, key string) *gan.Models {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "models.safetensors")
-	if err := fetchToFile(ctx, b.blobs, key, path); err != nil {
+	if err := catalog.FetchToFile(ctx, blobs, key, path); err != nil {
 		t.Fatal(err)
 	}
 	m, err := gan.LoadModels(path)

@@ -1,4 +1,4 @@
-package main
+package training
 
 import (
 	"context"
@@ -13,6 +13,11 @@ import (
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/service/servicetest"
+	"github.com/atelier-app/atelier/storage"
+	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestTrainRecommenderJobResumes: an attempt that finds the training state
@@ -20,10 +25,17 @@ import (
 // settings is discarded and training starts over; a finished job leaves
 // no state behind.
 func TestTrainRecommenderJobResumes(t *testing.T) {
+	world := servicetest.World(t, 24, 4, 2)
+	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+		servicetest.Import(t, store, blobs, world)
+		testTrainRecommenderJobResumes(t, NewEngine(store, blobs))
+	})
+}
+
+func testTrainRecommenderJobResumes(t *testing.T, e *Engine) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, b := openImported(ctx, t, map[string]string{"ATELIER_DATA_DIR": t.TempDir()}, tinyWorld(t))
-	handler := trainRecommenderHandler(b)
+	handler := e.TrainRecommender
 	params := func(epochs int, seed uint64) atelier.TrainRecommenderParams {
 		p := atelier.DefaultTrainRecommenderParams()
 		p.Epochs, p.Dim, p.Batch, p.Seed, p.Patience = epochs, 8, 16, seed, 5
@@ -45,7 +57,7 @@ func TestTrainRecommenderJobResumes(t *testing.T) {
 			t.Fatalf("job %s: %v", id, err)
 		}
 		key := fmt.Sprintf("models/recommender/job-%s.training.safetensors", id)
-		if _, err := b.blobs.Stat(ctx, key); atelier.ErrorKind(err) != atelier.KindNotFound {
+		if _, err := e.blobs.Stat(ctx, key); atelier.ErrorKind(err) != atelier.KindNotFound {
 			t.Errorf("job %s: its training state outlived it (%v)", id, err)
 		}
 		return stages
@@ -53,7 +65,7 @@ func TestTrainRecommenderJobResumes(t *testing.T) {
 	// plant saves the state of a one-epoch run as job id's dead attempt.
 	plant := func(id string, p atelier.TrainRecommenderParams) {
 		t.Helper()
-		d, im, err := exportDataset(ctx, b.store, b.blobs, nil)
+		d, im, err := e.exportDataset(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +80,7 @@ func TestTrainRecommenderJobResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.Close()
-		if err := putFile(ctx, b.blobs, fmt.Sprintf("models/recommender/job-%s.training.safetensors", id), tc.Checkpoint); err != nil {
+		if err := catalog.PutFile(ctx, e.blobs, fmt.Sprintf("models/recommender/job-%s.training.safetensors", id), tc.Checkpoint); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,13 +1,13 @@
-package main
+package training
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
@@ -21,7 +21,7 @@ type trainingState struct {
 	path  string // the local file, in dir
 }
 
-func openTrainingState(blobs blob.Store, kind, jobID string) (*trainingState, error) {
+func openState(blobs blob.Store, kind, jobID string) (*trainingState, error) {
 	dir, err := os.MkdirTemp("", "atelier-train-"+kind+"-*")
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func openTrainingState(blobs blob.Store, kind, jobID string) (*trainingState, er
 // fetch copies a dead attempt's saved state to path; false when there is
 // none.
 func (s *trainingState) fetch(ctx context.Context) (bool, error) {
-	switch err := fetchToFile(ctx, s.blobs, s.key, s.path); {
+	switch err := catalog.FetchToFile(ctx, s.blobs, s.key, s.path); {
 	case err == nil:
 		return true, nil
 	case atelier.ErrorKind(err) == atelier.KindNotFound:
@@ -44,7 +44,9 @@ func (s *trainingState) fetch(ctx context.Context) (bool, error) {
 }
 
 // store copies the local state to the blob store.
-func (s *trainingState) store(ctx context.Context) error { return putFile(ctx, s.blobs, s.key, s.path) }
+func (s *trainingState) store(ctx context.Context) error {
+	return catalog.PutFile(ctx, s.blobs, s.key, s.path)
+}
 
 // drop deletes the stored state once the job has its result: only a
 // retry of the job needs it.
@@ -52,40 +54,8 @@ func (s *trainingState) drop(ctx context.Context) { _ = s.blobs.Delete(ctx, s.ke
 
 func (s *trainingState) close() { os.RemoveAll(s.dir) }
 
-// jobModelKey is where a training job stores its model version's file:
+// ModelKey is where a training job stores its model version's file:
 // one key per job, so a retried attempt replaces the dead one's file.
-func jobModelKey(kind, jobID string) string {
+func ModelKey(kind, jobID string) string {
 	return fmt.Sprintf("models/%s/job-%s.safetensors", kind, jobID)
-}
-
-// putFile stores a local file in the blob store.
-func putFile(ctx context.Context, blobs blob.Store, key, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return blobs.Put(ctx, key, f, st.Size(), "application/octet-stream")
-}
-
-// fetchToFile copies a blob into a new file at path.
-func fetchToFile(ctx context.Context, blobs blob.Store, key, path string) error {
-	rc, _, err := blobs.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -15,16 +15,10 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
-
-func wantKind(t *testing.T, err error, kind atelier.Kind) {
-	t.Helper()
-	if got := atelier.ErrorKind(err); got != kind {
-		t.Fatalf("error kind = %q, want %q (error: %v)", got, kind, err)
-	}
-}
 
 func put(t *testing.T, s blob.Store, key string, data []byte, contentType string) {
 	t.Helper()
@@ -138,7 +132,7 @@ func TestBlobList(t *testing.T) {
 			}
 		}
 		_, err := s.List(ctx, "../")
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 	})
 }
 
@@ -150,16 +144,16 @@ func TestBlobDeleteAndNotFound(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, _, err := s.Get(ctx, "a/b")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		_, err = s.Stat(ctx, "a/b")
-		wantKind(t, err, atelier.KindNotFound)
-		wantKind(t, s.Delete(ctx, "a/b"), atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, s.Delete(ctx, "a/b"), atelier.KindNotFound)
 		_, _, err = s.Get(ctx, "never/written")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		// A prefix of keys is not an object.
 		put(t, s, "dir/obj", []byte("x"), "")
 		_, err = s.Stat(ctx, "dir")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 		if infos, err := s.List(ctx, "a/"); err != nil || len(infos) != 0 {
 			t.Fatalf("deleted object still listed: %v %v", infos, err)
 		}
@@ -171,14 +165,14 @@ func TestBlobRejectsBadKeys(t *testing.T) {
 		ctx := context.Background()
 		for _, key := range []string{"../../etc/passwd", "", "/etc/passwd", `..\evil`, "a\x00b", "a//b", ".meta", strings.Repeat("k", 600)} {
 			err := s.Put(ctx, key, strings.NewReader("x"), 1, "")
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 			_, _, err = s.Get(ctx, key)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 			_, err = s.Stat(ctx, key)
-			wantKind(t, err, atelier.KindInvalid)
-			wantKind(t, s.Delete(ctx, key), atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, s.Delete(ctx, key), atelier.KindInvalid)
 			_, err = s.URL(ctx, key, time.Minute)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		}
 		if infos, err := s.List(ctx, ""); err != nil || len(infos) != 0 {
 			t.Fatalf("bad keys left objects: %v %v", infos, err)
@@ -192,14 +186,14 @@ func TestBlobSize(t *testing.T) {
 		// Over 16 MiB too, where MinIO would upload parts.
 		for _, n := range []int64{10, 17 << 20} {
 			err := s.Put(ctx, "short", strings.NewReader("abc"), n, "")
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 			_, err = s.Stat(ctx, "short")
-			wantKind(t, err, atelier.KindNotFound)
+			testkit.WantKind(t, err, atelier.KindNotFound)
 		}
 		// A failed overwrite leaves the old object, type included.
 		put(t, s, "kept", []byte("old"), "text/plain")
 		err := s.Put(ctx, "kept", strings.NewReader("new"), 5, "image/png")
-		wantKind(t, err, atelier.KindInvalid)
+		testkit.WantKind(t, err, atelier.KindInvalid)
 		if data, info := read(t, s, "kept"); string(data) != "old" || info.ContentType != "text/plain" {
 			t.Fatalf("after a failed overwrite: %q %+v", data, info)
 		}
@@ -223,7 +217,7 @@ func TestBlobCancelledPut(t *testing.T) {
 			t.Fatalf("put with a cancelled context: %v", err)
 		}
 		_, err = s.Stat(context.Background(), "cancelled")
-		wantKind(t, err, atelier.KindNotFound)
+		testkit.WantKind(t, err, atelier.KindNotFound)
 	})
 }
 
@@ -265,7 +259,7 @@ func TestBlobURL(t *testing.T) {
 		}
 		for _, ttl := range []time.Duration{0, -time.Second, blob.MaxURLTTL + time.Second} {
 			_, err := s.URL(ctx, "variants/v1.png", ttl)
-			wantKind(t, err, atelier.KindInvalid)
+			testkit.WantKind(t, err, atelier.KindInvalid)
 		}
 	})
 }

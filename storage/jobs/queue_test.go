@@ -11,6 +11,7 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/jobs"
 	"github.com/atelier-app/atelier/storage/storagetest"
@@ -69,18 +70,18 @@ func TestJobsRunExactlyOnceWithCompetingWorkers(t *testing.T) {
 			}
 		}
 		for _, id := range ids {
-			j := must(api.Get(ctx, id, atelier.AllScope()))(t)
+			j := testkit.Must(api.Get(ctx, id, atelier.AllScope()))(t)
 			if string(j.Result) != `{"items": 3}` || j.Progress.Stage != "import" || j.Progress.Step != 3 {
 				t.Errorf("import %s: result %s progress %+v", id, j.Result, j.Progress)
 			}
 		}
 		for _, id := range redesigns {
-			r := must(s.GetRedesignJob(ctx, id, atelier.AllScope()))(t)
+			r := testkit.Must(s.GetRedesignJob(ctx, id, atelier.AllScope()))(t)
 			if len(r.Variants) != 3 || r.Progress != (atelier.Progress{Stage: "shift", Step: 3, Total: 3}) {
 				t.Errorf("redesign %s: %d variants, progress %+v", id, len(r.Variants), r.Progress)
 			}
 		}
-		list := must(api.List(ctx, atelier.AllScope(), storage.JobFilter{Status: atelier.JobSucceeded}))(t)
+		list := testkit.Must(api.List(ctx, atelier.AllScope(), storage.JobFilter{Status: atelier.JobSucceeded}))(t)
 		if len(list) != len(ids)+len(redesigns) {
 			t.Errorf("%d succeeded jobs listed, want %d", len(list), len(ids)+len(redesigns))
 		}
@@ -145,7 +146,7 @@ func TestFailingJobIsRetriedWithBackoffThenFails(t *testing.T) {
 				t.Errorf("permanently failing job ran %d times: %+v", len(ran.of(id)), j)
 			}
 		}
-		if j := must(q.Get(ctx, invalid, atelier.AllScope()))(t); j.Error != "dir: has no items.csv" {
+		if j := testkit.Must(q.Get(ctx, invalid, atelier.AllScope()))(t); j.Error != "dir: has no items.csv" {
 			t.Errorf("reason %q", j.Error)
 		}
 		// No late delivery runs a finished job again.
@@ -225,10 +226,10 @@ func testCancel(t *testing.T, s *storage.Store, via string) {
 	if n := len(ran.of(job.ID)); n != 1 {
 		t.Fatalf("cancelled job ran %d times", n)
 	}
-	if j := must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t); j.Status != atelier.JobCancelled {
+	if j := testkit.Must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t); j.Status != atelier.JobCancelled {
 		t.Fatalf("cancelled job became %s", j.Status)
 	}
-	if v := must(s.ListModelVersions(ctx, ""))(t); len(v) != 0 {
+	if v := testkit.Must(s.ListModelVersions(ctx, ""))(t); len(v) != 0 {
 		t.Fatalf("a cancelled training stored a model version: %+v", v)
 	}
 }
@@ -261,18 +262,8 @@ func TestIdempotentEnqueue(t *testing.T) {
 		if n := len(ran.of(first.ID)); n != 1 {
 			t.Fatalf("job ran %d times", n)
 		}
-		if l := must(q.List(ctx, w.seller.Scope(), storage.JobFilter{}))(t); len(l) != 1 {
+		if l := testkit.Must(q.List(ctx, w.seller.Scope(), storage.JobFilter{}))(t); len(l) != 1 {
 			t.Fatalf("seller has %d jobs, want 1", len(l))
 		}
 	})
-}
-
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 }

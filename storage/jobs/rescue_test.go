@@ -8,6 +8,7 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/jobs"
 	"github.com/atelier-app/atelier/storage/storagetest"
@@ -41,7 +42,7 @@ func TestLongHealthyJobIsNotRescued(t *testing.T) {
 		if j.Status != atelier.JobSucceeded || j.Attempt != 1 || len(ran.of(job.ID)) != 1 {
 			t.Fatalf("long job ran %d times: %+v", len(ran.of(job.ID)), j)
 		}
-		if v := must(s.ListModelVersions(ctx, atelier.ModelGAN))(t); len(v) != 1 {
+		if v := testkit.Must(s.ListModelVersions(ctx, atelier.ModelGAN))(t); len(v) != 1 {
 			t.Fatalf("%d model versions stored, want 1", len(v))
 		}
 	})
@@ -120,7 +121,7 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 		if err := q.Stop(sctx); err != nil {
 			t.Fatalf("stop: %v", err)
 		}
-		j := must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
+		j := testkit.Must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
 		if j.Status != atelier.JobQueued || j.Attempt != 0 {
 			t.Fatalf("after shutdown: %+v", j)
 		}

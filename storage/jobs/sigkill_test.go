@@ -15,6 +15,7 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/jobs"
 	"github.com/atelier-app/atelier/storage/storagetest"
@@ -142,14 +143,14 @@ func TestKilledWorkerJobCompletesOnce(t *testing.T) {
 
 			first := startWorker(t, url, marks, &logs)
 			waitFor(t, 60*time.Second, "the first worker to be a third through", func() bool {
-				j := must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
+				j := testkit.Must(s.GetJob(ctx, job.ID, atelier.AllScope()))(t)
 				return j.Status == atelier.JobRunning && j.Progress.Step >= helperSteps/3
 			})
 			if err := first.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			_, _ = first.Process.Wait()
-			mid := must(s.GetRedesignJob(ctx, job.ID, atelier.AllScope()))(t)
+			mid := testkit.Must(s.GetRedesignJob(ctx, job.ID, atelier.AllScope()))(t)
 			if mid.Status != atelier.JobRunning || len(mid.Variants) != 0 || mid.Progress.Step >= helperSteps {
 				t.Fatalf("after the kill: %+v", mid)
 			}
@@ -159,7 +160,7 @@ func TestKilledWorkerJobCompletesOnce(t *testing.T) {
 			if done.Status != atelier.JobSucceeded || done.Attempt < 2 {
 				t.Fatalf("after a restart: %+v", done)
 			}
-			r := must(s.GetRedesignJob(ctx, job.ID, atelier.AllScope()))(t)
+			r := testkit.Must(s.GetRedesignJob(ctx, job.ID, atelier.AllScope()))(t)
 			if len(r.Variants) != r.N {
 				t.Fatalf("%d variants stored, want %d", len(r.Variants), r.N)
 			}

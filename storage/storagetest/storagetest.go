@@ -143,3 +143,30 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
 }
+
+// ForEachBackend runs fn as one subtest per deployment the product
+// supports: SQLite with a local blob folder (the embedded defaults) and
+// PostgreSQL with MinIO (a deployment that scales out), each fresh.
+func ForEachBackend(t *testing.T, fn func(t *testing.T, s *storage.Store, b blob.Store)) {
+	t.Helper()
+	t.Run("sqlite+local", func(t *testing.T) {
+		fn(t, OpenStore(t, SQLiteURL(t)), OpenBlob(t, LocalBlobURL(t)))
+	})
+	t.Run("postgres+minio", func(t *testing.T) {
+		fn(t, OpenStore(t, PostgresURL(t)), OpenBlob(t, MinIOURL(t)))
+	})
+}
+
+// ForEachBackendPair runs fn as one subtest per pair of database and blob
+// backends (sqlite/local, sqlite/minio, postgres/local, postgres/minio),
+// for code whose behaviour depends on each backend separately.
+func ForEachBackendPair(t *testing.T, fn func(t *testing.T, s *storage.Store, b blob.Store)) {
+	t.Helper()
+	for _, db := range Databases() {
+		for _, bs := range BlobStores() {
+			t.Run(db.Name+"/"+bs.Name, func(t *testing.T) {
+				fn(t, OpenStore(t, db.URL(t)), OpenBlob(t, bs.URL(t)))
+			})
+		}
+	}
+}

@@ -1,0 +1,29 @@
+// Package testkit holds the small assertions every package's tests use,
+// written once.
+package testkit
+
+import (
+	"testing"
+
+	"github.com/atelier-app/atelier"
+)
+
+// Must returns v, failing the test when err is not nil:
+// x := testkit.Must(f())(t).
+func Must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// WantKind fails the test unless err is of the given kind.
+func WantKind(t testing.TB, err error, kind atelier.Kind) {
+	t.Helper()
+	if got := atelier.ErrorKind(err); got != kind {
+		t.Fatalf("error kind %q, want %q (error: %v)", got, kind, err)
+	}
+}

@@ -1,0 +1,64 @@
+package catalog
+
+import (
+	"context"
+	"image"
+	_ "image/jpeg" // model-size images are PNGs; older blobs may be JPEGs
+	_ "image/png"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/storage/blob"
+)
+
+// maxModelImageSide bounds the sides of a stored model-size image: the
+// service writes them at atelier.ModelSize, so anything much larger is not
+// one of ours and is refused before it costs a resize.
+const maxModelImageSide = 4 * atelier.ModelSize
+
+// ReadModelImage reads the model-size image stored under key as a
+// size×size tensor (resized should it have another size). A missing blob
+// is the blob store's KindNotFound error; a blob that does not decode or
+// has an implausible size is KindInvalid.
+func ReadModelImage(ctx context.Context, blobs blob.Store, key string, size int) (imaging.Tensor, error) {
+	rc, _, err := blobs.Get(ctx, key)
+	if err != nil {
+		return imaging.Tensor{}, err
+	}
+	defer rc.Close()
+	decoded, _, err := image.Decode(rc)
+	if err != nil {
+		return imaging.Tensor{}, atelier.Wrap(atelier.KindInvalid, err, "model image %s does not decode", key)
+	}
+	b := decoded.Bounds()
+	if b.Dx() < 1 || b.Dy() < 1 || b.Dx() > maxModelImageSide || b.Dy() > maxModelImageSide {
+		return imaging.Tensor{}, atelier.Errorf(atelier.KindInvalid, "model image %s is %dx%d", key, b.Dx(), b.Dy())
+	}
+	return imaging.FromImageSize(decoded, size), nil
+}
+
+// ModelKey is the blob key of the item's primary model-size image; an
+// item without one is KindInvalid.
+func ModelKey(it atelier.Item) (string, error) {
+	im, ok := it.Primary()
+	if !ok || im.ModelKey == "" {
+		return "", atelier.Errorf(atelier.KindInvalid, "item %s has no model image", it.ID)
+	}
+	return im.ModelKey, nil
+}
+
+// HasModelImage reports whether the item has a primary model-size image.
+func HasModelImage(it atelier.Item) bool {
+	_, err := ModelKey(it)
+	return err == nil
+}
+
+// ItemImage reads the item's primary model-size image as a size×size
+// tensor.
+func ItemImage(ctx context.Context, blobs blob.Store, it atelier.Item, size int) (imaging.Tensor, error) {
+	key, err := ModelKey(it)
+	if err != nil {
+		return imaging.Tensor{}, err
+	}
+	return ReadModelImage(ctx, blobs, key, size)
+}
