@@ -17,11 +17,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/service/serving/servingtest"
 	"github.com/atelier-app/atelier/storage"
@@ -40,7 +40,7 @@ type env struct {
 	blobs    blob.Store
 	jobs     *jobs.Queue
 	rt       *serving.Runtime
-	logs     *syncBuffer
+	logs     *testkit.LogBuffer
 	adminKey string
 	alice    atelier.Seller
 	aliceKey string
@@ -64,28 +64,10 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func newEnv(t testing.TB, s *storage.Store, b blob.Store) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{store: s, blobs: b, logs: &syncBuffer{}, adminKey: adminTestKey, catalog: map[string]atelier.Item{}}
+	e := &env{store: s, blobs: b, logs: &testkit.LogBuffer{}, adminKey: adminTestKey, catalog: map[string]atelier.Item{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, nil))
 	e.jobs = openQueue(t, s, 0, jobs.Handlers{}, log)
 	if _, err := s.EnsureOperator(ctx, "operator", adminTestKey); err != nil {

@@ -20,7 +20,7 @@ import (
 	_ "golang.org/x/image/webp" // and WebP
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/service/catalog"
 )
 
 // Limits of the non-file parts of an item upload.
@@ -234,11 +234,11 @@ func (s *Server) checkImage(up *itemUpload) error {
 	if err != nil {
 		return atelier.FieldErrorf("image", "does not decode as %s: %v", format, err)
 	}
-	var model bytes.Buffer
-	if err := imaging.WritePNG(&model, imaging.FromImageSize(img, atelier.ModelSize).Image()); err != nil {
-		return fmt.Errorf("encode model-size image: %w", err)
+	model, err := catalog.EncodeModelImage(img)
+	if err != nil {
+		return err
 	}
-	up.contentType, up.ext, up.width, up.height, up.model = ct, extension(format), cfg.Width, cfg.Height, model.Bytes()
+	up.contentType, up.ext, up.width, up.height, up.model = ct, extension(format), cfg.Width, cfg.Height, model
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/training"
 )
 
 // The GAN scores its images with a trained DVBPR model through gan.Scorer;
@@ -79,18 +80,10 @@ func runTrainRecommender(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	model, err := recommender.Train(ctx, recommender.NewTrainData(d, images), split, recommender.TrainConfig{
-		Arch:       recommender.Arch{Dim: *dim},
-		Epochs:     *epochs,
-		Batch:      *batch,
-		LR:         float32(*lr),
-		LRDecay:    float32(*lrDecay),
-		Patience:   *patience,
-		Workers:    *workers,
-		Seed:       *seed,
-		Checkpoint: *checkpoint,
-		Resume:     *resume,
-	}, bar.Func())
+	tc := training.RecommenderConfig(atelier.TrainRecommenderParams{Epochs: *epochs, Patience: *patience, Dim: *dim,
+		LR: *lr, LRDecay: *lrDecay, Batch: *batch, Seed: *seed, ColdItems: *coldItems})
+	tc.Workers, tc.Checkpoint, tc.Resume = *workers, *checkpoint, *resume
+	model, err := recommender.Train(ctx, recommender.NewTrainData(d, images), split, tc, bar.Func())
 	if err != nil {
 		return err
 	}

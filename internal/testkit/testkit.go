@@ -3,6 +3,8 @@
 package testkit
 
 import (
+	"bytes"
+	"sync"
 	"testing"
 
 	"github.com/atelier-app/atelier"
@@ -26,4 +28,23 @@ func WantKind(t testing.TB, err error, kind atelier.Kind) {
 	if got := atelier.ErrorKind(err); got != kind {
 		t.Fatalf("error kind %q, want %q (error: %v)", got, kind, err)
 	}
+}
+
+// LogBuffer is a log sink safe for concurrent writes, for tests that read
+// what a server or worker logged.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"image"
 	_ "image/jpeg" // model-size images are PNGs; older blobs may be JPEGs
 	_ "image/png"
@@ -61,4 +63,15 @@ func ItemImage(ctx context.Context, blobs blob.Store, it atelier.Item, size int)
 		return imaging.Tensor{}, err
 	}
 	return ReadModelImage(ctx, blobs, key, size)
+}
+
+// EncodeModelImage makes the model-size image stored beside every
+// uploaded or imported original: the image scaled to
+// atelier.ModelSize×atelier.ModelSize, as a PNG.
+func EncodeModelImage(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := imaging.WritePNG(&buf, imaging.FromImageSize(img, atelier.ModelSize).Image()); err != nil {
+		return nil, fmt.Errorf("encode model-size image: %w", err)
+	}
+	return buf.Bytes(), nil
 }

@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/service/catalog"
 )
 
 // imageExts are the file names tried for images/<id> when a row names no
@@ -141,14 +141,14 @@ func (im *importer) storeImage(ctx context.Context, extID, rel string, data []by
 	if err != nil {
 		return ingested{}, err
 	}
-	var model bytes.Buffer
+	var model []byte
 	if !haveModel {
 		decoded, _, err := image.Decode(bytes.NewReader(data))
 		if err != nil {
 			return ingested{}, refusef("image %s cannot be decoded: %v", rel, err)
 		}
-		if err := imaging.WritePNG(&model, imaging.FromImageSize(decoded, atelier.ModelSize).Image()); err != nil {
-			return ingested{}, fmt.Errorf("encode model-size image of %s: %w", rel, err)
+		if model, err = catalog.EncodeModelImage(decoded); err != nil {
+			return ingested{}, fmt.Errorf("%s: %w", rel, err)
 		}
 	}
 	for _, b := range []struct {
@@ -156,7 +156,7 @@ func (im *importer) storeImage(ctx context.Context, extID, rel string, data []by
 		key   string
 		data  []byte
 		ctype string
-	}{{haveOrig, origKey, data, out.img.ContentType}, {haveModel, modelKey, model.Bytes(), "image/png"}} {
+	}{{haveOrig, origKey, data, out.img.ContentType}, {haveModel, modelKey, model, "image/png"}} {
 		if b.have {
 			out.reused++
 			continue

@@ -3,14 +3,13 @@ package serving
 import (
 	"context"
 	"fmt"
-	"image"
 	_ "image/png" // model-size images are PNG
 	"slices"
 	"sync"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -75,7 +74,7 @@ func (r *Runtime) build(ctx context.Context, mv atelier.ModelVersion, model Mode
 		err := r.fetchAll(ctx, len(part), func(n int) error {
 			ref := part[n]
 			it := items[ref.item]
-			t, err := r.readModelImage(ctx, it.Images[ref.image], size)
+			t, err := catalog.ReadModelImage(ctx, r.cfg.Blobs, it.Images[ref.image].ModelKey, size)
 			if err != nil {
 				if kind := atelier.ErrorKind(err); kind != atelier.KindInvalid && kind != atelier.KindNotFound {
 					return err
@@ -166,28 +165,6 @@ func (r *Runtime) fetchAll(ctx context.Context, n int, fn func(i int) error) err
 	return ctx.Err()
 }
 
-// readModelImage reads an image's model-size PNG as a size×size tensor. A
-// missing blob or one that does not decode is a KindNotFound or
-// KindInvalid error.
-func (r *Runtime) readModelImage(ctx context.Context, img atelier.Image, size int) (imaging.Tensor, error) {
-	rc, _, err := r.cfg.Blobs.Get(ctx, img.ModelKey)
-	if err != nil {
-		return imaging.Tensor{}, err
-	}
-	defer rc.Close()
-	// Model-size images are written by the service itself, but check the
-	// header anyway before decoding.
-	decoded, _, err := image.Decode(rc)
-	if err != nil {
-		return imaging.Tensor{}, atelier.Wrap(atelier.KindInvalid, err, "model image %s does not decode", img.ModelKey)
-	}
-	b := decoded.Bounds()
-	if b.Dx() < 1 || b.Dy() < 1 || b.Dx() > 4*atelier.ModelSize || b.Dy() > 4*atelier.ModelSize {
-		return imaging.Tensor{}, atelier.Errorf(atelier.KindInvalid, "model image %s is %dx%d", img.ModelKey, b.Dx(), b.Dy())
-	}
-	return imaging.FromImageSize(decoded, size), nil
-}
-
 // itemFeatures returns φ of each image of it: from the snapshot for a
 // catalog item, computed now for any other (a seller's own item).
 func (r *Runtime) itemFeatures(ctx context.Context, s *snapshot, it atelier.Item) ([][]float32, error) {
@@ -200,7 +177,7 @@ func (r *Runtime) itemFeatures(ctx context.Context, s *snapshot, it atelier.Item
 	size := s.model.ImageSize()
 	im := &recommender.Images{Size: size, Pix: make([]float32, len(it.Images)*3*size*size)}
 	for j, img := range it.Images {
-		t, err := r.readModelImage(ctx, img, size)
+		t, err := catalog.ReadModelImage(ctx, r.cfg.Blobs, img.ModelKey, size)
 		if err != nil {
 			if kind := atelier.ErrorKind(err); kind == atelier.KindInvalid || kind == atelier.KindNotFound {
 				return nil, atelier.Wrap(atelier.KindConflict, err, "image %d of item %q cannot be read", j, it.ID)

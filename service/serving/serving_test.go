@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -272,7 +271,7 @@ func TestDominantColour(t *testing.T) {
 func TestWatchPicksUpActivationsAndLogsFailuresOnce(t *testing.T) {
 	s := storagetest.OpenStore(t, storagetest.SQLiteURL(t))
 	w := newWorld(t, s, storagetest.OpenBlob(t, storagetest.LocalBlobURL(t)))
-	var logs syncBuffer
+	var logs testkit.LogBuffer
 	rt := serving.New(serving.Config{Store: s, Blobs: w.blobs, Load: w.load, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -301,22 +300,4 @@ func TestWatchPicksUpActivationsAndLogsFailuresOnce(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -61,7 +61,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 		return atelier.ModelVersion{}, err
 	}
 	defer state.close()
-	tc := recommenderTrainConfig(p)
+	tc := RecommenderConfig(p)
 	tc.Checkpoint = state.path
 	if tc.Resume, err = state.fetch(ctx); err != nil {
 		return atelier.ModelVersion{}, err
@@ -120,8 +120,9 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	return atelier.ModelVersion{Kind: atelier.ModelRecommender, BlobKey: key, Metrics: metrics, Config: cfg}, nil
 }
 
-// recommenderTrainConfig is the training recipe of a train-recommender job.
-func recommenderTrainConfig(p atelier.TrainRecommenderParams) recommender.TrainConfig {
+// RecommenderConfig is the training recipe of train-recommender jobs and
+// of `atelier train recommender` (which sets its own worker count).
+func RecommenderConfig(p atelier.TrainRecommenderParams) recommender.TrainConfig {
 	return recommender.TrainConfig{
 		Arch:     recommender.Arch{Dim: p.Dim},
 		Epochs:   p.Epochs,

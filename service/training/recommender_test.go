@@ -73,7 +73,7 @@ func testTrainRecommenderJobResumes(t *testing.T, e *Engine) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc := recommenderTrainConfig(p)
+		tc := RecommenderConfig(p)
 		tc.Checkpoint = filepath.Join(t.TempDir(), "state.safetensors")
 		m, err := recommender.Train(ctx, recommender.NewTrainData(d, im), split, tc, nil)
 		if err != nil {
