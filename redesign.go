@@ -30,6 +30,7 @@ type RedesignJob struct {
 	GANVersionID         string
 
 	Variants []Variant // ordered by Rank; filled once succeeded
+	Notes    []string  // see RedesignResult.Notes
 
 	CreatedAt  time.Time
 	StartedAt  time.Time // zero until running
@@ -39,7 +40,11 @@ type RedesignJob struct {
 // Variant is one generated redesign of the item.
 type Variant struct {
 	Rank     int    // 1 is the best
-	ImageKey string // blob key of the watermarked PNG
+	ImageKey string // blob key of the watermarked PNG at the model's size
+	// FullImageKey is the blob key of the seller's own photo changed the
+	// way the variant changes it, at the photo's resolution, watermarked
+	// ("" for variants made without a photo).
+	FullImageKey string
 	// Scores are the numbers the variant was ranked and checked with
 	// (e.g. "preference_lift", "realism", "category", "distance").
 	Scores map[string]float64
@@ -52,7 +57,10 @@ type Variant struct {
 // and the model versions it actually ran with, recorded on the job so the
 // result can be traced and reproduced.
 type RedesignResult struct {
-	Variants             []Variant
+	Variants []Variant
+	// Notes say in plain words what the seller should know about the
+	// result, such as a photo the generator reconstructs poorly.
+	Notes                []string
 	RecommenderVersionID string
 	GANVersionID         string
 }

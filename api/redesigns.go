@@ -79,16 +79,19 @@ func (r *redesignRequest) check(sellerID, itemID, key string) (n int, eps float6
 
 // redesignView is a redesign job as its seller sees it.
 type redesignView struct {
-	ID        string            `json:"id"`
-	ItemID    string            `json:"item_id"`
-	SegmentID string            `json:"segment_id"`
-	Status    string            `json:"status"`
-	Progress  progressView      `json:"progress"`
-	Error     string            `json:"error,omitempty"`
-	Params    redesignParams    `json:"params"`
-	Models    modelsUsed        `json:"models"`
-	Base      *baseView         `json:"base,omitempty"`
-	Variants  []variantView     `json:"variants"`
+	ID        string         `json:"id"`
+	ItemID    string         `json:"item_id"`
+	SegmentID string         `json:"segment_id"`
+	Status    string         `json:"status"`
+	Progress  progressView   `json:"progress"`
+	Error     string         `json:"error,omitempty"`
+	Params    redesignParams `json:"params"`
+	Models    modelsUsed     `json:"models"`
+	Base      *baseView      `json:"base,omitempty"`
+	Variants  []variantView  `json:"variants"`
+	// Notes say in plain words what the seller should know about the
+	// result (a photo the generator reconstructs poorly, say).
+	Notes     []string          `json:"notes"`
 	CreatedAt time.Time         `json:"created_at"`
 	Started   *time.Time        `json:"started_at,omitempty"`
 	Finished  *time.Time        `json:"finished_at,omitempty"`
@@ -127,12 +130,15 @@ type baseView struct {
 // variantView is one generated variant: its rank, its image (watermarked
 // and labelled as AI-generated), every score and flag.
 type variantView struct {
-	Rank        int                `json:"rank"`
-	ImageURL    string             `json:"image_url"`
-	Scores      map[string]float64 `json:"scores"`
-	Flags       []string           `json:"flags"`
-	Passed      bool               `json:"passed"`
-	AIGenerated bool               `json:"ai_generated"`
+	Rank     int    `json:"rank"`
+	ImageURL string `json:"image_url"` // at the generator's size
+	// FullImageURL is the seller's photo changed the way the variant
+	// changes it, at the photo's resolution (absent for older jobs).
+	FullImageURL string             `json:"full_image_url,omitempty"`
+	Scores       map[string]float64 `json:"scores"`
+	Flags        []string           `json:"flags"`
+	Passed       bool               `json:"passed"`
+	AIGenerated  bool               `json:"ai_generated"`
 }
 
 func (s *Server) viewRedesign(ctx context.Context, j atelier.RedesignJob, withBase bool) (redesignView, error) {
@@ -141,7 +147,7 @@ func (s *Server) viewRedesign(ctx context.Context, j atelier.RedesignJob, withBa
 		Progress: progressView{j.Progress.Stage, j.Progress.Step, j.Progress.Total}, Error: j.Error,
 		Params:   redesignParams{j.N, j.Epsilon, j.Steps, j.Seed},
 		Models:   modelsUsed{j.RecommenderVersionID, j.GANVersionID},
-		Variants: []variantView{}, CreatedAt: j.CreatedAt, Started: timeOrNil(j.StartedAt), Finished: timeOrNil(j.FinishedAt),
+		Variants: []variantView{}, Notes: notes(j.Notes), CreatedAt: j.CreatedAt, Started: timeOrNil(j.StartedAt), Finished: timeOrNil(j.FinishedAt),
 		Links: map[string]string{"self": "/api/v1/redesigns/" + j.ID, "item": "/api/v1/items/" + j.ItemID},
 	}
 	if withBase {
@@ -174,7 +180,13 @@ func (s *Server) viewRedesign(ctx context.Context, j atelier.RedesignJob, withBa
 		if flags == nil {
 			flags = []string{}
 		}
-		v.Variants = append(v.Variants, variantView{Rank: vr.Rank, ImageURL: u, Scores: vr.Scores, Flags: flags, Passed: vr.Passed, AIGenerated: true})
+		view := variantView{Rank: vr.Rank, ImageURL: u, Scores: vr.Scores, Flags: flags, Passed: vr.Passed, AIGenerated: true}
+		if vr.FullImageKey != "" {
+			if view.FullImageURL, err = s.imageURL(ctx, vr.FullImageKey); err != nil {
+				return redesignView{}, err
+			}
+		}
+		v.Variants = append(v.Variants, view)
 	}
 	return v, nil
 }
@@ -313,4 +325,12 @@ func (s *Server) cancelRedesign(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// notes is never null in JSON.
+func notes(ns []string) []string {
+	if ns == nil {
+		return []string{}
+	}
+	return ns
 }

@@ -1,7 +1,6 @@
 package gan
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand"
@@ -290,15 +289,11 @@ func indexOf(xs []string, x string) int {
 // markImage embeds the invisible mark and encodes a PNG with the
 // provenance chunk.
 func markImage(t imaging.Tensor, key, desc string) (GeneratedImage, error) {
-	mk, err := watermark.EmbedTensor(t, key)
+	png, psnr, err := watermark.MarkPNG(t, key, desc)
 	if err != nil {
 		return GeneratedImage{}, fmt.Errorf("gan: watermark: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := watermark.EncodePNG(&buf, mk.Image, watermark.Provenance(desc)...); err != nil {
-		return GeneratedImage{}, fmt.Errorf("gan: encode png: %w", err)
-	}
-	return GeneratedImage{Raw: t, PNG: buf.Bytes(), WatermarkPSNR: mk.PSNR}, nil
+	return GeneratedImage{Raw: t, PNG: png, WatermarkPSNR: psnr}, nil
 }
 
 // reconstructionScores compares the photo with its reconstruction.

@@ -39,11 +39,11 @@ func toRedesignJob(r redesignJobRow, job jobRow, vs []variantRow) atelier.Redesi
 		Status: lc.Status, Progress: lc.Progress, Error: lc.Error,
 		RecommenderVersionID: valString(r.RecommenderVersionID),
 		GANVersionID:         valString(r.GANVersionID), CreatedAt: r.CreatedAt.UTC(),
-		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt,
+		StartedAt: lc.StartedAt, FinishedAt: lc.FinishedAt, Notes: r.Notes,
 	}
 	for _, v := range vs {
 		j.Variants = append(j.Variants, atelier.Variant{
-			Rank: v.Rank, ImageKey: v.ImageKey, Scores: v.Scores, Flags: v.Flags, Passed: v.Passed,
+			Rank: v.Rank, ImageKey: v.ImageKey, FullImageKey: v.FullImageKey, Scores: v.Scores, Flags: v.Flags, Passed: v.Passed,
 		})
 	}
 	return j
@@ -57,7 +57,7 @@ func fromVariant(jobID string, v atelier.Variant) variantRow {
 	if flags == nil {
 		flags = []string{}
 	}
-	return variantRow{JobID: jobID, Rank: v.Rank, ImageKey: v.ImageKey, Scores: scores, Flags: flags, Passed: v.Passed}
+	return variantRow{JobID: jobID, Rank: v.Rank, ImageKey: v.ImageKey, FullImageKey: v.FullImageKey, Scores: scores, Flags: flags, Passed: v.Passed}
 }
 
 // RedesignFilter narrows a list of redesign jobs.
@@ -196,6 +196,13 @@ func (s *Store) CompleteRedesignJob(ctx context.Context, id, token string, res a
 		}
 		if res.GANVersionID != "" {
 			versions["gan_version_id"] = res.GANVersionID
+		}
+		if len(res.Notes) > 0 {
+			notes, err := json.Marshal(res.Notes)
+			if err != nil {
+				return err
+			}
+			versions["notes"] = string(notes)
 		}
 		if len(versions) > 0 {
 			if err := tx.Model(&redesignJobRow{}).Where("id = ?", id).Updates(versions).Error; err != nil {

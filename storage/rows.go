@@ -154,18 +154,22 @@ type redesignJobRow struct {
 	GANVersionID         *string          `gorm:"size:36"`
 	GANVersion           *modelVersionRow `gorm:"foreignKey:GANVersionID;constraint:OnDelete:RESTRICT"`
 	Variants             []variantRow     `gorm:"foreignKey:JobID;constraint:OnDelete:CASCADE"`
+	Notes                []string         `gorm:"serializer:json;type:text"`
 	CreatedAt            time.Time        `gorm:"not null"`
 }
 
 func (redesignJobRow) TableName() string { return "redesign_jobs" }
 
 type variantRow struct {
-	JobID    string             `gorm:"primaryKey;size:36"`
-	Rank     int                `gorm:"primaryKey;autoIncrement:false"`
-	ImageKey string             `gorm:"size:512;not null"`
-	Scores   map[string]float64 `gorm:"serializer:json;type:text;not null"`
-	Flags    []string           `gorm:"serializer:json;type:text;not null"`
-	Passed   bool               `gorm:"not null"`
+	JobID    string `gorm:"primaryKey;size:36"`
+	Rank     int    `gorm:"primaryKey;autoIncrement:false"`
+	ImageKey string `gorm:"size:512;not null"`
+	// FullImageKey is "" for variants made without a photo (and for rows
+	// written before full-resolution variants existed).
+	FullImageKey string             `gorm:"size:512;not null;default:''"`
+	Scores       map[string]float64 `gorm:"serializer:json;type:text;not null"`
+	Flags        []string           `gorm:"serializer:json;type:text;not null"`
+	Passed       bool               `gorm:"not null"`
 }
 
 func (variantRow) TableName() string { return "redesign_variants" }

@@ -15,6 +15,7 @@ import (
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/nn"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/transfer"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/service/redesign"
@@ -28,7 +29,8 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 	fs := newFlags("redesign", e)
 	ganPath := fs.String("gan", "", "GAN models `file` (required)")
 	recPath := fs.String("recommender", "", "recommender model `file` (required)")
-	imagePath := fs.String("image", "", "product photo `PNG` (omit for creator mode: start from a random design)")
+	imagePath := fs.String("image", "", "product `photo` (PNG or JPEG; omit for creator mode: start from a random design)")
+	method := fs.String("transfer", string(transfer.Guided), "how each variant's change reaches the photo: guided, delta or naive")
 	segment := fs.String("segment", "", "segment `name` from the dataset's consumers.csv")
 	dataset := fs.String("dataset", "", "dataset `directory`: the segment's members and the real images realism is calibrated on")
 	consumers := fs.String("consumers", "", "comma-separated consumer `ids` (instead of --segment)")
@@ -96,13 +98,17 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 	req := redesign.Request{Theta: theta, Category: *category, N: *n, Epsilon: *eps, Steps: *steps, InvertSteps: *invSteps,
 		Seed: *seed, KeepCategory: *keepCat, KeepRealism: *keepReal,
 		WatermarkKey: *key, Description: "AI-generated design variant (Atelier redesign)"}
+	if req.Transfer, err = transfer.ParseMethod(*method); err != nil {
+		return usagef("redesign: --transfer: %v", err)
+	}
 	if *imagePath != "" {
 		img, err := imaging.ReadFile(*imagePath)
 		if err != nil {
 			return fmt.Errorf("redesign: --image: %w", err)
 		}
-		t := imaging.FromImageSize(img, m.Size())
-		req.Photo = &t
+		if req.Photo, err = redesign.PreparePhoto(img, m.Size()); err != nil {
+			return fmt.Errorf("redesign: --image %s: %w", *imagePath, err)
+		}
 	}
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
@@ -163,6 +169,8 @@ type redesignDoc struct {
 	Diversity      float64              `json:"diversity"`
 	Realism        gan.RealismInfo      `json:"realism"`
 	RealismRefs    string               `json:"realism_reference"`
+	Frame          *transfer.Frame      `json:"frame,omitempty"` // the model's view of the photo
+	Notes          []string             `json:"notes,omitempty"`
 	Variants       []variantDoc         `json:"variants"`
 	Curve          []gan.ShiftStep      `json:"curve"`
 }
@@ -170,6 +178,7 @@ type redesignDoc struct {
 type variantDoc struct {
 	Rank          int               `json:"rank"`
 	File          string            `json:"file"`
+	FullFile      string            `json:"full_file,omitempty"` // the photo changed, at its resolution
 	Shift         int               `json:"shift"`
 	Category      string            `json:"category"`
 	Scores        gan.VariantScores `json:"scores"`
@@ -178,31 +187,40 @@ type variantDoc struct {
 	WatermarkPSNR float64           `json:"watermark_psnr"`
 }
 
-func newRedesignDoc(res *gan.RedesignResult, segment string, ids []string, refs string) redesignDoc {
+func newRedesignDoc(res *redesign.Result, segment string, ids []string, refs string) redesignDoc {
 	doc := redesignDoc{Segment: segment, Consumers: ids, Creator: res.Creator, Category: res.Category,
 		BaseFile: "base.png", BasePreference: res.BasePreference, Inversion: res.Inversion,
-		Diversity: res.Diversity, Realism: res.Realism, RealismRefs: refs, Curve: res.Curve}
+		Diversity: res.Diversity, Realism: res.Realism, RealismRefs: refs, Curve: res.Curve, Notes: res.Notes}
+	if res.Full != nil {
+		doc.Frame = &res.Frame
+	}
 	for _, v := range res.Variants {
 		flags := v.Flags
 		if flags == nil {
 			flags = []string{}
 		}
-		doc.Variants = append(doc.Variants, variantDoc{Rank: v.Rank, File: fmt.Sprintf("variant-%d.png", v.Rank),
+		var full string
+		if res.Full != nil {
+			full = fmt.Sprintf("variant-%d-full.png", v.Rank)
+		}
+		doc.Variants = append(doc.Variants, variantDoc{Rank: v.Rank, File: fmt.Sprintf("variant-%d.png", v.Rank), FullFile: full,
 			Shift: v.Index, Category: v.Category, Scores: v.Scores, Flags: flags, Passed: v.Passed,
 			WatermarkPSNR: v.Image.WatermarkPSNR})
 	}
 	return doc
 }
 
-// writeRedesign writes base.png, variant-R.png (R the rank) and
 // result.json, each atomically.
-func writeRedesign(dir string, res *gan.RedesignResult, doc redesignDoc) error {
+func writeRedesign(dir string, res *redesign.Result, doc redesignDoc) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	files := map[string][]byte{"base.png": res.Base.PNG}
 	for i, v := range res.Variants {
 		files[doc.Variants[i].File] = v.Image.PNG
+		if res.Full != nil {
+			files[doc.Variants[i].FullFile] = res.Full[i].PNG
+		}
 	}
 	js, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -227,6 +245,9 @@ func writeRedesignSummary(w io.Writer, doc redesignDoc, dir string) error {
 		fmt.Fprintf(w, ", reconstruction mse %.4f ssim %.3f perceptual %.3f", doc.Inversion.MSE, doc.Inversion.SSIM, doc.Inversion.Perceptual)
 	}
 	fmt.Fprintf(w, "\ndiversity %.4f\n", doc.Diversity)
+	for _, n := range doc.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	for _, v := range doc.Variants {
 		status := "passed"
 		if !v.Passed {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"log/slog"
@@ -218,24 +219,45 @@ func TestPagesInChromium(t *testing.T) {
 		if msg := text(t, ctx, "#redesign-error"); msg != "" {
 			t.Fatalf("error shown for a finished job: %q", msg)
 		}
-		// The page lists every variant of the job (8 by default).
+		// The page lists every variant of the job (8 by default), each the
+		// seller's photo changed at the photo's resolution, badged.
 		var n int
-		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#variants li").length`, &n))
+		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#variants > li").length`, &n))
 		if want := redesignVariants(t, base, key); n != want {
 			t.Fatalf("the page lists %d variants, the job has %d", n, want)
 		}
-		if got := countLoaded(t, ctx, "#variants img", n); got != n {
+		if got := countLoaded(t, ctx, "#variants > li .frame img", n); got != n {
 			t.Fatalf("%d of %d variant images loaded", got, n)
 		}
-		if got := countLoaded(t, ctx, "#redesign-base img", 2); got != 2 {
-			t.Fatalf("%d of 2 base images (photo, reconstruction) loaded", got)
+		if got := countLoaded(t, ctx, "#redesign-base img", 1); got != 1 {
+			t.Fatal("the photo is not shown")
+		}
+		var widths []int
+		act(t, ctx, chromedp.Evaluate(`[document.querySelector("#redesign-base img").naturalWidth,
+			...Array.from(document.querySelectorAll("#variants > li .frame img"), (i) => i.naturalWidth)]`, &widths))
+		for i, w := range widths {
+			if w != 480 {
+				t.Fatalf("image %d of the photo and its variants is %d px wide, want the photo's 480 (widths %v)", i, w, widths)
+			}
 		}
 		var badges int
-		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#redesign-result .badge").length`, &badges))
-		if badges != n+1 {
-			t.Fatalf("%d AI-generated badges for %d variants and the reconstruction", badges, n)
+		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#variants > li .frame .badge").length`, &badges))
+		if badges != n {
+			t.Fatalf("%d AI-generated badges for %d variants", badges, n)
+		}
+		if got := text(t, ctx, "#variants > li .meaning"); !strings.Contains(got, "of the catalog") {
+			t.Errorf("the first variant says %q, want where it would rank", got)
 		}
 		screenshot(t, ctx, filepath.Join(shots, "seller.png"))
+		// Compare shows the photo in the variant's place, and back.
+		var src, photoSrc string
+		act(t, ctx,
+			chromedp.Click("#variants > li .row button", chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector("#variants > li .frame img").src`, &src),
+			chromedp.Evaluate(`document.querySelector("#redesign-base img").src`, &photoSrc))
+		if src != photoSrc {
+			t.Errorf("compare shows %q, want the photo %q", src, photoSrc)
+		}
 	})
 }
 
@@ -349,25 +371,26 @@ func getJSON(t *testing.T, url, key string, out any) int {
 
 // writePhoto writes a 96x96 PNG product photo: a red dress-like shape on
 // white.
+// writePhoto writes a seller's photo: a product of the synthetic catalog
+// (another seed than the demo world's) rendered at 300 px, on a 480×360
+// white backdrop, so the product does not fill the frame.
 func writePhoto(t *testing.T, path string) {
 	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 96, 96))
-	for y := range 96 {
-		for x := range 96 {
-			c := color.RGBA{255, 255, 255, 255}
-			half := 12 + y/4
-			if y > 10 && y < 88 && x > 48-half && x < 48+half {
-				c = color.RGBA{200, 30, 40, 255}
-			}
-			img.Set(x, y, c)
-		}
+	canvas := image.NewRGBA(image.Rect(0, 0, 480, 360))
+	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, 1), 300, 1, func(_ int, img *image.NRGBA) error {
+		draw.Draw(canvas, image.Rect(120, 40, 420, 340), img, image.Point{}, draw.Src)
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
+	if err := png.Encode(f, canvas); err != nil {
 		t.Fatal(err)
 	}
 }

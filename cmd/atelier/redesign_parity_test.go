@@ -73,21 +73,26 @@ func TestRedesignCommandMatchesJob(t *testing.T) {
 			t.Errorf("variant %d: command uplift %v realism %v passed %v; job %v %v %v", v.Rank,
 				cli.Scores.Uplift, cli.Scores.Realism, cli.Passed, v.Scores["uplift"], v.Scores["realism"], v.Passed)
 		}
-		data, err := os.ReadFile(filepath.Join(out, cli.File))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, _, err := blobs.Get(ctx, v.ImageKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(pixels(t, data), pixels(t, stored)) {
-			t.Errorf("variant %d: the command's and the job's images differ", v.Rank)
+		for _, f := range [][2]string{{cli.File, v.ImageKey}, {cli.FullFile, v.FullImageKey}} {
+			if f[0] == "" || f[1] == "" {
+				t.Fatalf("variant %d: files %q", v.Rank, f)
+			}
+			data, err := os.ReadFile(filepath.Join(out, f[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, _, err := blobs.Get(ctx, f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(pixels(t, data), pixels(t, stored)) {
+				t.Errorf("variant %d: the command's %s and the job's %s differ", v.Rank, f[0], f[1])
+			}
 		}
 	}
 }

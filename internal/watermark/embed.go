@@ -1,9 +1,11 @@
 package watermark
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -196,4 +198,19 @@ func psnr(a, b imaging.Tensor) float64 {
 		return math.Inf(1)
 	}
 	return 10 * math.Log10(float64(len(a.Pix))/s)
+}
+
+// MarkPNG marks t with key's invisible mark and encodes it as a PNG that
+// carries the provenance text desc: the one way a generated image leaves
+// the product. It returns the PNG and the mark's PSNR.
+func MarkPNG(t imaging.Tensor, key, desc string) ([]byte, float64, error) {
+	mk, err := EmbedTensor(t, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	var buf bytes.Buffer
+	if err := EncodePNG(&buf, mk.Image, Provenance(desc)...); err != nil {
+		return nil, 0, fmt.Errorf("encode png: %w", err)
+	}
+	return buf.Bytes(), mk.PSNR, nil
 }

@@ -75,3 +75,22 @@ func EncodeModelImage(img image.Image) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// ReadOriginal reads and decodes the item's primary original image (the
+// photo as uploaded or imported).
+func ReadOriginal(ctx context.Context, blobs blob.Store, it atelier.Item) (image.Image, error) {
+	im, ok := it.Primary()
+	if !ok || im.OriginalKey == "" {
+		return nil, atelier.Errorf(atelier.KindInvalid, "item %s has no photo", it.ID)
+	}
+	rc, _, err := blobs.Get(ctx, im.OriginalKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	img, _, err := image.Decode(rc)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "photo %s of item %s does not decode", im.OriginalKey, it.ID)
+	}
+	return img, nil
+}

@@ -57,9 +57,13 @@ func (e *Engine) Run(ctx context.Context, job atelier.RedesignJob, prog progress
 	if err != nil {
 		return atelier.RedesignResult{}, fmt.Errorf("item %s: %w", job.ItemID, err)
 	}
-	photo, err := catalog.ItemImage(ctx, e.blobs, item, models.Size())
+	original, err := catalog.ReadOriginal(ctx, e.blobs, item)
 	if err != nil {
 		return atelier.RedesignResult{}, err
+	}
+	photo, err := PreparePhoto(original, models.Size())
+	if err != nil {
+		return atelier.RedesignResult{}, fmt.Errorf("item %s: %w", item.ID, err)
 	}
 	theta, err := catalog.StoreSegmentTheta(ctx, e.store, job.SegmentID, rec)
 	if err != nil {
@@ -70,7 +74,7 @@ func (e *Engine) Run(ctx context.Context, job atelier.RedesignJob, prog progress
 		return atelier.RedesignResult{}, err
 	}
 	res, err := Run(ctx, models, rec, realism, Request{
-		Photo: &photo, Category: item.Category, Theta: theta,
+		Photo: photo, Category: item.Category, Theta: theta,
 		N: job.N, Epsilon: job.Epsilon, Steps: job.Steps, Seed: job.Seed,
 		WatermarkKey: e.watermarkKey,
 		Description:  fmt.Sprintf("AI-generated design variant of item %s (Atelier redesign %s)", item.ID, job.ID),
@@ -78,26 +82,35 @@ func (e *Engine) Run(ctx context.Context, job atelier.RedesignJob, prog progress
 	if err != nil {
 		return atelier.RedesignResult{}, fmt.Errorf("redesign: %w", err)
 	}
-	return e.save(ctx, job.ID, res, atelier.RedesignResult{RecommenderVersionID: recVersion.ID, GANVersionID: ganVersion.ID})
+	return e.save(ctx, job.ID, res, atelier.RedesignResult{RecommenderVersionID: recVersion.ID, GANVersionID: ganVersion.ID, Notes: res.Notes})
 }
 
-// save stores the base reconstruction and the variants of job id and
-// returns out with the variants' records.
-func (e *Engine) save(ctx context.Context, id string, res *gan.RedesignResult, out atelier.RedesignResult) (atelier.RedesignResult, error) {
+// save stores the base reconstruction and the variants of job id, at the
+// model's size and at the photo's, and returns out with the variants'
+// records.
+func (e *Engine) save(ctx context.Context, id string, res *Result, out atelier.RedesignResult) (atelier.RedesignResult, error) {
 	if err := e.put(ctx, atelier.RedesignImageKey(id, "base"), res.Base.PNG); err != nil {
 		return atelier.RedesignResult{}, err
 	}
-	for _, v := range res.Variants {
+	for k, v := range res.Variants {
 		key := atelier.RedesignImageKey(id, fmt.Sprintf("variant-%d", v.Rank))
 		if err := e.put(ctx, key, v.Image.PNG); err != nil {
 			return atelier.RedesignResult{}, err
 		}
+		var fullKey string
+		if res.Full != nil {
+			fullKey = atelier.RedesignImageKey(id, fmt.Sprintf("variant-%d-full", v.Rank))
+			if err := e.put(ctx, fullKey, res.Full[k].PNG); err != nil {
+				return atelier.RedesignResult{}, err
+			}
+		}
 		s := v.Scores
-		out.Variants = append(out.Variants, atelier.Variant{Rank: v.Rank, ImageKey: key, Flags: v.Flags, Passed: v.Passed,
+		out.Variants = append(out.Variants, atelier.Variant{Rank: v.Rank, ImageKey: key, FullImageKey: fullKey, Flags: v.Flags, Passed: v.Passed,
 			Scores: map[string]float64{
 				"preference": s.Preference, "uplift": s.Uplift, "realism": s.Realism,
 				"realism_percentile": s.RealismPercentile, "category_prob": s.CategoryProb,
 				"ssim": s.SSIM, "perceptual": s.Perceptual, "diversity": res.Diversity,
+				"catalog_top": res.Top[k], "base_catalog_top": res.BaseTop,
 			}})
 	}
 	return out, nil

@@ -69,21 +69,31 @@ func testRedesignJob(t *testing.T, world string, models servicetest.Models, stor
 				t.Errorf("variant %d has no %s score", i, k)
 			}
 		}
-		rc, _, err := blobs.Get(ctx, v.ImageKey)
-		if err != nil {
-			t.Fatal(err)
+		if v.FullImageKey == "" {
+			t.Fatalf("variant %d has no full-resolution image", i)
 		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
+		for _, key := range []string{v.ImageKey, v.FullImageKey} {
+			rc, _, err := blobs.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := watermark.Verify(img, watermarkKey); !ok {
+				t.Errorf("variant %d: %s is not marked", i, key)
+			}
 		}
-		img, err := png.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok, _ := watermark.Verify(img, watermarkKey); !ok {
-			t.Errorf("variant %d is not marked", i)
-		}
+	}
+	// The tiny untrained generator reconstructs nothing well, and the job
+	// says so.
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "reconstructs this photo poorly") {
+		t.Errorf("notes %q, want the poor reconstruction said", res.Notes)
 	}
 }

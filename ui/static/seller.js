@@ -31,7 +31,7 @@
     const form = new FormData();
     const file = $("photo").files[0];
     if (!file) { showError(errorBox, new Error("Choose a photo to upload.")); return; }
-    form.append("category", $("category").value.trim());
+    form.append("category", $("category").value);
     const ext = $("external-id").value.trim();
     if (ext) form.append("external_id", ext);
     form.append("image", file);
@@ -134,30 +134,72 @@
 
     const result = $("redesign-result");
     result.hidden = !(job.base || job.variants.length);
+    const notes = $("redesign-notes");
+    notes.replaceChildren(...(job.notes || []).map((n) => el("li", { text: n })));
     const base = $("redesign-base");
     base.replaceChildren();
-    if (job.base) base.append(pixelImage(job.base.model_image_url, "Your photo"));
-    if (job.base && job.base.reconstruction_url) {
-      base.append(el("figure", { class: "reconstruction" },
-        el("span", { class: "badge", text: "AI-generated" }),
-        pixelImage(job.base.reconstruction_url, "Your photo as the generator draws it, AI-generated"),
-        el("figcaption", { class: "muted", text: "As the generator draws it: variants are scored against this" })));
+    const photo = job.base ? job.base.image_url : null;
+    if (photo) {
+      base.append(el("figure", {},
+        el("img", { class: "photo", src: photo, alt: "Your photo" }),
+        el("figcaption", { class: "muted", text: "Your photo" })));
     }
     const list = $("variants");
     list.replaceChildren();
     list.hidden = $("variants-title").hidden = job.variants.length === 0;
-    for (const v of job.variants) {
-      const scores = el("dl", { class: "scores" });
-      for (const [k, val] of Object.entries(v.scores || {})) {
-        scores.append(el("dt", { text: k }), el("dd", { text: Number(val).toFixed(3) }));
-      }
-      list.append(el("li", { class: v.passed ? "passed" : "failed" },
-        el("span", { class: "badge", text: "AI-generated" }),
-        pixelImage(v.image_url, "Variant " + v.rank + ", AI-generated"),
-        el("strong", { text: "#" + v.rank + (v.passed ? "" : " (did not pass checks)") }),
-        scores,
-        v.flags.length ? el("span", { class: "flags", text: "Flags: " + v.flags.join(", ") }) : null));
+    for (const v of job.variants) list.append(variantCard(v, photo, job.base));
+  }
+
+  // variantCard shows one variant: the seller's photo changed, a toggle to
+  // compare it with the photo, what it means in a few words, and the raw
+  // numbers and the generator's own drawing one click away.
+  function variantCard(v, photo, base) {
+    const full = v.full_image_url || v.image_url;
+    const img = el("img", { class: v.full_image_url ? "photo" : "photo px", src: full,
+      alt: "Variant " + v.rank + " of your photo, AI-generated" });
+    let showingPhoto = false;
+    const compare = photo ? el("button", { type: "button", class: "secondary", "aria-pressed": "false",
+      onclick: () => {
+        showingPhoto = !showingPhoto;
+        img.src = showingPhoto ? photo : full;
+        img.alt = showingPhoto ? "Your photo" : "Variant " + v.rank + " of your photo, AI-generated";
+        compare.setAttribute("aria-pressed", String(showingPhoto));
+        compare.textContent = showingPhoto ? "Show variant" : "Compare with your photo";
+      } }, "Compare with your photo") : null;
+    const raw = el("dl", { class: "scores" });
+    for (const [k, val] of Object.entries(v.scores || {})) {
+      raw.append(el("dt", { text: k }), el("dd", { text: Number(val).toFixed(3) }));
     }
+    const drawn = el("div", { class: "drawn" }, el("span", { class: "badge", text: "AI-generated" }),
+      pixelImage(v.image_url, "Variant " + v.rank + " as the generator drew it, AI-generated"),
+      base && base.reconstruction_url ? pixelImage(base.reconstruction_url, "Your photo as the generator draws it, AI-generated") : null);
+    return el("li", { class: v.passed ? "passed" : "failed" },
+      el("div", { class: "frame" }, el("span", { class: "badge", text: "AI-generated" }), img),
+      el("div", { class: "row" }, el("strong", { text: "#" + v.rank }), compare),
+      el("ul", { class: "meaning" }, ...meaning(v).map((t) => el("li", { text: t }))),
+      el("details", {}, el("summary", { text: "Numbers and the generator's drawing" }),
+        drawn, el("p", { class: "muted", text: "Left: the variant as the generator drew it; right: your photo as it draws it. The change between them is what was applied to your photo." }), raw,
+        v.flags.length ? el("p", { class: "flags", text: "Checks not passed: " + v.flags.join(", ") }) : null));
+  }
+
+  // meaning says what a variant's scores mean, in a seller's words.
+  function meaning(v) {
+    const s = v.scores || {};
+    const out = [];
+    if (s.catalog_top > 0 && s.base_catalog_top > 0) {
+      const now = Math.max(1, Math.round(s.catalog_top)), was = Math.max(1, Math.round(s.base_catalog_top));
+      out.push(now < was
+        ? "The segment would rank it in its top " + now + "% of the catalog (your photo: top " + was + "%)."
+        : "The segment would rank it in its top " + now + "% of the catalog, no higher than your photo (top " + was + "%).");
+    } else if (s.uplift !== undefined) {
+      out.push(s.uplift > 0 ? "The segment prefers it to your photo." : "The segment does not prefer it to your photo.");
+    }
+    const flags = new Set(v.flags || []);
+    out.push(flags.has("unrealistic") ? "May not look real: check it before using it." : "Looks like a real product photo.");
+    out.push(flags.has("category_changed") ? "May read as another kind of product." : "Still reads as the same kind of product.");
+    if (flags.has("too_far")) out.push("Far from your original design.");
+    if (flags.has("duplicate")) out.push("Much like a better-ranked variant.");
+    return out;
   }
 
   if (key()) refresh();

@@ -1,0 +1,116 @@
+package transfer
+
+import (
+	"context"
+	"image"
+	"testing"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/internal/testkit"
+)
+
+// catalogPhotos renders n items of the synthetic catalog (seed 5) at size
+// px: product photos on a white backdrop, framed like the catalog.
+func catalogPhotos(t testing.TB, n, size int) []imaging.Tensor {
+	t.Helper()
+	out := make([]imaging.Tensor, n)
+	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, n), size, 1, func(i int, img *image.NRGBA) error {
+		out[i] = imaging.FromImage(img)
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// warmer is an edit that warms the product's colours in the model's view,
+// the kind of change a segment fond of warm colours asks for.
+func warmer(p *Photo) Edit {
+	n := p.Input.W
+	base := p.Input
+	v := imaging.Tensor{H: n, W: n, Pix: append([]float32(nil), base.Pix...)}
+	mask := p.modelMask()
+	for i, in := range mask {
+		if in {
+			v.Pix[i] = clamp01(v.Pix[i] + 0.12)
+			v.Pix[2*n*n+i] = clamp01(v.Pix[2*n*n+i] - 0.08)
+		}
+	}
+	return Edit{Base: base, Variant: v}
+}
+
+func TestTransferKeepsTheBackgroundAndShowsTheChange(t *testing.T) {
+	for i, pix := range catalogPhotos(t, 6, 256) {
+		p := testkit.Must(Prepare(pix, atelier.ModelSize))(t)
+		if p.Frame != (Frame{0, 0, 256}) {
+			t.Errorf("photo %d: catalog-framed photo cropped to %+v", i, p.Frame)
+		}
+		e := warmer(p)
+		for _, m := range Methods {
+			out := testkit.Must(Apply(p, e, m))(t)
+			if bg := BackgroundChanged(out, p); bg != 0 {
+				t.Errorf("photo %d %s: %.4f of the background changed", i, m, bg)
+			}
+			if c := EditConsistency(out, p, e); c < 0.8 {
+				t.Errorf("photo %d %s: edit consistency %.3f", i, m, c)
+			}
+			sharp := SharpnessRatio(out, p)
+			if m == Guided && sharp < 0.9 {
+				t.Errorf("photo %d guided: sharpness ratio %.3f, want about 1", i, sharp)
+			}
+			if m == Naive && sharp > 0.8 {
+				t.Errorf("photo %d naive: sharpness ratio %.3f, want the generator's softness", i, sharp)
+			}
+		}
+	}
+}
+
+// An unchanged variant leaves the photo as it was.
+func TestTransferOfNoChangeIsThePhoto(t *testing.T) {
+	pix := catalogPhotos(t, 1, 128)[0]
+	p := testkit.Must(Prepare(pix, atelier.ModelSize))(t)
+	for _, m := range []Method{Guided, Delta} {
+		out := testkit.Must(Apply(p, Edit{Base: p.Input, Variant: p.Input}, m))(t)
+		var worst float32
+		for i := range out.Pix {
+			worst = max(worst, abs(out.Pix[i]-pix.Pix[i]))
+		}
+		if worst > 1.0/255 {
+			t.Errorf("%s: a null edit moved a pixel by %.4f", m, worst)
+		}
+	}
+}
+
+func TestProductMask(t *testing.T) {
+	// A red square with a white stripe inside it, on white, and a speck.
+	img := imaging.NewTensor(40, 60)
+	n := 40 * 60
+	for y := 10; y < 30; y++ {
+		for x := 20; x < 40; x++ {
+			if y == 20 && x > 21 && x < 38 {
+				continue // the white stripe stays white
+			}
+			img.Pix[y*60+x], img.Pix[n+y*60+x], img.Pix[2*n+y*60+x] = 0.9, 0.1, 0.1
+		}
+	}
+	img.Pix[2*60+2], img.Pix[n+2*60+2] = 0, 0 // one stray pixel
+	m := testkit.Must(ProductMask(img))(t)
+	if m.Count() != 400 || !m.In[20*60+25] || m.In[2*60+2] {
+		t.Errorf("mask of %d pixels (stripe in: %v, speck in: %v), want the 20×20 square with its stripe", m.Count(), m.In[20*60+25], m.In[2*60+2])
+	}
+	if m.X0 != 20 || m.Y0 != 10 || m.X1 != 40 || m.Y1 != 30 {
+		t.Errorf("box %d,%d–%d,%d", m.X0, m.Y0, m.X1, m.Y1)
+	}
+	f := FrameOf(m)
+	if f.Side != 26 || f.X0 != 30-13 || f.Y0 != 20-13 {
+		t.Errorf("frame %+v: want a 26-px square around the product", f)
+	}
+
+	_, err := ProductMask(imaging.NewTensor(50, 50))
+	testkit.WantKind(t, err, atelier.KindInvalid)
+}
+
+func abs(v float32) float32 { return max(v, -v) }
