@@ -12,7 +12,7 @@ import (
 func TestSellerIsolation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
 		rec, body := e.call(t, "POST", "/api/v1/items/"+item+"/redesigns", e.aliceKey, map[string]any{"segment_id": sg.ID})
 		want(t, rec, http.StatusAccepted)
 		redesign := body["id"].(string)

@@ -303,6 +303,22 @@ func (e *env) uploadItem(t testing.TB, key string, c color.NRGBA) string {
 	return body["id"].(string)
 }
 
+// uploadProduct uploads a product photo for redesigns: a block of colour
+// c on a white backdrop.
+func (e *env) uploadProduct(t testing.TB, key string, c color.NRGBA) string {
+	t.Helper()
+	img := solid(color.NRGBA{255, 255, 255, 255}, 80, 60)
+	for y := 10; y < 50; y++ {
+		for x := 20; x < 60; x++ {
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	rec, body := e.upload(t, key, formPart{name: "image", filename: "x.png", data: pngBytes(t, img)},
+		formPart{name: "category", value: "dress"})
+	want(t, rec, http.StatusCreated)
+	return body["id"].(string)
+}
+
 // counts returns how many items and blobs are stored: a failed write must
 // leave both unchanged.
 func (e *env) counts(t testing.TB) (items, blobs int) {

@@ -14,7 +14,7 @@ func TestHostileIdentifiers(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		e.withCatalog(t)
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
 		long := strings.Repeat("x", 5000)
 		for _, bad := range []string{"%ff%fe", "%00", "a%00b", long, "%c3%28"} {
 			for _, c := range []struct{ method, path, key string }{

@@ -177,6 +177,9 @@ func TestUploadRejections(t *testing.T) {
 				{"riff that is not webp", "image", []formPart{img([]byte("RIFF\x10\x00\x00\x00WAVEfmt ")), cat}, ""},
 				{"webp header, broken body", "image", []formPart{img([]byte("RIFF\x20\x00\x00\x00WEBPVP8 \x10\x00\x00\x00garbagegarbage!!")), cat}, ""},
 				{"zero-sized png", "image", []formPart{img(hugePNG(t, 0, 10)), cat}, ""},
+				{"1x1 png", "image", []formPart{img(pngBytes(t, solid(palette["red"], 1, 1))), cat}, ""},
+				{"30000x10 strip", "image", []formPart{img(hugePNG(t, 30000, 10)), cat}, ""},
+				{"truncated jpeg", "image", []formPart{img(jpegBytes(t, solid(palette["red"], 64, 48))[:300]), cat}, ""},
 				{"attributes not JSON", "attributes", []formPart{img(good), cat, {name: "attributes", value: "color=red"}}, ""},
 				{"attribute not a string", "attributes", []formPart{img(good), cat, {name: "attributes", value: `{"size": 38}`}}, ""},
 				{"attribute twice", "attributes", []formPart{img(good), cat, {name: "attributes", value: `{"fit":"slim"}`}, {name: "attr.fit", value: "loose"}}, ""},
@@ -238,7 +241,7 @@ func TestUploadRejections(t *testing.T) {
 // record that could not be stored are deleted again.
 func TestUploadRowFailureRemovesBlobs(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		parts := []formPart{{name: "image", filename: "a.png", data: pngBytes(t, solid(palette["red"], 8, 8))},
+		parts := []formPart{{name: "image", filename: "a.png", data: pngBytes(t, solid(palette["red"], 16, 16))},
 			{name: "category", value: "dress"}, {name: "external_id", value: "sku-1"}}
 		rec, _ := e.upload(t, e.aliceKey, parts...)
 		want(t, rec, http.StatusCreated)

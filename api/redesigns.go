@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/redesign"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -218,6 +219,10 @@ func (s *Server) createRedesign(c *gin.Context) {
 	}
 	if it.OwnerID != seller.ID && !seller.Admin {
 		writeError(c, s.log, atelier.Errorf(atelier.KindForbidden, "only your own items can be redesigned; upload it first (POST /api/v1/items)"))
+		return
+	}
+	if err := redesign.CheckPhoto(ctx, s.blobs, it); err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {

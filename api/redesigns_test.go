@@ -32,7 +32,7 @@ func TestRedesignLifeCycle(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
 		path := "/api/v1/items/" + item + "/redesigns"
 
 		// Defaults: 8 variants, ε 0.4, 100 steps, a random seed returned.
@@ -169,7 +169,7 @@ func variantHandler(e *env, id string, release <-chan struct{}) jobs.RedesignFun
 func TestRedesignIdempotencyKey(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
 		post := func(key string, body map[string]any) (*httptest.ResponseRecorder, map[string]any) {
 			r := httptest.NewRequest("POST", "/api/v1/items/"+item+"/redesigns", bytes.NewReader(mustJSON(t, body)))
 			r.Header.Set("Content-Type", "application/json")
@@ -211,7 +211,7 @@ func TestRedesignRecordsActiveModels(t *testing.T) {
 		}
 		e.withCatalog(t) // activates the recommender
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
 		rec, body := e.call(t, "POST", "/api/v1/items/"+item+"/redesigns", e.aliceKey, map[string]any{"segment_id": sg.ID})
 		want(t, rec, http.StatusAccepted)
 		if m := body["models"].(map[string]any); m["recommender"] != e.recVersion.ID || m["gan"] != gan.ID {
@@ -225,7 +225,8 @@ func TestRedesignRecordsActiveModels(t *testing.T) {
 func TestRedesignRejections(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		sg := e.segment(t)
-		item := e.uploadItem(t, e.aliceKey, palette["red"])
+		item := e.uploadProduct(t, e.aliceKey, palette["red"])
+		blank := e.uploadItem(t, e.aliceKey, palette["red"]) // all one colour: no product on a backdrop
 		e.withCatalog(t)
 		catalogItem := e.catalog["red"].ID
 		path := "/api/v1/items/" + item + "/redesigns"
@@ -256,6 +257,7 @@ func TestRedesignRejections(t *testing.T) {
 				{"steps 9", path, "steps", map[string]any{"segment_id": sg.ID, "steps": 9}},
 				{"steps 1001", path, "steps", map[string]any{"segment_id": sg.ID, "steps": 1001}},
 				{"seed as a float", path, "seed", fmt.Sprintf(`{"segment_id":%q,"seed":1e40}`, sg.ID)},
+				{"a photo without a product", "/api/v1/items/" + blank + "/redesigns", "", map[string]any{"segment_id": sg.ID}},
 			}},
 			{http.StatusForbidden, []tc{
 				{"a catalog item", "/api/v1/items/" + catalogItem + "/redesigns", "", map[string]any{"segment_id": sg.ID}},

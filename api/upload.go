@@ -206,6 +206,13 @@ func sniffImage(b []byte) (contentType, format string, ok bool) {
 	return "", "", false
 }
 
+// Shapes of an accepted photo: smaller or more elongated images cannot
+// show a product the models can read.
+const (
+	minImageSide = 16
+	maxAspect    = 10
+)
+
 // checkImage checks the uploaded file and converts it: the type is sniffed
 // from the bytes (the client's word for it is ignored), the pixel size is
 // read from the header and checked against the limit before anything is
@@ -225,6 +232,12 @@ func (s *Server) checkImage(up *itemUpload) error {
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return atelier.FieldErrorf("image", "has no pixels (%dx%d)", cfg.Width, cfg.Height)
+	}
+	if min(cfg.Width, cfg.Height) < minImageSide {
+		return atelier.FieldErrorf("image", "is %dx%d: too small to show a product, want at least %d pixels on each side", cfg.Width, cfg.Height, minImageSide)
+	}
+	if long, short := max(cfg.Width, cfg.Height), min(cfg.Width, cfg.Height); long > maxAspect*short {
+		return atelier.FieldErrorf("image", "is %dx%d: a strip, not a product photo (sides differ by more than %d times)", cfg.Width, cfg.Height, maxAspect)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > int64(s.limits.MaxUploadPixels) {
 		return &atelier.Error{Kind: atelier.KindTooLarge, Field: "image",

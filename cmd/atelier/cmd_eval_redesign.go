@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/atelier-app/atelier/gan"
+	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/internal/synth"
+	"github.com/atelier-app/atelier/internal/transfer"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/evaluation"
 )
@@ -36,15 +39,27 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 	keepReal := fs.Float64("keep-realism", 0, "weight of gis's realism term (0: the default, negative: off)")
 	methodsFlag := fs.String("methods", strings.Join(gan.Methods, ","), "comma-separated `methods` to run")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	photosDir := fs.String("photos", "", "`directory` of sellers' photos to redesign as jobs do, judged at the photos' resolution (gis only; e.g. atelier synth --size 256 --seed 5 --out DIR)")
+	photosJPEG := fs.Int("photos-jpeg", 0, "re-encode each photo as a JPEG of this `quality` first (0: as they are)")
+	method := fs.String("transfer", string(transfer.Guided), "with --photos: the transfer method reported as full (guided, delta or naive)")
+	figure := fs.String("figure", "", "with --photos: write a PNG `file` showing the first five pairs (photo, generator's variant, naive upscale, transferred)")
+	key := keyFlag(fs, e)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
+	tm, terr := transfer.ParseMethod(*method)
 	sizes, err := positiveInts(*sizesFlag)
 	switch {
 	case *dataset == "" || *ganPath == "" || *recPath == "":
 		return usagef("eval redesign: --dataset, --gan and --recommender are required")
 	case err != nil:
 		return usagef("eval redesign: --segment-sizes: %v", err)
+	case terr != nil:
+		return usagef("eval redesign: --transfer: %v", terr)
+	case *photosJPEG < 0 || *photosJPEG > 100:
+		return usagef("eval redesign: --photos-jpeg %d not in [0, 100]", *photosJPEG)
+	case *photosJPEG > 0 && *photosDir == "":
+		return usagef("eval redesign: --photos-jpeg needs --photos")
 	case *nPairs < 1 || *nPairs > 10000:
 		return usagef("eval redesign: --pairs %d not in [1, 10000]", *nPairs)
 	case *n < 1 || *n > 64:
@@ -71,6 +86,25 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
+	if *photosDir != "" {
+		photos, err := evaluation.LoadPhotos(*photosDir, *photosJPEG)
+		if err != nil {
+			return fmt.Errorf("eval redesign: --photos %s: %w", *photosDir, err)
+		}
+		rep, err := evaluation.RedesignPhotos(ctx, m, rec, data, personas, photos, evaluation.PhotoConfig{
+			Pairs: *nPairs, SegmentSizes: sizes, Seed: *seed, N: *n, Steps: *steps, InvertSteps: *invSteps,
+			Transfer: tm, WatermarkKey: *key, FigurePairs: figurePairs(*figure)}, bar.Func())
+		if err != nil {
+			return fmt.Errorf("eval redesign: %w", err)
+		}
+		bar.Done()
+		if *figure != "" {
+			if err := writeFigure(*figure, rep.Figure); err != nil {
+				return fmt.Errorf("eval redesign: --figure: %w", err)
+			}
+		}
+		return printReport(e, *asJSON, rep, writePhotoEval)
+	}
 	rep, err := evaluation.Redesign(ctx, m, rec, data, personas, evaluation.RedesignConfig{
 		Pairs: *nPairs, SegmentSizes: sizes, Seed: *seed,
 		Method: gan.RedesignEvalConfig{N: *n, Steps: *steps, Invert: gan.InvertConfig{Steps: *invSteps},
@@ -80,12 +114,36 @@ func runEvalRedesign(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("eval redesign: %w", err)
 	}
 	bar.Done()
-	if *asJSON {
+	return printReport(e, *asJSON, rep, writeRedesignEval)
+}
+
+// printReport prints rep as indented JSON, or with write.
+func printReport[R any](e env, asJSON bool, rep R, write func(io.Writer, R) error) error {
+	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	return writeRedesignEval(e.stdout, rep)
+	return write(e.stdout, rep)
+}
+
+// writePhotoEval prints the photo evaluation: the model-size result, then
+// each transfer method's measures at the photos' resolution.
+func writePhotoEval(w io.Writer, rep *evaluation.PhotoReport) error {
+	g := rep.Methods["gis"]
+	fmt.Fprintf(w, "%d pairs over %d photos; gis at model size: pred uplift %+.4f, oracle uplift %+.4f (>0 %.2f), passed %.2f\n",
+		rep.Pairs, rep.Photos, g.PredUplift, g.OracleUplift, g.OraclePositiveFrac, g.PassedFrac)
+	fmt.Fprintf(w, "%-8s %13s %16s %9s %10s %11s %11s\n", "transfer", "oracle uplift", "oracle uplift 64", "oracle>0", "sharpness", "background", "consistency")
+	for _, m := range transfer.Methods {
+		f := rep.Transfers[string(m)]
+		fmt.Fprintf(w, "%-8s %+13.4f %+16.4f %9.2f %10.3f %11.4f %11.3f\n", m, f.OracleUplift, f.OracleUplift64, f.OraclePositiveFrac,
+			f.SharpnessRatio, f.BackgroundChangedFrac, f.EditConsistency)
+	}
+	fmt.Fprintf(w, "%s after the mark: background changed %.4f\n", rep.Transfer, rep.Methods["gis"].Full.BackgroundChangedMarkedFrac)
+	for _, side := range []string{"256", "1024", "4096"} {
+		fmt.Fprintf(w, "transfer of one variant at %s px: %.3f s\n", side, rep.TransferSeconds[side])
+	}
+	return nil
 }
 
 // positiveInts parses a comma-separated list of positive integers.
@@ -120,4 +178,24 @@ func writeRedesignEval(w io.Writer, rep *gan.RedesignEvalReport) error {
 		fmt.Fprintf(w, "%6d %6d %+11.4f %+13.4f\n", u.Size, u.Pairs, u.PredUplift, u.OracleUplift)
 	}
 	return nil
+}
+
+// figurePairs is how many pairs a figure at path shows.
+func figurePairs(path string) int {
+	if path == "" {
+		return 0
+	}
+	return 5
+}
+
+// writeFigure writes the rows of images as one PNG grid.
+func writeFigure(path string, rows [][]image.Image) error {
+	if len(rows) == 0 {
+		return fmt.Errorf("no pair to show")
+	}
+	var tiles []image.Image
+	for _, r := range rows {
+		tiles = append(tiles, r...)
+	}
+	return writePNGFile(path, imaging.Grid(tiles, len(rows[0]), 4))
 }

@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -17,6 +21,7 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -55,11 +60,14 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 	sellerA := e2eClient{t: t, ctx: ctx, base: base, key: alice.APIKey}
 	sellerB := e2eClient{t: t, ctx: ctx, base: base, key: bob.APIKey}
 
-	// Alice uploads one of the world's photos as her own product.
+	// Alice uploads a 1024×768 JPEG of her own product, which does not
+	// fill the frame.
 	var item struct {
 		ID string `json:"id"`
 	}
-	sellerA.upload(filepath.Join(f.world, "images", "it00003.png"), "tshirt", &item)
+	photo := filepath.Join(t.TempDir(), "product.jpg")
+	writeProductJPEG(t, photo, 1024, 768)
+	sellerA.upload(photo, "tshirt", &item)
 	var segs struct {
 		Segments []struct {
 			ID   string `json:"id"`
@@ -122,6 +130,10 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 			t.Errorf("variant %d: %+v", i, v)
 		}
 		fetchMarkedImage(t, ctx, v.ImageURL)
+		// The seller's photo changed, at its resolution.
+		if b := fetchMarkedImage(t, ctx, v.FullImageURL); b.Dx() != 1024 || b.Dy() != 768 {
+			t.Errorf("variant %d at full resolution is %dx%d, want the photo's 1024x768", i, b.Dx(), b.Dy())
+		}
 	}
 	fetchImage(t, ctx, job.Base.ImageURL)
 	fetchMarkedImage(t, ctx, job.Base.ReconstructionURL)
@@ -218,10 +230,11 @@ type redesignStatus struct {
 		ReconstructionURL string `json:"reconstruction_url"`
 	} `json:"base"`
 	Variants []struct {
-		Rank        int                `json:"rank"`
-		ImageURL    string             `json:"image_url"`
-		Scores      map[string]float64 `json:"scores"`
-		AIGenerated bool               `json:"ai_generated"`
+		Rank         int                `json:"rank"`
+		ImageURL     string             `json:"image_url"`
+		FullImageURL string             `json:"full_image_url"`
+		Scores       map[string]float64 `json:"scores"`
+		AIGenerated  bool               `json:"ai_generated"`
 	} `json:"variants"`
 }
 
@@ -303,7 +316,7 @@ func (c e2eClient) do(method, path string, body io.Reader, contentType string, w
 }
 
 // fetchImage downloads an image URL (a presigned MinIO URL here) and
-// checks that it is a PNG.
+// checks that it decodes.
 func fetchImage(t *testing.T, ctx context.Context, url string) []byte {
 	t.Helper()
 	if !strings.HasPrefix(url, "http") {
@@ -322,15 +335,15 @@ func fetchImage(t *testing.T, ctx context.Context, url string) []byte {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %d (%v): %.200s", url, resp.StatusCode, err, data)
 	}
-	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
-		t.Fatalf("GET %s: %v", url, fmt.Errorf("not a PNG: %w", err))
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatalf("GET %s: %v", url, fmt.Errorf("not an image: %w", err))
 	}
 	return data
 }
 
-// fetchMarkedImage downloads a generated image and checks its invisible
-// watermark and its AI-generated label.
-func fetchMarkedImage(t *testing.T, ctx context.Context, url string) {
+// fetchMarkedImage downloads a generated image (a PNG) and checks its
+// invisible watermark and its AI-generated label; it returns its bounds.
+func fetchMarkedImage(t *testing.T, ctx context.Context, url string) image.Rectangle {
 	t.Helper()
 	data := fetchImage(t, ctx, url)
 	img, err := png.Decode(bytes.NewReader(data))
@@ -342,5 +355,33 @@ func fetchMarkedImage(t *testing.T, ctx context.Context, url string) {
 	}
 	if rep, err := watermark.Inspect(data, watermark.DemoKey); err != nil || !rep.Labelled {
 		t.Errorf("%s: provenance %+v (%v)", url, rep, err)
+	}
+	return img.Bounds()
+}
+
+// writeProductJPEG writes a w×h JPEG (quality 90) of a product of the
+// synthetic catalog (seed 5), rendered at three fifths of the height, off
+// centre on a white backdrop.
+func writeProductJPEG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	side := h * 3 / 5
+	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, 3), side, 1, func(i int, img *image.NRGBA) error {
+		if i == 2 {
+			draw.Draw(canvas, image.Rect(w/5, h/6, w/5+side, h/6+side), img, image.Point{}, draw.Src)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, canvas, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
 	}
 }

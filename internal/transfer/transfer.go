@@ -15,10 +15,13 @@ const (
 	Naive  Method = "naive"
 	Delta  Method = "delta"
 	Guided Method = "guided"
+	// GuidedResidual is Guided plus what its transforms could not express
+	// (the fit's residual at model size, scaled up): pattern changes.
+	GuidedResidual Method = "guided-residual"
 )
 
 // Methods lists every method; Guided is the default.
-var Methods = []Method{Guided, Delta, Naive}
+var Methods = []Method{Guided, GuidedResidual, Delta, Naive}
 
 // ParseMethod reads a method's name.
 func ParseMethod(s string) (Method, error) {
@@ -82,9 +85,14 @@ func Apply(p *Photo, e Edit, method Method) (imaging.Tensor, error) {
 		p.upsampleInto(out, e.Variant, false)
 	case Delta:
 		p.upsampleInto(out, diff(e.Variant, e.Base), true)
-	case Guided:
-		g := fitGrid(p.Input, add(p.Input, diff(e.Variant, e.Base)), p.modelMask())
+	case Guided, GuidedResidual:
+		target := add(p.Input, diff(e.Variant, e.Base))
+		mask := p.modelMask()
+		g := fitGrid(p.Input, target, mask)
 		g.apply(p, out)
+		if method == GuidedResidual {
+			p.addInto(out, diff(target, g.applyModel(p.Input, mask)))
+		}
 	default:
 		return imaging.Tensor{}, fmt.Errorf("transfer: unknown method %q", method)
 	}
@@ -113,6 +121,26 @@ func (p *Photo) upsampleInto(out imaging.Tensor, field imaging.Tensor, add bool)
 					v += p.Pix.Pix[c*plane+i]
 				}
 				out.Pix[c*plane+i] = clamp01(v)
+			}
+		}
+	}
+}
+
+// addInto adds field (model size) scaled up to the frame to the product
+// pixels of out.
+func (p *Photo) addInto(out imaging.Tensor, field imaging.Tensor) {
+	n := field.W
+	ax := newAxis(out.W, p.Frame.X0, p.Frame.Side, n)
+	ay := newAxis(out.H, p.Frame.Y0, p.Frame.Side, n)
+	plane := out.W * out.H
+	for y := 0; y < out.H; y++ {
+		for x := 0; x < out.W; x++ {
+			i := y*out.W + x
+			if !p.Mask.In[i] {
+				continue
+			}
+			for c := range 3 {
+				out.Pix[c*plane+i] = clamp01(out.Pix[c*plane+i] + bilinear(field.Pix[c*n*n:(c+1)*n*n], n, ax, ay, x, y))
 			}
 		}
 	}

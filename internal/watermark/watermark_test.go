@@ -1,11 +1,15 @@
 package watermark
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
+	stdpng "image/png"
 	"math"
 	"testing"
+
+	"golang.org/x/image/draw"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/imaging"
@@ -281,4 +285,43 @@ func BenchmarkEmbed512(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A seller's photo redesigned at full resolution keeps its mark through
+// what a shop does to it: JPEG 85 and a downscale to half the size.
+func TestMarkOnFullResolutionPhotos(t *testing.T) {
+	for _, size := range [][2]int{{1024, 768}, {2048, 2048}} {
+		w, h := size[0], size[1]
+		photo := imaging.FromImage(scaled(productImage(256, 3), w, h, draw.CatmullRom))
+		data, _, err := MarkPNG(photo, testKey, "AI-generated design variant (test)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		marked := decodePNG(t, data)
+		for _, tr := range []struct {
+			name string
+			img  image.Image
+		}{
+			{"as stored", marked},
+			{"jpeg 85", reencodeJPEG(t, marked, 85)},
+			{"half size", scaled(marked, w/2, h/2, draw.CatmullRom)},
+			{"half size, jpeg 85", reencodeJPEG(t, scaled(marked, w/2, h/2, draw.CatmullRom), 85)},
+		} {
+			if ok, score := Verify(tr.img, testKey); !ok {
+				t.Errorf("%dx%d %s: score %.2f below %v", w, h, tr.name, score, Threshold)
+			}
+		}
+		if rep, err := Inspect(data, testKey); err != nil || !rep.Labelled {
+			t.Errorf("%dx%d: provenance %+v (%v)", w, h, rep, err)
+		}
+	}
+}
+
+func decodePNG(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	img, err := stdpng.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

@@ -57,6 +57,29 @@ func Redesign(ctx context.Context, m *gan.Models, rec *recommender.Model, d *rec
 // segment size is the size actually drawn.
 func RedesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.ImageSet, personas []synth.Persona,
 	sizes []int, n int, seed int64) ([]gan.RedesignPair, error) {
+	draws, err := drawPairs(rec, d, personas, len(d.Items), sizes, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	pairs := make([]gan.RedesignPair, len(draws))
+	for p, dr := range draws {
+		pairs[p] = gan.RedesignPair{Image: set.Item(dr.item), Category: d.ItemCategory(dr.item), Theta: dr.theta, Size: dr.size,
+			Oracle: dr.oracle}
+	}
+	return pairs, nil
+}
+
+// pairDraw is one (item, segment) pair of an evaluation.
+type pairDraw struct {
+	item   int // of the images drawn from
+	theta  []float32
+	size   int
+	oracle func(imaging.Tensor) float64
+}
+
+// drawPairs draws n pairs over items images (see RedesignPairs).
+func drawPairs(rec *recommender.Model, d *recommender.Dataset, personas []synth.Persona, items int,
+	sizes []int, n int, seed int64) ([]pairDraw, error) {
 	byName := map[string]synth.Persona{}
 	for _, p := range personas {
 		byName[p.Name] = p
@@ -74,13 +97,13 @@ func RedesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.Image
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	if len(names) == 0 || len(d.Items) == 0 {
-		return nil, atelier.Errorf(atelier.KindInvalid, "the dataset has no items or no consumers of a persona in personas.json that the recommender knows")
+	if len(names) == 0 || items == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "no items, or no consumers of a persona in personas.json that the recommender knows")
 	}
 	rng := rand.New(rand.NewSource(seed))
-	var pairs []gan.RedesignPair
+	var out []pairDraw
 	for p := range n {
-		item := rng.Intn(len(d.Items))
+		item := rng.Intn(items)
 		persona := byName[names[rng.Intn(len(names))]]
 		ids := members[persona.Name]
 		k := min(sizes[p%len(sizes)], len(ids))
@@ -92,8 +115,8 @@ func RedesignPairs(rec *recommender.Model, d *recommender.Dataset, set gan.Image
 		if err != nil {
 			return nil, err
 		}
-		pairs = append(pairs, gan.RedesignPair{Image: set.Item(item), Category: d.ItemCategory(item), Theta: theta, Size: k,
-			Oracle: func(t imaging.Tensor) float64 { return synth.PersonaUtility(persona, synth.FeaturesOf(t)) }})
+		out = append(out, pairDraw{item: item, theta: theta, size: k,
+			oracle: func(t imaging.Tensor) float64 { return synth.PersonaUtility(persona, synth.FeaturesOf(t)) }})
 	}
-	return pairs, nil
+	return out, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/atelier-app/atelier/internal/transfer"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/storage/blob"
 )
 
 // Defaults of a redesign's knobs, shared by the command line and the API.
@@ -182,4 +184,18 @@ func orF(v, def float64) float64 {
 		return def
 	}
 	return v
+}
+
+// CheckPhoto says, before a redesign is queued, whether the item's photo
+// shows a product to redesign: a photo of a plain backdrop alone is
+// KindInvalid.
+func CheckPhoto(ctx context.Context, blobs blob.Store, it atelier.Item) error {
+	t, err := catalog.ItemImage(ctx, blobs, it, atelier.ModelSize)
+	if err != nil {
+		return err
+	}
+	if _, err := transfer.ProductMask(t); err != nil {
+		return atelier.Errorf(atelier.KindInvalid, "item %s cannot be redesigned: %s", it.ID, atelier.ErrorMessage(err))
+	}
+	return nil
 }
