@@ -10,10 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/service/catalog"
 )
 
 // hugePNG is a valid small PNG whose header claims w×h pixels: decoding
@@ -258,4 +261,38 @@ func TestUploadRowFailureRemovesBlobs(t *testing.T) {
 		rec, _ = e.upload(t, e.bobKey, parts...)
 		want(t, rec, http.StatusCreated)
 	})
+}
+
+// A CMYK JPEG, as print workflows save them, is read in its true colours
+// and can be redesigned.
+func TestUploadCMYKJPEG(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		data, err := os.ReadFile("testdata/red-product.cmyk.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, body := e.upload(t, e.aliceKey, formPart{name: "image", filename: "p.jpg", data: data}, formPart{name: "category", value: "dress"})
+		want(t, rec, http.StatusCreated)
+		it, err := e.store.GetItem(context.Background(), body["id"].(string), atelier.AllScope())
+		if err != nil {
+			t.Fatal(err)
+		}
+		model, err := catalog.ItemImage(context.Background(), e.blobs, it, atelier.ModelSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		corner, centre := pixel(model, 1, 1), pixel(model, 32, 32)
+		if corner[0] < 0.9 || corner[1] < 0.9 || corner[2] < 0.9 || centre[0] < 0.6 || centre[1] > 0.4 || centre[2] > 0.4 {
+			t.Errorf("colours read from the CMYK JPEG: corner %v, centre %v; want white and red", corner, centre)
+		}
+		sg := e.segment(t)
+		rec, _ = e.call(t, "POST", "/api/v1/items/"+it.ID+"/redesigns", e.aliceKey, map[string]any{"segment_id": sg.ID})
+		want(t, rec, http.StatusAccepted)
+	})
+}
+
+func pixel(t imaging.Tensor, x, y int) [3]float32 {
+	n := t.W * t.H
+	i := y*t.W + x
+	return [3]float32{t.Pix[i], t.Pix[n+i], t.Pix[2*n+i]}
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/atelier-app/atelier/internal/imaging"
+	"github.com/atelier-app/atelier/internal/transfer"
 )
 
 func TestEvalRedesignCommand(t *testing.T) {
@@ -44,6 +48,51 @@ func TestEvalRedesignCommand(t *testing.T) {
 	}
 }
 
+// With --photos the evaluation redesigns sellers' photos as jobs do and
+// reports every transfer method at the photos' resolution.
+func TestEvalRedesignPhotos(t *testing.T) {
+	f := newRedesignFixture(t)
+	photos := filepath.Join(t.TempDir(), "photos")
+	if _, stderr, code := runInProcess(t, "synth", "--out", photos, "--seed", "5", "--size", "128", "--items", "4", "--consumers", "4", "--interactions", "1"); code != 0 {
+		t.Fatalf("synth: %s", stderr)
+	}
+	figure := filepath.Join(t.TempDir(), "figure.png")
+	stdout, stderr, code := runInProcess(t, "eval", "redesign", "--dataset", f.world, "--gan", f.gan, "--recommender", f.rec,
+		"--photos", photos, "--photos-jpeg", "85", "--pairs", "2", "--n", "2", "--steps", "2", "--invert-steps", "1", "--json", "--figure", figure)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Pairs   int `json:"pairs"`
+		Methods map[string]struct {
+			Full map[string]float64 `json:"full"`
+		} `json:"methods"`
+		Transfers       map[string]map[string]float64 `json:"transfers"`
+		TransferSeconds map[string]float64            `json:"transfer_seconds"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	full := rep.Methods["gis"].Full
+	for _, key := range []string{"oracle_uplift", "oracle_uplift_64", "oracle_positive_frac", "sharpness_ratio", "sharpness_ratio_naive",
+		"background_changed_frac", "edit_consistency"} {
+		if _, ok := full[key]; !ok {
+			t.Errorf("gis.full has no %q: %s", key, stdout)
+		}
+	}
+	if rep.Pairs != 2 || len(rep.Transfers) != len(transfer.Methods) || full["background_changed_frac"] != 0 {
+		t.Errorf("report %s", stdout)
+	}
+	for _, side := range []string{"256", "1024", "4096"} {
+		if !(rep.TransferSeconds[side] > 0) {
+			t.Errorf("no transfer time at %s px: %v", side, rep.TransferSeconds)
+		}
+	}
+	if img, err := imaging.ReadFile(figure); err != nil || img.Bounds().Dx() < 4*128 {
+		t.Errorf("figure: %v", err)
+	}
+}
+
 func TestEvalRedesignCommandErrors(t *testing.T) {
 	base := []string{"eval", "redesign", "--dataset", "d", "--gan", "g", "--recommender", "r"}
 	for _, tc := range []struct {
@@ -59,6 +108,9 @@ func TestEvalRedesignCommandErrors(t *testing.T) {
 		{"bad n", append(base[:len(base):len(base)], "--n", "65"), "--n 65"},
 		{"bad steps", append(base[:len(base):len(base)], "--steps", "-1"), "--steps"},
 		{"unknown flag", []string{"eval", "redesign", "--bogus"}, "bogus"},
+		{"bad transfer", append(base[:len(base):len(base)], "--transfer", "magic"), "--transfer"},
+		{"jpeg without photos", append(base[:len(base):len(base)], "--photos-jpeg", "85"), "--photos-jpeg needs --photos"},
+		{"bad jpeg quality", append(base[:len(base):len(base)], "--photos", "p", "--photos-jpeg", "101"), "--photos-jpeg 101"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, code := runInProcess(t, tc.args...)
