@@ -42,8 +42,10 @@ func (m Mask) Count() int {
 // ProductMask finds the product in a photo of a product on a plain
 // backdrop: the backdrop's colour is the median of the border pixels; the
 // background is the pixels within BackgroundTolerance of it that connect
-// to the border (so pale parts inside the product stay product); specks
-// much smaller than the largest product part are dropped. A photo with
+// to the border (so pale parts inside the product stay product), and the
+// deep enclosed areas of that colour (holes such as the space inside a
+// handle, see openHoles); specks much smaller than the largest product
+// part are dropped. A photo with
 // (almost) no product is a KindInvalid error.
 func ProductMask(t imaging.Tensor) (Mask, error) {
 	m := Mask{W: t.W, H: t.H, In: make([]bool, t.W*t.H), Background: borderMedian(t)}
@@ -56,6 +58,7 @@ func ProductMask(t imaging.Tensor) (Mask, error) {
 		m.In[i] = !outside[i]
 	}
 	dropSpecks(m.In, t.W, t.H)
+	openHoles(m.In, bg, t.W, t.H)
 	if float64(m.Count()) < minProductShare*float64(t.W*t.H) {
 		return m, atelier.Errorf(atelier.KindInvalid,
 			"no product found: the photo is all backdrop (a product on a plain background is needed)")
@@ -181,6 +184,123 @@ func dropSpecks(in []bool, w, h int) {
 			in[i] = false
 		}
 	}
+}
+
+// holeDepth is how deep, as a share of the product's longer side, an
+// enclosed backdrop-coloured area must be (the distance from its middle
+// to its edge) to be a hole through the product rather than part of it.
+const holeDepth = 0.06
+
+// openHoles gives back to the background the enclosed backdrop-coloured
+// areas that are holes: the space inside a handbag's handle is backdrop
+// seen through the product, while a white stripe, collar or piping is
+// part of it. The difference is thickness: a hole is deep (its middle
+// lies holeDepth of the product's size from any product pixel), a stripe
+// is thin.
+func openHoles(in, bg []bool, w, h int) {
+	x0, y0, x1, y1 := box(in, w, h)
+	if x1 <= x0 {
+		return
+	}
+	minDepth := holeDepth * float64(max(x1-x0, y1-y0))
+	enclosed := make([]bool, len(in))
+	for i := range in {
+		enclosed[i] = in[i] && bg[i]
+	}
+	depth := chamferDistance(enclosed, w, h)
+	label := make([]int32, len(in))
+	var stack []int32
+	var id int32
+	for start := range in {
+		if !enclosed[start] || label[start] != 0 {
+			continue
+		}
+		id++
+		label[start] = id
+		stack = append(stack[:0], int32(start))
+		var members []int32
+		deepest := float32(0)
+		for len(stack) > 0 {
+			i := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			members = append(members, int32(i))
+			deepest = max(deepest, depth[i])
+			x, y := i%w, i/w
+			for _, j := range [4]int{i - 1, i + 1, i - w, i + w} {
+				switch {
+				case j == i-1 && x == 0, j == i+1 && x == w-1, j == i-w && y == 0, j == i+w && y == h-1:
+					continue
+				}
+				if enclosed[j] && label[j] == 0 {
+					label[j] = id
+					stack = append(stack, int32(j))
+				}
+			}
+		}
+		if float64(deepest) >= minDepth {
+			for _, i := range members {
+				in[i] = false
+			}
+		}
+	}
+}
+
+// chamferDistance is, for each pixel of region, an approximate Euclidean
+// distance (3-4 chamfer, in pixels) to the nearest pixel outside it.
+func chamferDistance(region []bool, w, h int) []float32 {
+	const inf = float32(1 << 30)
+	d := make([]float32, len(region))
+	for i, r := range region {
+		if r {
+			d[i] = inf
+		}
+	}
+	relax := func(i, j int, cost float32) {
+		if d[j]+cost < d[i] {
+			d[i] = d[j] + cost
+		}
+	}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if d[i] == 0 {
+				continue
+			}
+			if x > 0 {
+				relax(i, i-1, 1)
+			}
+			if y > 0 {
+				relax(i, i-w, 1)
+				if x > 0 {
+					relax(i, i-w-1, 1.4142)
+				}
+				if x < w-1 {
+					relax(i, i-w+1, 1.4142)
+				}
+			}
+		}
+	}
+	for y := h - 1; y >= 0; y-- {
+		for x := w - 1; x >= 0; x-- {
+			i := y*w + x
+			if d[i] == 0 {
+				continue
+			}
+			if x < w-1 {
+				relax(i, i+1, 1)
+			}
+			if y < h-1 {
+				relax(i, i+w, 1)
+				if x < w-1 {
+					relax(i, i+w+1, 1.4142)
+				}
+				if x > 0 {
+					relax(i, i+w-1, 1.4142)
+				}
+			}
+		}
+	}
+	return d
 }
 
 func box(in []bool, w, h int) (x0, y0, x1, y1 int) {

@@ -114,3 +114,36 @@ func TestProductMask(t *testing.T) {
 }
 
 func abs(v float32) float32 { return max(v, -v) }
+
+// The space inside a handle is backdrop seen through the product, and
+// goes back to the background; a thin white stripe stays product.
+func TestHolesGoBackToTheBackground(t *testing.T) {
+	const w, h = 80, 80
+	img := imaging.NewTensor(h, w)
+	n := w * h
+	paint := func(x, y int) { img.Pix[y*w+x], img.Pix[n+y*w+x], img.Pix[2*n+y*w+x] = 0.2, 0.5, 0.2 }
+	for y := 40; y < 70; y++ { // the bag, with a white stripe
+		for x := 20; x < 60; x++ {
+			if y != 55 || x < 22 || x > 57 {
+				paint(x, y)
+			}
+		}
+	}
+	for y := 15; y < 40; y++ { // the handle: a 3-px frame around a 24×22 gap
+		for x := 25; x < 55; x++ {
+			if y < 18 || x < 28 || x >= 52 {
+				paint(x, y)
+			}
+		}
+	}
+	m := testkit.Must(ProductMask(img))(t)
+	if m.In[30*w+40] {
+		t.Error("the space inside the handle is taken for product")
+	}
+	if !m.In[55*w+40] {
+		t.Error("the white stripe across the bag is taken for background")
+	}
+	if !m.In[16*w+40] || !m.In[50*w+40] {
+		t.Error("the handle or the bag is missing")
+	}
+}

@@ -79,10 +79,10 @@ type Result struct {
 	Top     []float64
 }
 
-// FullImage is a variant at the photo's resolution.
+// FullImage is a variant at the photo's resolution. Only the encoded
+// image is kept: at 4096 px a decoded one takes 200 MB.
 type FullImage struct {
-	Raw           imaging.Tensor // before the mark
-	PNG           []byte         // marked, with the provenance text
+	PNG           []byte // marked, with the provenance text
 	WatermarkPSNR float64
 }
 
@@ -166,7 +166,7 @@ func transferAll(ctx context.Context, req Request, res *gan.RedesignResult, prog
 		if err != nil {
 			return nil, atelier.Wrap(atelier.KindInternal, err, "mark variant %d", v.Rank)
 		}
-		full[k] = FullImage{Raw: t, PNG: png, WatermarkPSNR: psnr}
+		full[k] = FullImage{PNG: png, WatermarkPSNR: psnr}
 	}
 	prog.Report(progress.Update{Stage: "full resolution", Step: len(res.Variants), Total: len(res.Variants)})
 	return full, nil
