@@ -113,7 +113,7 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 
 	bar := progress.NewBar(e.stderr, progress.IsTerminal(e.stderr))
 	defer bar.Done()
-	realism, refName, err := realismOf(ctx, m, data)
+	realism, refName, err := catalog.DatasetRealism(ctx, m, data)
 	if err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}
@@ -132,20 +132,6 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 		return enc.Encode(doc)
 	}
 	return writeRedesignSummary(e.stdout, doc, *out)
-}
-
-// realismOf calibrates the realism check on the dataset's realism
-// references (catalog.DatasetReferences), or without a dataset on
-// generator samples.
-func realismOf(ctx context.Context, m *gan.Models, d *recommender.Dataset) (*gan.Realism, string, error) {
-	var refs []imaging.Tensor
-	if d != nil {
-		var err error
-		if refs, err = catalog.DatasetReferences(d, m.Size()); err != nil {
-			return nil, "", err
-		}
-	}
-	return catalog.CalibrateRealism(ctx, m, refs)
 }
 
 // memberIDs lists the members' external ids.

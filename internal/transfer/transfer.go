@@ -82,16 +82,16 @@ func Apply(p *Photo, e Edit, method Method) (imaging.Tensor, error) {
 	out := imaging.Tensor{H: p.Pix.H, W: p.Pix.W, Pix: make([]float32, len(p.Pix.Pix))}
 	switch method {
 	case Naive:
-		p.upsampleInto(out, e.Variant, false)
+		p.upsampleInto(out, e.Variant, nil)
 	case Delta:
-		p.upsampleInto(out, diff(e.Variant, e.Base), true)
+		p.upsampleInto(out, diff(e.Variant, e.Base), p.Pix.Pix)
 	case Guided, GuidedResidual:
 		target := add(p.Input, diff(e.Variant, e.Base))
 		mask := p.modelMask()
 		g := fitGrid(p.Input, target, mask)
 		g.apply(p, out)
 		if method == GuidedResidual {
-			p.addInto(out, diff(target, g.applyModel(p.Input, mask)))
+			p.upsampleInto(out, diff(target, g.applyModel(p.Input, mask)), out.Pix)
 		}
 	default:
 		return imaging.Tensor{}, fmt.Errorf("transfer: unknown method %q", method)
@@ -100,8 +100,9 @@ func Apply(p *Photo, e Edit, method Method) (imaging.Tensor, error) {
 }
 
 // upsampleInto writes field (model size) scaled up to the frame into the
-// product pixels of out, added to them when add is set.
-func (p *Photo) upsampleInto(out imaging.Tensor, field imaging.Tensor, add bool) {
+// product pixels of out, added to onto's values there (nil: the field
+// alone); the other pixels of out are the photo's.
+func (p *Photo) upsampleInto(out, field imaging.Tensor, onto []float32) {
 	n := field.W
 	ax := newAxis(out.W, p.Frame.X0, p.Frame.Side, n)
 	ay := newAxis(out.H, p.Frame.Y0, p.Frame.Side, n)
@@ -109,38 +110,17 @@ func (p *Photo) upsampleInto(out imaging.Tensor, field imaging.Tensor, add bool)
 	for y := 0; y < out.H; y++ {
 		for x := 0; x < out.W; x++ {
 			i := y*out.W + x
-			if !p.Mask.In[i] {
-				for c := range 3 {
-					out.Pix[c*plane+i] = p.Pix.Pix[c*plane+i]
-				}
-				continue
-			}
 			for c := range 3 {
+				j := c*plane + i
+				if !p.Mask.In[i] {
+					out.Pix[j] = p.Pix.Pix[j]
+					continue
+				}
 				v := bilinear(field.Pix[c*n*n:(c+1)*n*n], n, ax, ay, x, y)
-				if add {
-					v += p.Pix.Pix[c*plane+i]
+				if onto != nil {
+					v += onto[j]
 				}
-				out.Pix[c*plane+i] = clamp01(v)
-			}
-		}
-	}
-}
-
-// addInto adds field (model size) scaled up to the frame to the product
-// pixels of out.
-func (p *Photo) addInto(out imaging.Tensor, field imaging.Tensor) {
-	n := field.W
-	ax := newAxis(out.W, p.Frame.X0, p.Frame.Side, n)
-	ay := newAxis(out.H, p.Frame.Y0, p.Frame.Side, n)
-	plane := out.W * out.H
-	for y := 0; y < out.H; y++ {
-		for x := 0; x < out.W; x++ {
-			i := y*out.W + x
-			if !p.Mask.In[i] {
-				continue
-			}
-			for c := range 3 {
-				out.Pix[c*plane+i] = clamp01(out.Pix[c*plane+i] + bilinear(field.Pix[c*n*n:(c+1)*n*n], n, ax, ay, x, y))
+				out.Pix[j] = clamp01(v)
 			}
 		}
 	}

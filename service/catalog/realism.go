@@ -115,3 +115,16 @@ func CalibrateRealism(ctx context.Context, m *gan.Models, refs []imaging.Tensor)
 	}
 	return r, name, nil
 }
+
+// DatasetRealism calibrates the GAN's realism check on the dataset's
+// realism references, or, without a dataset, on generator samples.
+func DatasetRealism(ctx context.Context, m *gan.Models, d *recommender.Dataset) (*gan.Realism, string, error) {
+	var refs []imaging.Tensor
+	if d != nil {
+		var err error
+		if refs, err = DatasetReferences(d, m.Size()); err != nil {
+			return nil, "", err
+		}
+	}
+	return CalibrateRealism(ctx, m, refs)
+}

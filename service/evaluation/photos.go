@@ -134,11 +134,7 @@ type PhotoReport struct {
 // oracle the models never see.
 func RedesignPhotos(ctx context.Context, m *gan.Models, rec *recommender.Model, d *recommender.Dataset, personas []synth.Persona,
 	photos []Photo, cfg PhotoConfig, prog progress.Func) (*PhotoReport, error) {
-	refs, err := catalog.DatasetReferences(d, m.Size())
-	if err != nil {
-		return nil, err
-	}
-	realism, _, err := catalog.CalibrateRealism(ctx, m, refs)
+	realism, _, err := catalog.DatasetRealism(ctx, m, d)
 	if err != nil {
 		return nil, err
 	}

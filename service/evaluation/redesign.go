@@ -29,11 +29,7 @@ type RedesignConfig struct {
 // dataset's realism references, as redesign jobs calibrate it.
 func Redesign(ctx context.Context, m *gan.Models, rec *recommender.Model, d *recommender.Dataset, personas []synth.Persona,
 	cfg RedesignConfig, prog progress.Func) (*gan.RedesignEvalReport, error) {
-	refs, err := catalog.DatasetReferences(d, m.Size())
-	if err != nil {
-		return nil, err
-	}
-	realism, _, err := catalog.CalibrateRealism(ctx, m, refs)
+	realism, _, err := catalog.DatasetRealism(ctx, m, d)
 	if err != nil {
 		return nil, err
 	}
