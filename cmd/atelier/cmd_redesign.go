@@ -239,7 +239,11 @@ func writeRedesignSummary(w io.Writer, doc redesignDoc, dir string) error {
 		if !v.Passed {
 			status = "flagged: " + strings.Join(v.Flags, ", ")
 		}
-		fmt.Fprintf(w, "%2d %-14s uplift %+.4f realism p%.0f category %.2f ssim %.3f perceptual %.3f  %s\n", v.Rank, v.File,
+		file := v.File
+		if v.FullFile != "" {
+			file = v.FullFile
+		}
+		fmt.Fprintf(w, "%2d %-19s uplift %+.4f realism p%.0f category %.2f ssim %.3f perceptual %.3f  %s\n", v.Rank, file,
 			v.Scores.Uplift, v.Scores.RealismPercentile, v.Scores.CategoryProb, v.Scores.SSIM, v.Scores.Perceptual, status)
 	}
 	_, err := fmt.Fprintf(w, "wrote %s\n", filepath.Join(dir, "result.json"))

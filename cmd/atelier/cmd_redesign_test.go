@@ -66,7 +66,7 @@ func TestRedesignCommand(t *testing.T) {
 			t.Errorf("result.json has no %q", key)
 		}
 	}
-	for _, name := range []string{"base.png", "variant-1.png", "variant-2.png", "variant-3.png"} {
+	for _, name := range []string{"base.png", "variant-1.png", "variant-2.png", "variant-3.png", "variant-1-full.png", "variant-3-full.png"} {
 		checkMarkedFile(t, filepath.Join(out, name))
 	}
 
