@@ -16,7 +16,6 @@ import (
 	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
-	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 const watermarkKey = "test-watermark-key"
@@ -27,15 +26,14 @@ const watermarkKey = "test-watermark-key"
 func TestRedesignJob(t *testing.T) {
 	world := servicetest.World(t, 24, 4, 2)
 	models := servicetest.TinyModels(t, world)
-	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
-		testRedesignJob(t, world, models, store, blobs)
+	servicetest.ForEachImported(t, world, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+		testRedesignJob(t, models, store, blobs)
 	})
 }
 
-func testRedesignJob(t *testing.T, world string, models servicetest.Models, store *storage.Store, blobs blob.Store) {
+func testRedesignJob(t *testing.T, models servicetest.Models, store *storage.Store, blobs blob.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	servicetest.Import(t, store, blobs, world)
 	segs, err := store.ListSegments(ctx, storage.SegmentFilter{})
 	if err != nil || len(segs) == 0 {
 		t.Fatalf("segments %v (%v)", segs, err)

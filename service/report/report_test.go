@@ -19,7 +19,6 @@ import (
 	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
-	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestReportJobHandler runs the report handler on a small imported world
@@ -30,7 +29,7 @@ import (
 // document.
 func TestReportJob(t *testing.T) {
 	world := servicetest.World(t, 30, 12, 4)
-	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
+	servicetest.ForEachImported(t, world, func(t *testing.T, store *storage.Store, blobs blob.Store) {
 		testReportJob(t, world, store, blobs)
 	})
 }
@@ -38,7 +37,6 @@ func TestReportJob(t *testing.T) {
 func testReportJob(t *testing.T, world string, store *storage.Store, blobs blob.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	servicetest.Import(t, store, blobs, world)
 	seller, _, err := store.CreateSeller(ctx, atelier.Seller{Name: "studio"}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/atelier-app/atelier/service/dataimport"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
+	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // World writes a synthetic world of the given size (seed 1, 64 px images)
@@ -102,4 +103,14 @@ func Register(t testing.TB, s *storage.Store, b blob.Store, files map[string]str
 			t.Fatal(err)
 		}
 	}
+}
+
+// ForEachImported runs fn on each deployment's backends
+// (storagetest.ForEachBackend) with the world in dir imported.
+func ForEachImported(t *testing.T, dir string, fn func(t *testing.T, s *storage.Store, b blob.Store)) {
+	t.Helper()
+	storagetest.ForEachBackend(t, func(t *testing.T, s *storage.Store, b blob.Store) {
+		Import(t, s, b, dir)
+		fn(t, s, b)
+	})
 }

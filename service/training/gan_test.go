@@ -15,7 +15,6 @@ import (
 	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
-	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestTrainGANJob runs the train-gan handler on a tiny imported catalog: a
@@ -24,8 +23,7 @@ import (
 // the seed the saved state carries); arguments it refuses fail at once.
 func TestTrainGANJob(t *testing.T) {
 	world := servicetest.World(t, 24, 4, 2)
-	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
-		servicetest.Import(t, store, blobs, world)
+	servicetest.ForEachImported(t, world, func(t *testing.T, store *storage.Store, blobs blob.Store) {
 		testTrainGANJob(t, NewEngine(store, blobs))
 	})
 }

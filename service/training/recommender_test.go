@@ -17,7 +17,6 @@ import (
 	"github.com/atelier-app/atelier/service/servicetest"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
-	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
 // TestTrainRecommenderJobResumes: an attempt that finds the training state
@@ -26,8 +25,7 @@ import (
 // no state behind.
 func TestTrainRecommenderJobResumes(t *testing.T) {
 	world := servicetest.World(t, 24, 4, 2)
-	storagetest.ForEachBackend(t, func(t *testing.T, store *storage.Store, blobs blob.Store) {
-		servicetest.Import(t, store, blobs, world)
+	servicetest.ForEachImported(t, world, func(t *testing.T, store *storage.Store, blobs blob.Store) {
 		testTrainRecommenderJobResumes(t, NewEngine(store, blobs))
 	})
 }
