@@ -11,7 +11,7 @@ GOFLAGS_BUILD := -tags '$(TAGS)'
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short bench bench-import bench-choices lint deps clean
+.PHONY: all build demo test test-short bench bench-import bench-choices bench-peer lint deps clean
 
 all: build
 
@@ -43,6 +43,11 @@ bench-import: build
 # Picks of the choice flow under load with wrk (README numbers).
 bench-choices: build
 	scripts/with-servers.sh scripts/bench-choices.sh
+
+# Our networks against the same networks in PyTorch, interleaved, at one
+# thread and at all threads (docs/benchmarks.md).
+bench-peer:
+	TAGS='$(TAGS)' scripts/bench-peer.sh
 
 lint:
 	$(GO) vet $(GOFLAGS_BUILD) ./...

@@ -50,6 +50,14 @@ wrk() {
 	apt_install wrk
 }
 
+# PyTorch from Debian (with oneDNN), the peer `make bench-peer` measures
+# our networks against.
+torch() {
+	/usr/bin/python3 -c 'import torch' 2>/dev/null && return 0
+	echo "deps: installing python3-torch for make bench-peer" >&2
+	apt_install python3-torch
+}
+
 chromium() {
 	type -P chromium >/dev/null && return 0
 	echo "deps: installing Chromium for browser tests" >&2
