@@ -18,11 +18,11 @@ import (
 
 // Bounds and defaults of a redesign request.
 const (
-	defaultVariants = 8
+	defaultVariants = redesign.DefaultN
 	maxVariants     = 16
-	defaultEpsilon  = 0.4
+	defaultEpsilon  = redesign.DefaultEpsilon
 	maxEpsilon      = 2.0
-	defaultSteps    = 100
+	defaultSteps    = redesign.DefaultSteps
 	minSteps        = 10
 	maxSteps        = 1000
 )

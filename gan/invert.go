@@ -34,6 +34,9 @@ type InvertConfig struct {
 	Seed int64
 }
 
+// DefaultInvertConfig returns the inversion's default settings.
+func DefaultInvertConfig() InvertConfig { return InvertConfig{}.withDefaults() }
+
 func (c InvertConfig) withDefaults() InvertConfig {
 	if c.Steps == 0 {
 		c.Steps = 100

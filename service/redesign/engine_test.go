@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/service/redesign"
 	"github.com/atelier-app/atelier/service/servicetest"
@@ -93,5 +94,17 @@ func testRedesignJob(t *testing.T, models servicetest.Models, store *storage.Sto
 	// says so.
 	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "reconstructs this photo poorly") {
 		t.Errorf("notes %q, want the poor reconstruction said", res.Notes)
+	}
+}
+
+// The knobs' defaults are gan's: a zero knob gets gan's, a flag or request
+// left out gets these.
+func TestDefaultsAreGANs(t *testing.T) {
+	s := gan.DefaultShiftConfig()
+	if s.N != redesign.DefaultN || s.Epsilon != float32(redesign.DefaultEpsilon) || s.Steps != redesign.DefaultSteps {
+		t.Errorf("shift defaults %d, %v, %d; gan's %d, %v, %d", redesign.DefaultN, redesign.DefaultEpsilon, redesign.DefaultSteps, s.N, s.Epsilon, s.Steps)
+	}
+	if inv := gan.DefaultInvertConfig(); inv.Steps != redesign.DefaultInvertSteps {
+		t.Errorf("inversion steps %d, gan's %d", redesign.DefaultInvertSteps, inv.Steps)
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
-// Defaults of a redesign's knobs, shared by the command line and the API.
+// Defaults of a redesign's knobs, shared by the command line and the API:
+// gan's published settings, which a zero knob also gets
+// (TestDefaultsAreGANs keeps the two equal).
 const (
 	DefaultN           = 8
 	DefaultEpsilon     = 0.4
@@ -107,8 +109,8 @@ func Run(ctx context.Context, m *gan.Models, rec *recommender.Model, realism *ga
 		category = "" // a category the scorer does not know: check against what it sees
 	}
 	cfg := gan.RedesignConfig{
-		Invert:       gan.InvertConfig{Steps: or(req.InvertSteps, DefaultInvertSteps), Seed: req.Seed},
-		Shift:        gan.ShiftConfig{N: or(req.N, DefaultN), Epsilon: float32(orF(req.Epsilon, DefaultEpsilon)), Steps: or(req.Steps, DefaultSteps), Seed: req.Seed},
+		Invert:       gan.InvertConfig{Steps: req.InvertSteps, Seed: req.Seed},
+		Shift:        gan.ShiftConfig{N: req.N, Epsilon: float32(req.Epsilon), Steps: req.Steps, Seed: req.Seed},
 		WatermarkKey: req.WatermarkKey,
 		Description:  req.Description,
 		KeepCategory: float32(req.KeepCategory),
@@ -170,20 +172,6 @@ func transferAll(ctx context.Context, req Request, res *gan.RedesignResult, prog
 	}
 	prog.Report(progress.Update{Stage: "full resolution", Step: len(res.Variants), Total: len(res.Variants)})
 	return full, nil
-}
-
-func or(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func orF(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // CheckPhoto says, before a redesign is queued, whether the item's photo
