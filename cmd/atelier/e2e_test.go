@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -21,7 +19,6 @@ import (
 	"time"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/internal/watermark"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
@@ -364,24 +361,9 @@ func fetchMarkedImage(t *testing.T, ctx context.Context, url string) image.Recta
 // centre on a white backdrop.
 func writeProductJPEG(t *testing.T, path string, w, h int) {
 	t.Helper()
-	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	side := h * 3 / 5
-	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, 3), side, 1, func(i int, img *image.NRGBA) error {
-		if i == 2 {
-			draw.Draw(canvas, image.Rect(w/5, h/6, w/5+side, h/6+side), img, image.Point{}, draw.Src)
-		}
-		return nil
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := jpeg.Encode(f, canvas, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
+	img := productPhoto(t, w, h, 2, image.Rect(w/5, h/6, w/5+side, h/6+side))
+	writeImage(t, path, img, func(out io.Writer, img image.Image) error {
+		return jpeg.Encode(out, img, &jpeg.Options{Quality: 90})
+	})
 }

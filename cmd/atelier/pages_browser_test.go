@@ -371,26 +371,44 @@ func getJSON(t *testing.T, url, key string, out any) int {
 
 // writePhoto writes a 96x96 PNG product photo: a red dress-like shape on
 // white.
-// writePhoto writes a seller's photo: a product of the synthetic catalog
-// (another seed than the demo world's) rendered at 300 px, on a 480×360
-// white backdrop, so the product does not fill the frame.
+// writePhoto writes a seller's photo as a PNG: product 0 of the synthetic
+// catalog (another seed than the demo world's) rendered at 300 px, on a
+// 480×360 white backdrop, so the product does not fill the frame.
 func writePhoto(t *testing.T, path string) {
 	t.Helper()
-	canvas := image.NewRGBA(image.Rect(0, 0, 480, 360))
+	writeImage(t, path, productPhoto(t, 480, 360, 0, image.Rect(120, 40, 420, 340)), png.Encode)
+}
+
+// productPhoto renders product i of the synthetic catalog of seed 5 into
+// the square at on a white w×h backdrop.
+func productPhoto(t *testing.T, w, h, i int, at image.Rectangle) *image.RGBA {
+	t.Helper()
+	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, 1), 300, 1, func(_ int, img *image.NRGBA) error {
-		draw.Draw(canvas, image.Rect(120, 40, 420, 340), img, image.Point{}, draw.Src)
+	_, err := synth.RenderCatalog(context.Background(), synth.DrawCatalog(5, i+1), at.Dx(), 1, func(k int, img *image.NRGBA) error {
+		if k == i {
+			draw.Draw(canvas, at, img, image.Point{}, draw.Src)
+		}
 		return nil
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return canvas
+}
+
+// writeImage encodes img to a new file at path.
+func writeImage(t *testing.T, path string, img image.Image, encode func(io.Writer, image.Image) error) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := png.Encode(f, canvas); err != nil {
+	if err := encode(f, img); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
