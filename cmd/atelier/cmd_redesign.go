@@ -117,7 +117,7 @@ func runRedesign(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("redesign: %w", err)
 	}
 	bar.Done()
-	doc := newRedesignDoc(res, *segment, memberIDs(members), refName)
+	doc := newRedesignDoc(res, req.Photo, *segment, memberIDs(members), refName)
 	if err := writeRedesign(*out, res, doc); err != nil {
 		return fmt.Errorf("redesign: %w", err)
 	}

@@ -45,12 +45,12 @@ type variantDoc struct {
 	WatermarkPSNR float64           `json:"watermark_psnr"`
 }
 
-func newRedesignDoc(res *redesign.Result, segment string, ids []string, refs string) redesignDoc {
+func newRedesignDoc(res *redesign.Result, photo *transfer.Photo, segment string, ids []string, refs string) redesignDoc {
 	doc := redesignDoc{Segment: segment, Consumers: ids, Creator: res.Creator, Category: res.Category,
 		BaseFile: "base.png", BasePreference: res.BasePreference, Inversion: res.Inversion,
 		Diversity: res.Diversity, Realism: res.Realism, RealismRefs: refs, Curve: res.Curve, Notes: res.Notes}
-	if res.Full != nil {
-		doc.Frame = &res.Frame
+	if photo != nil {
+		doc.Frame = &photo.Frame
 	}
 	for _, v := range res.Variants {
 		flags := v.Flags
@@ -58,7 +58,7 @@ func newRedesignDoc(res *redesign.Result, segment string, ids []string, refs str
 			flags = []string{}
 		}
 		var full string
-		if res.Full != nil {
+		if res.FullPNG != nil {
 			full = fmt.Sprintf("variant-%d-full.png", v.Rank)
 		}
 		doc.Variants = append(doc.Variants, variantDoc{Rank: v.Rank, File: fmt.Sprintf("variant-%d.png", v.Rank), FullFile: full,
@@ -76,8 +76,8 @@ func writeRedesign(dir string, res *redesign.Result, doc redesignDoc) error {
 	files := map[string][]byte{"base.png": res.Base.PNG}
 	for i, v := range res.Variants {
 		files[doc.Variants[i].File] = v.Image.PNG
-		if res.Full != nil {
-			files[doc.Variants[i].FullFile] = res.Full[i].PNG
+		if res.FullPNG != nil {
+			files[doc.Variants[i].FullFile] = res.FullPNG[i]
 		}
 	}
 	js, err := json.MarshalIndent(doc, "", "  ")

@@ -70,8 +70,8 @@ func (t *photoTally) add(photo *transfer.Photo, res *redesign.Result, oracle fun
 					mt.positive++
 				}
 			}
-			if m == chosen && res.Full != nil {
-				marked, err := png.Decode(bytes.NewReader(res.Full[k].PNG))
+			if m == chosen && res.FullPNG != nil {
+				marked, err := png.Decode(bytes.NewReader(res.FullPNG[k]))
 				if err != nil {
 					return err
 				}

@@ -98,9 +98,9 @@ func (e *Engine) save(ctx context.Context, id string, res *Result, out atelier.R
 			return atelier.RedesignResult{}, err
 		}
 		var fullKey string
-		if res.Full != nil {
+		if res.FullPNG != nil {
 			fullKey = atelier.RedesignImageKey(id, fmt.Sprintf("variant-%d-full", v.Rank))
-			if err := e.put(ctx, fullKey, res.Full[k].PNG); err != nil {
+			if err := e.put(ctx, fullKey, res.FullPNG[k]); err != nil {
 				return atelier.RedesignResult{}, err
 			}
 		}

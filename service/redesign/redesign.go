@@ -66,11 +66,11 @@ type Request struct {
 // scores) and, with a photo, each variant applied to it.
 type Result struct {
 	*gan.RedesignResult
-	// Full holds, per variant in the same order, the seller's photo
-	// changed the way the variant changes it, marked (nil without a photo).
-	Full []FullImage
-	// Frame is where the model's view sits in the photo.
-	Frame transfer.Frame
+	// FullPNG holds, per variant in the same order, the seller's photo
+	// changed the way the variant changes it, marked and encoded (nil
+	// without a photo). Only the encoding is kept: at 4096 px a decoded
+	// image takes 200 MB.
+	FullPNG [][]byte
 	// Notes say what the seller should know about the result.
 	Notes []string
 	// BaseTop and Top (per variant) place the segment's preference for the
@@ -79,13 +79,6 @@ type Result struct {
 	// top 5%). Zero when there are no references to compare with.
 	BaseTop float64
 	Top     []float64
-}
-
-// FullImage is a variant at the photo's resolution. Only the encoded
-// image is kept: at 4096 px a decoded one takes 200 MB.
-type FullImage struct {
-	PNG           []byte // marked, with the provenance text
-	WatermarkPSNR float64
 }
 
 // PreparePhoto readies a seller's photo for redesigns at the model's size:
@@ -136,25 +129,24 @@ func Run(ctx context.Context, m *gan.Models, rec *recommender.Model, realism *ga
 	if req.Photo == nil {
 		return out, nil
 	}
-	out.Frame = req.Photo.Frame
 	if inv := res.Inversion; inv != nil && inv.SSIM < PoorInversionSSIM {
 		out.Notes = append(out.Notes, fmt.Sprintf(
 			"The generator reconstructs this photo poorly (similarity %.2f, below %.2f): the variants show the direction the segment prefers, but the changes may be less precise than usual.",
 			inv.SSIM, PoorInversionSSIM))
 	}
-	if out.Full, err = transferAll(ctx, req, res, prog); err != nil {
+	if out.FullPNG, err = transferAll(ctx, req, res, prog); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // transferAll applies each variant's change to the photo and marks it.
-func transferAll(ctx context.Context, req Request, res *gan.RedesignResult, prog progress.Func) ([]FullImage, error) {
+func transferAll(ctx context.Context, req Request, res *gan.RedesignResult, prog progress.Func) ([][]byte, error) {
 	method := req.Transfer
 	if method == "" {
 		method = transfer.Guided
 	}
-	full := make([]FullImage, len(res.Variants))
+	full := make([][]byte, len(res.Variants))
 	for k, v := range res.Variants {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -164,11 +156,11 @@ func transferAll(ctx context.Context, req Request, res *gan.RedesignResult, prog
 		if err != nil {
 			return nil, err
 		}
-		png, psnr, err := watermark.MarkPNG(t, req.WatermarkKey, req.Description)
+		png, _, err := watermark.MarkPNG(t, req.WatermarkKey, req.Description)
 		if err != nil {
 			return nil, atelier.Wrap(atelier.KindInternal, err, "mark variant %d", v.Rank)
 		}
-		full[k] = FullImage{PNG: png, WatermarkPSNR: psnr}
+		full[k] = png
 	}
 	prog.Report(progress.Update{Stage: "full resolution", Step: len(res.Variants), Total: len(res.Variants)})
 	return full, nil
