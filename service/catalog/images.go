@@ -23,14 +23,9 @@ const maxModelImageSide = 4 * atelier.ModelSize
 // is the blob store's KindNotFound error; a blob that does not decode or
 // has an implausible size is KindInvalid.
 func ReadModelImage(ctx context.Context, blobs blob.Store, key string, size int) (imaging.Tensor, error) {
-	rc, _, err := blobs.Get(ctx, key)
+	decoded, err := decodeBlob(ctx, blobs, key, "model image "+key)
 	if err != nil {
 		return imaging.Tensor{}, err
-	}
-	defer rc.Close()
-	decoded, _, err := image.Decode(rc)
-	if err != nil {
-		return imaging.Tensor{}, atelier.Wrap(atelier.KindInvalid, err, "model image %s does not decode", key)
 	}
 	b := decoded.Bounds()
 	if b.Dx() < 1 || b.Dy() < 1 || b.Dx() > maxModelImageSide || b.Dy() > maxModelImageSide {
@@ -83,14 +78,21 @@ func ReadOriginal(ctx context.Context, blobs blob.Store, it atelier.Item) (image
 	if !ok || im.OriginalKey == "" {
 		return nil, atelier.Errorf(atelier.KindInvalid, "item %s has no photo", it.ID)
 	}
-	rc, _, err := blobs.Get(ctx, im.OriginalKey)
+	return decodeBlob(ctx, blobs, im.OriginalKey, fmt.Sprintf("photo %s of item %s", im.OriginalKey, it.ID))
+}
+
+// decodeBlob reads and decodes the image stored under key; what names it
+// in the error. A missing blob is the blob store's KindNotFound error, one
+// that does not decode KindInvalid.
+func decodeBlob(ctx context.Context, blobs blob.Store, key, what string) (image.Image, error) {
+	rc, _, err := blobs.Get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	img, _, err := image.Decode(rc)
 	if err != nil {
-		return nil, atelier.Wrap(atelier.KindInvalid, err, "photo %s of item %s does not decode", im.OriginalKey, it.ID)
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "%s does not decode", what)
 	}
 	return img, nil
 }
