@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/atelier-app/atelier/gan"
@@ -86,4 +87,17 @@ func runTrainEncoder(ctx context.Context, e env, args []string) error {
 	bar.Done()
 	fmt.Fprintf(e.stdout, "trained encoder for %d steps in %.0fs; models %s\n", cfg.Steps, time.Since(start).Seconds(), *out)
 	return nil
+}
+
+// prefixed writes each line with a prefix naming the command.
+type prefixed struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixed) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
@@ -91,17 +90,4 @@ func spreadFlag(fs *flag.FlagSet) *spreadSetting {
 func (s *spreadSetting) Set(v string) (err error) {
 	s.Spread, err = training.ParseSpread(v)
 	return err
-}
-
-// prefixed writes each line with a prefix naming the command.
-type prefixed struct {
-	w      io.Writer
-	prefix string
-}
-
-func (p prefixed) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(p.w, p.prefix); err != nil {
-		return 0, err
-	}
-	return p.w.Write(b)
 }

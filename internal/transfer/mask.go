@@ -58,12 +58,13 @@ func ProductMask(t imaging.Tensor) (Mask, error) {
 		m.In[i] = !outside[i]
 	}
 	dropSpecks(m.In, t.W, t.H)
-	openHoles(m.In, bg, t.W, t.H)
+	// Holes are enclosed, so opening them leaves the box as it is.
+	m.X0, m.Y0, m.X1, m.Y1 = box(m.In, t.W, t.H)
+	openHoles(m, bg)
 	if float64(m.Count()) < minProductShare*float64(t.W*t.H) {
 		return m, atelier.Errorf(atelier.KindInvalid,
 			"no product found: the photo is all backdrop (a product on a plain background is needed)")
 	}
-	m.X0, m.Y0, m.X1, m.Y1 = box(m.In, t.W, t.H)
 	return m, nil
 }
 
@@ -197,12 +198,12 @@ const holeDepth = 0.06
 // part of it. The difference is thickness: a hole is deep (its middle
 // lies holeDepth of the product's size from any product pixel), a stripe
 // is thin.
-func openHoles(in, bg []bool, w, h int) {
-	x0, y0, x1, y1 := box(in, w, h)
-	if x1 <= x0 {
+func openHoles(m Mask, bg []bool) {
+	in, w, h := m.In, m.W, m.H
+	if m.X1 <= m.X0 {
 		return
 	}
-	minDepth := holeDepth * float64(max(x1-x0, y1-y0))
+	minDepth := holeDepth * float64(max(m.X1-m.X0, m.Y1-m.Y0))
 	enclosed := make([]bool, len(in))
 	for i := range in {
 		enclosed[i] = in[i] && bg[i]
