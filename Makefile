@@ -5,13 +5,15 @@
 GO       ?= go
 CACHE    ?= $(HOME)/.cache/atelier
 BIN      := bin/atelier
-# OpenBLAS makes the neural networks ~2.5x faster; use it when installed.
-TAGS     ?= $(shell ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' && echo openblas)
-GOFLAGS_BUILD := -tags '$(TAGS)'
+# Build tags of the neural-network backends: by default the fastest ones
+# installed (oneDNN, OpenBLAS; see scripts/tags.sh), asked for in each
+# recipe after scripts/deps.sh has installed them, so that a fresh
+# machine's first build uses them. `make TAGS=` builds pure Go.
+TAGS_OF  = $(if $(filter undefined,$(origin TAGS)),$$(scripts/tags.sh),$(TAGS))
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short bench bench-import bench-choices bench-peer lint deps clean
+.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-peer lint deps clean
 
 all: build
 
@@ -19,22 +21,29 @@ deps:
 	@scripts/deps.sh all
 
 build:
-	@scripts/deps.sh openblas || true
-	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/atelier
+	@scripts/deps.sh backends
+	$(GO) build -tags "$(TAGS_OF)" -o $(BIN) ./cmd/atelier
 
 demo: build
 	$(BIN) demo
 
 test: deps
 	$(MAKE) --no-print-directory build
-	TAGS='$(TAGS)' scripts/with-servers.sh scripts/test-all.sh
+	TAGS="$(TAGS_OF)" scripts/with-servers.sh scripts/test-all.sh
 
 # Tests without the real-server suites (they skip), for a quick loop.
 test-short:
-	$(GO) test $(GOFLAGS_BUILD) -short ./...
+	$(GO) test -tags "$(TAGS_OF)" -short ./...
+
+# The backend agreement and gradient tests of internal/nn, built once per
+# combination of the backends installed (each build runs every backend it
+# holds against the im2col one), then the networks' tests on each.
+test-backends:
+	@scripts/deps.sh backends
+	scripts/test-backends.sh
 
 bench:
-	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . -benchmem ./...
+	$(GO) test -tags "$(TAGS_OF)" -run '^$$' -bench . -benchmem ./...
 
 # Import of the default world into PostgreSQL + MinIO, twice (README numbers).
 bench-import: build
@@ -47,10 +56,11 @@ bench-choices: build
 # Our networks against the same networks in PyTorch, interleaved, at one
 # thread and at all threads (docs/benchmarks.md).
 bench-peer:
-	TAGS='$(TAGS)' scripts/bench-peer.sh
+	@scripts/deps.sh backends
+	TAGS="$(TAGS_OF)" scripts/bench-peer.sh
 
 lint:
-	$(GO) vet $(GOFLAGS_BUILD) ./...
+	$(GO) vet -tags "$(TAGS_OF)" ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 clean:

@@ -140,7 +140,10 @@ func TestEvaluateReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(rec.MSE-rep.Encoder.MSE) > 1e-9 || rep.Encoder.SSIM == nil {
+	// Within float rounding: the evaluation batches differently, and the
+	// convolution backends group samples by batch (BLAS blocking, oneDNN's
+	// kernels), which changes the order of float sums, not the function.
+	if math.Abs(rec.MSE-rep.Encoder.MSE) > 1e-6*rec.MSE || rep.Encoder.SSIM == nil {
 		t.Errorf("encoder report %+v, recomputed MSE %v", rep.Encoder, rec.MSE)
 	}
 	if len(rep.Inversion) != 2 || rep.Inversion["3"] < rep.Inversion["0"]-0.05 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the build and the tests need on a fresh Debian machine:
-# OpenBLAS (faster neural networks), PostgreSQL, and a MinIO server built from
+# oneDNN and OpenBLAS (faster neural networks), PostgreSQL, and a MinIO server built from
 # source into a cache outside the repository. Safe to run again: each step is
 # skipped when its result is already there.
 set -euo pipefail
@@ -27,6 +27,20 @@ openblas() {
 	ldconfig -p | grep 'libopenblas\.so ' >/dev/null && return 0
 	echo "deps: installing OpenBLAS" >&2
 	apt_install libopenblas-dev
+}
+
+# oneDNN, the library PyTorch uses on CPUs: direct convolutions several
+# times faster than im2col + BLAS (internal/nn, -tags onednn).
+onednn() {
+	ldconfig -p | grep 'libdnnl\.so ' >/dev/null && [ -f /usr/include/oneapi/dnnl/dnnl.h ] && return 0
+	echo "deps: installing oneDNN" >&2
+	apt_install libdnnl-dev
+}
+
+# The neural-network backends; a machine without root builds without them.
+backends() {
+	onednn || true
+	openblas || true
 }
 
 postgres() {
@@ -65,6 +79,6 @@ chromium() {
 }
 
 case $want in
-all) openblas; postgres; minio; chromium ;;
+all) backends; postgres; minio; chromium ;;
 *) "$want" ;;
 esac

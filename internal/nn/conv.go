@@ -26,7 +26,9 @@ type ConvConfig struct {
 //	y[b,o,i,j] = bias[o] + Σ_{c,u,v} W[o,c,u,v] · x[b,c,i·s+u−p,j·s+v−p]
 //
 // with W of shape (Out, In, K, K) as in PyTorch. It is one op (see
-// convKernel): per sample, im2col into a scratch buffer and one BLAS sgemm.
+// convKernel) computed by the fastest backend compiled in: oneDNN's direct
+// convolutions with -tags onednn, otherwise im2col and one BLAS sgemm per
+// group of samples.
 type Conv2d struct {
 	Name   string
 	W      Param // (Out, In, K, K)
@@ -95,7 +97,11 @@ func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node {
 	if !g.ok(inputs...) {
 		return nil
 	}
-	y, err := convKernel(inputs, c.Stride, c.Pad).apply(inputs...)
+	k, err := convKernel(inputs, c.Stride, c.Pad)
+	if err != nil {
+		return g.Fail(err, "nn: conv %s", c.Name)
+	}
+	y, err := k.apply(inputs...)
 	if err != nil {
 		return g.Fail(err, "nn: conv %s", c.Name)
 	}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math/rand"
 
-	"github.com/atelier-app/atelier/internal/nn"
 	G "gorgonia.org/gorgonia"
+
+	"github.com/atelier-app/atelier/internal/nn"
 )
 
 // classifier is a small conv net: two convolutions with group

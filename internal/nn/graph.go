@@ -282,6 +282,7 @@ func (g *Graph) Backward(loss *G.Node, wrt ...Param) error {
 		}
 		nodes[i] = n
 	}
+	g.freezeUnreached(nodes)
 	grads, err := G.Grad(loss, nodes...)
 	if err != nil {
 		// The usual cause: a bound parameter that the loss does not depend
@@ -297,6 +298,53 @@ func (g *Graph) Backward(loss *G.Node, wrt ...Param) error {
 	}
 	g.hasLoss = true
 	return nil
+}
+
+// freezeUnreached marks, in every kernel op, the inputs that no node of wrt
+// reaches. gorgonia builds a gradient op for every differentiable input of
+// every node on the path to the loss, including weights that are not being
+// trained (inversion, shifting and fold-in differentiate with respect to a
+// latent or a user vector only) and the images fed in; for a generator
+// differentiated with respect to z alone, those weight gradients were half
+// of the backward pass.
+func (g *Graph) freezeUnreached(wrt G.Nodes) {
+	reached := map[*G.Node]bool{}
+	for _, n := range wrt {
+		reached[n] = true
+	}
+	seen := map[*G.Node]bool{}
+	var visit func(n *G.Node) bool
+	visit = func(n *G.Node) bool {
+		if seen[n] {
+			return reached[n]
+		}
+		seen[n] = true
+		children := g.children(n)
+		for _, c := range children {
+			if visit(c) {
+				reached[n] = true
+			}
+		}
+		if op, ok := n.Op().(*kernelOp); ok {
+			op.frozen = make([]bool, len(children))
+			for i, c := range children {
+				op.frozen[i] = !reached[c]
+			}
+		}
+		return reached[n]
+	}
+	for _, n := range g.eg.AllNodes() {
+		visit(n)
+	}
+}
+
+// children returns n's inputs in order.
+func (g *Graph) children(n *G.Node) []*G.Node {
+	var out []*G.Node
+	for it := g.eg.From(n.ID()); it.Next(); {
+		out = append(out, it.Node().(*G.Node))
+	}
+	return out
 }
 
 // Grad returns the gradient buffer of p filled by each Run, or nil when

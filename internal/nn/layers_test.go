@@ -9,7 +9,9 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-func TestConv2dGradients(t *testing.T) {
+func TestConv2dGradients(t *testing.T) { eachBackend(t, testConv2dGradients) }
+
+func testConv2dGradients(t *testing.T) {
 	cases := []struct {
 		name                    string
 		in, out, k, stride, pad int
@@ -40,7 +42,9 @@ func TestConv2dGradients(t *testing.T) {
 // TestConv2dMatchesDirect pins the layout (W as (Out, In, K, K), NCHW) and
 // the padding/stride semantics against a direct loop, over kernel sizes,
 // strides, paddings and non-square images.
-func TestConv2dMatchesDirect(t *testing.T) {
+func TestConv2dMatchesDirect(t *testing.T) { eachBackend(t, testConv2dMatchesDirect) }
+
+func testConv2dMatchesDirect(t *testing.T) {
 	cases := []struct{ k, stride, pad, h, w int }{
 		{3, 2, 1, 7, 6}, {3, 1, 1, 5, 5}, {1, 1, 0, 4, 3}, {1, 2, 0, 5, 4},
 		{4, 2, 1, 8, 8}, {5, 3, 2, 9, 7}, {2, 1, 0, 3, 5}, {3, 1, 2, 4, 4},
@@ -98,9 +102,9 @@ func TestCol2imIsAdjointOfIm2col(t *testing.T) {
 		x := randParam("x", rng, geo.c*geo.h*geo.w).Data()
 		c := randParam("c", rng, geo.ckk*geo.patches).Data()
 		col := make([]float32, len(c))
-		geo.im2col(col, x)
+		geo.im2col(col, geo.patches, x)
 		back := make([]float32, len(x))
-		geo.col2im(back, c)
+		geo.col2im(back, c, geo.patches)
 		var lhs, rhs float64
 		for i := range c {
 			lhs += float64(col[i]) * float64(c[i])
@@ -153,7 +157,9 @@ func TestLinearMatchesDirect(t *testing.T) {
 	}
 }
 
-func TestLeakyReLUGradients(t *testing.T) {
+func TestLeakyReLUGradients(t *testing.T) { eachBackend(t, testLeakyReLUGradients) }
+
+func testLeakyReLUGradients(t *testing.T) {
 	rng := rand.New(rand.NewSource(6))
 	x := randParam("x", rng, 2, 3, 4, 5)
 	o := defaultGradOpts()
@@ -320,7 +326,9 @@ func TestAddBiasGradients(t *testing.T) {
 // TestNetworkGradientsWrtInput checks a small discriminator-like stack end to
 // end, including the gradient with respect to the image that inversion
 // needs.
-func TestNetworkGradientsWrtInput(t *testing.T) {
+func TestNetworkGradientsWrtInput(t *testing.T) { eachBackend(t, testNetworkGradientsWrtInput) }
+
+func testNetworkGradientsWrtInput(t *testing.T) {
 	rng := rand.New(rand.NewSource(15))
 	c1, _ := NewConv2d("c1", ConvConfig{In: 3, Out: 4, Kernel: 3, Pad: 1}, rng)
 	n1, _ := NewGroupNorm("n1", 4, 2)

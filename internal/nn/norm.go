@@ -155,20 +155,11 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 	cpg := ch / n.Groups // channels per group
 	m := cpg * sp        // elements per group
 	eps := float64(n.Eps)
-	// stats returns the mean and 1/√(σ²+ε) of one group, in float64 so that
-	// large groups lose no precision.
+	// stats returns the mean and 1/√(σ²+ε) of one group, summed in float64
+	// blocks (reduce.go) so that large groups lose no precision.
 	stats := func(x []float32) (mu, r float64) {
-		var s float64
-		for _, v := range x {
-			s += float64(v)
-		}
-		mu = s / float64(m)
-		var ss float64
-		for _, v := range x {
-			d := float64(v) - mu
-			ss += d * d
-		}
-		return mu, 1 / math.Sqrt(ss/float64(m)+eps)
+		mu = sum(x) / float64(m)
+		return mu, 1 / math.Sqrt(sumSqDev(x, float32(mu))/float64(m)+eps)
 	}
 	groups := batch * n.Groups
 	s := x.Shape().Clone()
@@ -202,14 +193,9 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 					var sh, shx float64
 					for c := 0; c < cpg; c++ {
 						gm := float64(in[1][c0+c])
-						var a, b float64
-						gc := gq[c*sp : (c+1)*sp]
-						for i, v := range xq[c*sp : (c+1)*sp] {
-							a += float64(gc[i])
-							b += float64(gc[i]) * (float64(v) - mu)
-						}
-						sh += gm * a
-						shx += gm * b * r
+						gc, xc := gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp]
+						sh += gm * sum(gc)
+						shx += gm * dotDev(gc, xc, float32(mu)) * r
 					}
 					mh, mhx := sh/float64(m), shx/float64(m)
 					for c := 0; c < cpg; c++ {
@@ -231,11 +217,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 					mu, r := stats(xq)
 					c0 := (q % n.Groups) * cpg
 					for c := 0; c < cpg; c++ {
-						var a float64
-						gc := gq[c*sp : (c+1)*sp]
-						for i, v := range xq[c*sp : (c+1)*sp] {
-							a += float64(gc[i]) * (float64(v) - mu)
-						}
+						a := dotDev(gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp], float32(mu))
 						dst[c0+c] += float32(a * r)
 					}
 				}

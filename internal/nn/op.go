@@ -79,7 +79,7 @@ func (k *Kernel) apply(inputs ...*G.Node) (*G.Node, error) {
 			return nil, fmt.Errorf("%s: input %d has shape %v, want %v", k.Name, i, n.Shape(), k.In[i])
 		}
 	}
-	return G.ApplyOp(&kernelOp{k}, inputs...)
+	return G.ApplyOp(&kernelOp{k: k}, inputs...)
 }
 
 func tensorType(dims int) hm.Type {
@@ -120,20 +120,36 @@ func newValue(s tensor.Shape) *tensor.Dense {
 	return tensor.New(tensor.WithShape(s.Clone()...), tensor.Of(tensor.Float32))
 }
 
-// preallocated returns prealloc as a float32 slice when it has the right
-// size, or a freshly allocated tensor otherwise.
-func preallocated(prealloc G.Value, s tensor.Shape) (G.Value, []float32) {
+// outBuffer is an op's own output tensor, used when the machine offers no
+// suitable one. The tape machine clears its registers before every run, so
+// without it every op would allocate (and the runtime zero) its output on
+// every run: a tenth of a generator's backward pass. Reusing one tensor per
+// op is safe because a register holds this tensor only after the op has
+// written it in the current run, and the op runs once per run.
+type outBuffer struct{ t *tensor.Dense }
+
+// get returns prealloc as a float32 slice when it has the right size, or
+// the op's own tensor otherwise.
+func (b *outBuffer) get(prealloc G.Value, s tensor.Shape) (G.Value, []float32) {
 	if prealloc != nil {
 		if d, err := float32s(prealloc); err == nil && len(d) == s.TotalSize() && prealloc.Shape().Eq(s) {
 			return prealloc, d
 		}
 	}
-	t := newValue(s)
-	return t, t.Data().([]float32)
+	if b.t == nil {
+		b.t = newValue(s)
+	}
+	return b.t, b.t.Data().([]float32)
 }
 
-// kernelOp is the forward gorgonia Op of a kernel.
-type kernelOp struct{ k *Kernel }
+// kernelOp is the forward gorgonia Op of a kernel. frozen[i] marks an input
+// whose gradient nothing asks for (a frozen weight, an image fed as input):
+// Graph.Backward sets it so that no gradient op is built for it.
+type kernelOp struct {
+	k      *Kernel
+	frozen []bool
+	out    outBuffer
+}
 
 var (
 	_ G.SDOp            = (*kernelOp)(nil)
@@ -180,7 +196,7 @@ func (op *kernelOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, e
 	if err != nil {
 		return nil, err
 	}
-	v, out := preallocated(prealloc, op.k.Out)
+	v, out := op.out.get(prealloc, op.k.Out)
 	op.k.Forward(out, in)
 	return v, nil
 }
@@ -188,9 +204,14 @@ func (op *kernelOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, e
 func (op *kernelOp) DiffWRT(n int) []bool {
 	wrt := make([]bool, n)
 	for i := range wrt {
-		wrt[i] = op.k.grad(i) != nil
+		wrt[i] = op.differentiable(i)
 	}
 	return wrt
+}
+
+// differentiable reports whether a gradient op is built for input i.
+func (op *kernelOp) differentiable(i int) bool {
+	return op.k.grad(i) != nil && (i >= len(op.frozen) || !op.frozen[i])
 }
 
 // SymDiff adds one gradient node per differentiable input; each reads the
@@ -204,7 +225,7 @@ func (op *kernelOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	args = append(args, output, grad)
 	grads := make(G.Nodes, len(inputs))
 	for i := range inputs {
-		if op.k.grad(i) == nil {
+		if !op.differentiable(i) {
 			continue
 		}
 		g, err := G.ApplyOp(&kernelGradOp{k: op.k, i: i}, args...)
@@ -241,7 +262,7 @@ func (op *kernelOp) DoDiff(ctx G.ExecutionContext, inputs G.Nodes, output *G.Nod
 	}
 	for i, n := range inputs {
 		bwd := op.k.grad(i)
-		if bwd == nil {
+		if !op.differentiable(i) {
 			continue
 		}
 		dv, err := n.Grad()
@@ -264,8 +285,9 @@ func (op *kernelOp) DoDiff(ctx G.ExecutionContext, inputs G.Nodes, output *G.Nod
 // kernelGradOp computes dL/d input i of a kernel from (inputs..., output,
 // dL/d output).
 type kernelGradOp struct {
-	k *Kernel
-	i int
+	k   *Kernel
+	i   int
+	out outBuffer
 }
 
 func (op *kernelGradOp) Arity() int { return len(op.k.In) + 2 }
@@ -315,7 +337,7 @@ func (op *kernelGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Valu
 	if err != nil {
 		return nil, err
 	}
-	v, dst := preallocated(prealloc, op.k.In[op.i])
+	v, dst := op.out.get(prealloc, op.k.In[op.i])
 	op.k.Backward[op.i](dst, in, og[0], og[1])
 	return v, nil
 }

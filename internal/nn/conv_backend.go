@@ -1,0 +1,269 @@
+package nn
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convOps computes one convolution of fixed geometry and batch size: the
+// forward pass and the two gradients. A backend (im2col + BLAS, oneDNN)
+// implements it; convKernel turns it into a graph op. Buffers are flat NCHW
+// (x, y, dx, dy) and OIHW (w, dw); b is nil without bias. Implementations
+// keep scratch space and are not safe for concurrent use.
+type convOps interface {
+	forward(y, x, w, b []float32)
+	backwardData(dx, w, dy []float32)
+	backwardWeights(dw, x, dy []float32)
+}
+
+// convBackends are the compiled-in convolution backends by name: "im2col"
+// (Go loops and BLAS: gonum's, or OpenBLAS with -tags openblas) always,
+// "onednn" with -tags onednn (conv_onednn.go).
+var convBackends = map[string]func(geo convGeom, batch, nOut int, bias bool) (convOps, error){"im2col": newIm2colConv}
+
+// defaultBackend is the fastest backend compiled in.
+var defaultBackend = "im2col"
+
+// Backends lists the backends compiled into this binary.
+func Backends() []string {
+	names := make([]string, 0, len(convBackends))
+	for n := range convBackends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Backend returns the backend that layers added to a graph now use: the
+// fastest compiled in, or the one ATELIER_NN_BACKEND names (the
+// benchmarks compare backends in one binary this way).
+func Backend() string {
+	if b := os.Getenv("ATELIER_NN_BACKEND"); b != "" {
+		return b
+	}
+	return defaultBackend
+}
+
+func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool) (convOps, error) {
+	mk, ok := convBackends[backend]
+	if !ok {
+		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", backend, Backends())
+	}
+	return mk(geo, batch, nOut, bias)
+}
+
+// convKernel is a whole convolution as one op on (x, W[, bias]), computed
+// by the backend's convOps, one per part of the batch (threads.go): parts
+// run in parallel, and the weight gradient adds the parts' in order. The
+// bias gradient is a sum over the output gradient, the same for every
+// backend.
+func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
+	xs, ws := inputs[0].Shape(), inputs[1].Shape()
+	batch, nOut := xs[0], ws[0]
+	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
+	bias := len(inputs) == 3
+	bounds := splitBatch(batch)
+	parts := make([]convOps, len(bounds)-1)
+	for i := range parts {
+		ops, err := newConvOps(Backend(), geo, bounds[i+1]-bounds[i], nOut, bias)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = ops
+	}
+	shapes := make([]tensor.Shape, len(inputs))
+	for i, n := range inputs {
+		shapes[i] = n.Shape().Clone()
+	}
+	inSize, outSize := geo.c*geo.h*geo.w, nOut*geo.patches
+	// part returns samples [bounds[i], bounds[i+1]) of a batch buffer.
+	part := func(buf []float32, size, i int) []float32 { return buf[bounds[i]*size : bounds[i+1]*size] }
+	var partialDW [][]float32 // the weight gradients of parts 1..n−1
+	return &Kernel{
+		Name: fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad),
+		In:   shapes,
+		Out:  tensor.Shape{batch, nOut, geo.oh, geo.ow},
+		Forward: func(out []float32, in [][]float32) {
+			var b []float32
+			if bias {
+				b = in[2]
+			}
+			parallel(len(parts), func(i int) {
+				parts[i].forward(part(out, outSize, i), part(in[0], inSize, i), in[1], b)
+			})
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				parallel(len(parts), func(i int) {
+					parts[i].backwardData(part(dst, inSize, i), in[1], part(gout, outSize, i))
+				})
+			},
+			func(dst []float32, in [][]float32, _, gout []float32) {
+				if partialDW == nil {
+					partialDW = make([][]float32, len(parts))
+					for i := 1; i < len(parts); i++ {
+						partialDW[i] = make([]float32, len(dst))
+					}
+				}
+				partialDW[0] = dst
+				parallel(len(parts), func(i int) {
+					parts[i].backwardWeights(partialDW[i], part(in[0], inSize, i), part(gout, outSize, i))
+				})
+				for _, p := range partialDW[1:] {
+					for j, v := range p {
+						dst[j] += v
+					}
+				}
+			},
+			func(dst []float32, _ [][]float32, _, gout []float32) { biasGrad(dst, gout, batch, nOut) },
+		},
+	}, nil
+}
+
+// biasGrad writes dst[o] = Σ over samples and positions of dy[b, o, ·].
+func biasGrad(dst, dy []float32, batch, nOut int) {
+	clear(dst)
+	sp := len(dy) / (batch * nOut)
+	for p := 0; p < batch*nOut; p++ {
+		var s float32
+		for _, v := range dy[p*sp : (p+1)*sp] {
+			s += v
+		}
+		dst[p%nOut] += s
+	}
+}
+
+// im2colConv is the BLAS backend: the column matrix of a group of samples
+// side by side, then one sgemm per group,
+//
+//	Y (O × n·OH·OW) = W (O × C·K·K) · col (C·K·K × n·OH·OW)
+//
+// scattered into NCHW; backward uses dcol = Wᵀ·dY (then col2im) and
+// dW = dY·colᵀ. One sgemm over many samples keeps the small maps of the
+// first layers (16 or 64 positions per sample) from running BLAS on slivers.
+// Groups are bounded by colBudget floats of column matrix, so memory stays
+// flat as the batch grows.
+type im2colConv struct {
+	geo         convGeom
+	batch, nOut int
+	group       int // samples per sgemm
+	col, tmp    []float32
+	sgemm       func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+}
+
+// colBudget bounds the column matrix of one group (16 MiB of float32); a
+// variable so that tests can cut batches into several groups.
+var colBudget = 1 << 22
+
+func newIm2colConv(geo convGeom, batch, nOut int, _ bool) (convOps, error) {
+	group := max(1, min(batch, colBudget/max(1, geo.ckk*geo.patches)))
+	return &im2colConv{geo: geo, batch: batch, nOut: nOut, group: group, sgemm: G.WhichBLAS().Sgemm}, nil
+}
+
+// columns fills c.col with the column matrix of samples [b0, b0+n) of x,
+// sample j in columns [j·P, (j+1)·P), and returns it with its row stride.
+func (c *im2colConv) columns(x []float32, b0, n int) []float32 {
+	g := c.geo
+	if n == 1 && g.direct() {
+		return x[b0*g.c*g.h*g.w:][:g.ckk*g.patches]
+	}
+	c.col = grow(c.col, g.ckk*g.patches*n)
+	for j := 0; j < n; j++ {
+		g.im2col(c.col[j*g.patches:], n*g.patches, x[(b0+j)*g.c*g.h*g.w:])
+	}
+	return c.col
+}
+
+func (c *im2colConv) forward(y, x, w, b []float32) {
+	g := c.geo
+	outSize := c.nOut * g.patches
+	for b0 := 0; b0 < c.batch; b0 += c.group {
+		n := min(c.group, c.batch-b0)
+		col := c.columns(x, b0, n)
+		ld := n * g.patches
+		dst := y[b0*outSize:]
+		if n > 1 {
+			c.tmp = grow(c.tmp, c.nOut*ld)
+			dst = c.tmp
+		}
+		c.sgemm(blas.NoTrans, blas.NoTrans, c.nOut, ld, g.ckk, 1, w, g.ckk, col, ld, 0, dst, ld)
+		for j := 0; j < n; j++ {
+			yb := y[(b0+j)*outSize:][:outSize]
+			for o := 0; o < c.nOut; o++ {
+				row := yb[o*g.patches : (o+1)*g.patches]
+				if n > 1 {
+					copy(row, dst[o*ld+j*g.patches:][:g.patches])
+				}
+				if b != nil {
+					for i := range row {
+						row[i] += b[o]
+					}
+				}
+			}
+		}
+	}
+}
+
+// gatherDY returns dy of samples [b0, b0+n) as an O × n·P matrix (dy itself
+// for one sample).
+func (c *im2colConv) gatherDY(dy []float32, b0, n int) []float32 {
+	p, outSize := c.geo.patches, c.nOut*c.geo.patches
+	if n == 1 {
+		return dy[b0*outSize:][:outSize]
+	}
+	c.tmp = grow(c.tmp, c.nOut*n*p)
+	for j := 0; j < n; j++ {
+		for o := 0; o < c.nOut; o++ {
+			copy(c.tmp[o*n*p+j*p:][:p], dy[(b0+j)*outSize+o*p:][:p])
+		}
+	}
+	return c.tmp
+}
+
+func (c *im2colConv) backwardData(dx, w, dy []float32) {
+	g := c.geo
+	inSize := g.c * g.h * g.w
+	for b0 := 0; b0 < c.batch; b0 += c.group {
+		n := min(c.group, c.batch-b0)
+		ld := n * g.patches
+		gt := c.gatherDY(dy, b0, n)
+		if n == 1 && g.direct() {
+			c.sgemm(blas.Trans, blas.NoTrans, g.ckk, ld, c.nOut, 1, w, g.ckk, gt, ld, 0, dx[b0*inSize:][:inSize], ld)
+			continue
+		}
+		c.col = grow(c.col, g.ckk*ld)
+		c.sgemm(blas.Trans, blas.NoTrans, g.ckk, ld, c.nOut, 1, w, g.ckk, gt, ld, 0, c.col, ld)
+		for j := 0; j < n; j++ {
+			db := dx[(b0+j)*inSize:][:inSize]
+			clear(db)
+			g.col2im(db, c.col[j*g.patches:], ld)
+		}
+	}
+}
+
+func (c *im2colConv) backwardWeights(dw, x, dy []float32) {
+	g := c.geo
+	clear(dw)
+	for b0 := 0; b0 < c.batch; b0 += c.group {
+		n := min(c.group, c.batch-b0)
+		ld := n * g.patches
+		col := c.columns(x, b0, n)
+		// The column matrix is built before dy is gathered: both may use
+		// scratch, but not the same buffer.
+		gt := c.gatherDY(dy, b0, n)
+		c.sgemm(blas.NoTrans, blas.Trans, c.nOut, g.ckk, ld, 1, gt, ld, col, ld, 1, dw, g.ckk)
+	}
+}
+
+// grow returns buf with length n, reallocating only when it is too short.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}

@@ -1,0 +1,395 @@
+//go:build onednn
+
+package nn
+
+// The oneDNN backend: convolutions through Intel's oneDNN (Debian:
+// libdnnl-dev, the library PyTorch uses on CPUs), linked with cgo. oneDNN
+// computes direct convolutions in blocked layouts (channels in groups of 8
+// or 16, as the CPU's vector width wants), which beats im2col + sgemm by
+// several times on the narrow layers and small maps of our networks. Our
+// tensors stay NCHW: each call reorders its operands into the primitive's
+// layout and the result back, as PyTorch does for plain tensors.
+//
+// Each call runs on the calling thread only (one OpenMP thread): the
+// parallelism of a job is ours (see threads.go), so oneDNN's OpenMP team
+// never spin-waits against another job's goroutines, and the result for a
+// seed does not depend on how many cores there are.
+
+/*
+#cgo LDFLAGS: -ldnnl -lgomp
+#include <stdlib.h>
+#include <string.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+
+// atl_tensor is one operand: user memory in the plain layout over the
+// caller's buffer, and the primitive's memory with the reorder between the
+// two when the layouts differ (prim == user otherwise).
+typedef struct {
+	dnnl_memory_t user, prim;
+	dnnl_primitive_t reorder; // user->prim for inputs, prim->user for outputs; NULL when equal
+} atl_tensor;
+
+typedef struct {
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
+	dnnl_memory_desc_t src, wei, bia, dst; // plain layouts
+	dnnl_dims_t strides, pad;
+	int bias;
+	dnnl_primitive_desc_t fwd_pd;
+	dnnl_primitive_t fwd, bwd_data, bwd_wei;
+	atl_tensor f_src, f_wei, f_bia, f_dst;
+	atl_tensor d_wei, d_ddst, d_dsrc;
+	atl_tensor w_src, w_ddst, w_dwei;
+} atl_conv;
+
+static dnnl_engine_t atl_engine;
+
+static const char *atl_init(void) {
+	if (atl_engine) return NULL;
+	dnnl_status_t s = dnnl_engine_create(&atl_engine, dnnl_cpu, 0);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+#define ATL_TRY(call) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) return dnnl_status2str(s_); } while (0)
+
+static const char *atl_tensor_init(atl_tensor *t, dnnl_engine_t eng, const dnnl_memory_desc_t *user, const dnnl_memory_desc_t *prim, int input) {
+	ATL_TRY(dnnl_memory_create(&t->user, user, eng, DNNL_MEMORY_NONE));
+	if (dnnl_memory_desc_equal(user, prim)) {
+		t->prim = t->user;
+		return NULL;
+	}
+	ATL_TRY(dnnl_memory_create(&t->prim, prim, eng, DNNL_MEMORY_ALLOCATE));
+	dnnl_primitive_desc_t pd;
+	if (input) {
+		ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, user, eng, prim, eng, NULL));
+	} else {
+		ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, prim, eng, user, eng, NULL));
+	}
+	dnnl_status_t s = dnnl_primitive_create(&t->reorder, pd);
+	dnnl_primitive_desc_destroy(pd);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+static void atl_tensor_free(atl_tensor *t) {
+	if (t->reorder) dnnl_primitive_destroy(t->reorder);
+	if (t->prim && t->prim != t->user) dnnl_memory_destroy(t->prim);
+	if (t->user) dnnl_memory_destroy(t->user);
+	memset(t, 0, sizeof *t);
+}
+
+static const char *atl_reorder(atl_conv *c, atl_tensor *t, int input) {
+	if (!t->reorder) return NULL;
+	dnnl_exec_arg_t args[2] = {
+		{DNNL_ARG_FROM, input ? t->user : t->prim},
+		{DNNL_ARG_TO, input ? t->prim : t->user},
+	};
+	ATL_TRY(dnnl_primitive_execute(t->reorder, c->stream, 2, args));
+	return NULL;
+}
+
+// atl_in points t at buf and brings it into the primitive's layout.
+static const char *atl_in(atl_conv *c, atl_tensor *t, const float *buf) {
+	ATL_TRY(dnnl_memory_set_data_handle(t->user, (void *)buf));
+	return atl_reorder(c, t, 1);
+}
+
+static const char *atl_run(atl_conv *c, dnnl_primitive_t p, int n, dnnl_exec_arg_t *args) {
+	ATL_TRY(dnnl_primitive_execute(p, c->stream, n, args));
+	return NULL;
+}
+
+static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias) {
+	// oneDNN sizes its work split by the thread count at creation: the
+	// primitive must be made for the one thread it will run on.
+	omp_set_num_threads(1);
+	const char *e = atl_init();
+	if (e) return e;
+	atl_conv *c = calloc(1, sizeof *c);
+	if (!c) return "out of memory";
+	*out = c;
+	c->eng = atl_engine;
+	c->bias = bias;
+	int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
+	dnnl_dims_t ds = {n, ch, h, w}, dw = {o, ch, k, k}, db = {o}, dd = {n, o, oh, ow};
+	c->strides[0] = c->strides[1] = s;
+	c->pad[0] = c->pad[1] = p;
+	ATL_TRY(dnnl_stream_create(&c->stream, c->eng, dnnl_stream_default_flags));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->src, 4, ds, dnnl_f32, dnnl_nchw));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->wei, 4, dw, dnnl_f32, dnnl_oihw));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_nchw));
+	dnnl_memory_desc_t as, aw, ad;
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
+	dnnl_convolution_desc_t cd;
+	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
+		&as, &aw, bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
+	ATL_TRY(dnnl_primitive_desc_create(&c->fwd_pd, &cd, NULL, c->eng, NULL));
+	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
+	const dnnl_primitive_desc_t pd = c->fwd_pd;
+	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1))) return e;
+	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1))) return e;
+	if (bias && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1))) return e;
+	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0);
+}
+
+static const char *atl_conv_forward(atl_conv *c, const float *x, const float *w, const float *b, float *y) {
+	omp_set_num_threads(1);
+	const char *e;
+	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_in(c, &c->f_wei, w))) return e;
+	if (c->bias && (e = atl_in(c, &c->f_bia, b))) return e;
+	ATL_TRY(dnnl_memory_set_data_handle(c->f_dst.user, y));
+	dnnl_exec_arg_t args[4] = {
+		{DNNL_ARG_SRC, c->f_src.prim}, {DNNL_ARG_WEIGHTS, c->f_wei.prim},
+		{DNNL_ARG_DST, c->f_dst.prim}, {DNNL_ARG_BIAS, c->f_bia.prim},
+	};
+	if ((e = atl_run(c, c->fwd, c->bias ? 4 : 3, args))) return e;
+	return atl_reorder(c, &c->f_dst, 0);
+}
+
+static const char *atl_conv_backward_data(atl_conv *c, const float *w, const float *gy, float *gx) {
+	omp_set_num_threads(1);
+	const char *e;
+	if (!c->bwd_data) {
+		dnnl_memory_desc_t as, aw, ad;
+		dnnl_dims_t ds, dw, dd;
+		memcpy(ds, c->src.dims, sizeof ds); memcpy(dw, c->wei.dims, sizeof dw); memcpy(dd, c->dst.dims, sizeof dd);
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
+		dnnl_convolution_desc_t cd;
+		ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &as, &aw, &ad, c->strides, c->pad, c->pad));
+		dnnl_primitive_desc_t pd;
+		ATL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, c->eng, c->fwd_pd));
+		dnnl_status_t s = dnnl_primitive_create(&c->bwd_data, pd);
+		if (s == dnnl_success) {
+			if ((e = atl_tensor_init(&c->d_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1)) ||
+			    (e = atl_tensor_init(&c->d_ddst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 1)) ||
+			    (e = atl_tensor_init(&c->d_dsrc, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 0))) {
+				dnnl_primitive_desc_destroy(pd);
+				return e;
+			}
+		}
+		dnnl_primitive_desc_destroy(pd);
+		if (s != dnnl_success) return dnnl_status2str(s);
+	}
+	if ((e = atl_in(c, &c->d_wei, w)) || (e = atl_in(c, &c->d_ddst, gy))) return e;
+	ATL_TRY(dnnl_memory_set_data_handle(c->d_dsrc.user, gx));
+	dnnl_exec_arg_t args[3] = {
+		{DNNL_ARG_WEIGHTS, c->d_wei.prim}, {DNNL_ARG_DIFF_DST, c->d_ddst.prim}, {DNNL_ARG_DIFF_SRC, c->d_dsrc.prim},
+	};
+	if ((e = atl_run(c, c->bwd_data, 3, args))) return e;
+	return atl_reorder(c, &c->d_dsrc, 0);
+}
+
+static const char *atl_conv_backward_weights(atl_conv *c, const float *x, const float *gy, float *gw) {
+	omp_set_num_threads(1);
+	const char *e;
+	if (!c->bwd_wei) {
+		dnnl_memory_desc_t as, aw, ad;
+		dnnl_dims_t ds, dw, dd;
+		memcpy(ds, c->src.dims, sizeof ds); memcpy(dw, c->wei.dims, sizeof dw); memcpy(dd, c->dst.dims, sizeof dd);
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
+		ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
+		dnnl_convolution_desc_t cd;
+		ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &as, &aw, NULL, &ad, c->strides, c->pad, c->pad));
+		dnnl_primitive_desc_t pd;
+		ATL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, c->eng, c->fwd_pd));
+		dnnl_status_t s = dnnl_primitive_create(&c->bwd_wei, pd);
+		if (s == dnnl_success) {
+			if ((e = atl_tensor_init(&c->w_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1)) ||
+			    (e = atl_tensor_init(&c->w_ddst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 1)) ||
+			    (e = atl_tensor_init(&c->w_dwei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 0))) {
+				dnnl_primitive_desc_destroy(pd);
+				return e;
+			}
+		}
+		dnnl_primitive_desc_destroy(pd);
+		if (s != dnnl_success) return dnnl_status2str(s);
+	}
+	if ((e = atl_in(c, &c->w_src, x)) || (e = atl_in(c, &c->w_ddst, gy))) return e;
+	ATL_TRY(dnnl_memory_set_data_handle(c->w_dwei.user, gw));
+	dnnl_exec_arg_t args[3] = {
+		{DNNL_ARG_SRC, c->w_src.prim}, {DNNL_ARG_DIFF_DST, c->w_ddst.prim}, {DNNL_ARG_DIFF_WEIGHTS, c->w_dwei.prim},
+	};
+	if ((e = atl_run(c, c->bwd_wei, 3, args))) return e;
+	return atl_reorder(c, &c->w_dwei, 0);
+}
+
+static void atl_conv_free(atl_conv *c) {
+	if (!c) return;
+	atl_tensor *ts[] = {&c->f_src, &c->f_wei, &c->f_bia, &c->f_dst, &c->d_wei, &c->d_ddst, &c->d_dsrc, &c->w_src, &c->w_ddst, &c->w_dwei};
+	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) atl_tensor_free(ts[i]);
+	if (c->fwd) dnnl_primitive_destroy(c->fwd);
+	if (c->bwd_data) dnnl_primitive_destroy(c->bwd_data);
+	if (c->bwd_wei) dnnl_primitive_destroy(c->bwd_wei);
+	if (c->fwd_pd) dnnl_primitive_desc_destroy(c->fwd_pd);
+	if (c->stream) dnnl_stream_destroy(c->stream);
+	free(c);
+}
+
+// atl_leaky is a leaky ReLU over n contiguous floats (oneDNN's eltwise
+// relu with a negative slope), forward and backward.
+typedef struct {
+	dnnl_stream_t stream;
+	dnnl_memory_t src, dst, ddst, dsrc;
+	dnnl_primitive_t fwd, bwd;
+} atl_leaky;
+
+static const char *atl_leaky_new(atl_leaky **out, int n, float slope) {
+	omp_set_num_threads(1);
+	const char *e = atl_init();
+	if (e) return e;
+	atl_leaky *l = calloc(1, sizeof *l);
+	if (!l) return "out of memory";
+	*out = l;
+	dnnl_dims_t d = {n};
+	dnnl_memory_desc_t md;
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&md, 1, d, dnnl_f32, dnnl_a));
+	ATL_TRY(dnnl_stream_create(&l->stream, atl_engine, dnnl_stream_default_flags));
+	dnnl_memory_t *ms[] = {&l->src, &l->dst, &l->ddst, &l->dsrc};
+	for (int i = 0; i < 4; i++) ATL_TRY(dnnl_memory_create(ms[i], &md, atl_engine, DNNL_MEMORY_NONE));
+	dnnl_eltwise_desc_t fd, bd;
+	ATL_TRY(dnnl_eltwise_forward_desc_init(&fd, dnnl_forward_training, dnnl_eltwise_relu, &md, slope, 0));
+	dnnl_primitive_desc_t fpd, bpd;
+	ATL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, atl_engine, NULL));
+	dnnl_status_t s = dnnl_primitive_create(&l->fwd, fpd);
+	if (s == dnnl_success) {
+		s = dnnl_eltwise_backward_desc_init(&bd, dnnl_eltwise_relu, &md, &md, slope, 0);
+		if (s == dnnl_success) s = dnnl_primitive_desc_create(&bpd, &bd, NULL, atl_engine, fpd);
+		if (s == dnnl_success) {
+			s = dnnl_primitive_create(&l->bwd, bpd);
+			dnnl_primitive_desc_destroy(bpd);
+		}
+	}
+	dnnl_primitive_desc_destroy(fpd);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+static const char *atl_leaky_forward(atl_leaky *l, const float *x, float *y) {
+	omp_set_num_threads(1);
+	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)x));
+	ATL_TRY(dnnl_memory_set_data_handle(l->dst, y));
+	dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, l->src}, {DNNL_ARG_DST, l->dst}};
+	ATL_TRY(dnnl_primitive_execute(l->fwd, l->stream, 2, args));
+	return NULL;
+}
+
+static const char *atl_leaky_backward(atl_leaky *l, const float *x, const float *dy, float *dx) {
+	omp_set_num_threads(1);
+	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)x));
+	ATL_TRY(dnnl_memory_set_data_handle(l->ddst, (void *)dy));
+	ATL_TRY(dnnl_memory_set_data_handle(l->dsrc, dx));
+	dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
+	ATL_TRY(dnnl_primitive_execute(l->bwd, l->stream, 3, args));
+	return NULL;
+}
+
+static void atl_leaky_free(atl_leaky *l) {
+	if (!l) return;
+	dnnl_memory_t ms[] = {l->src, l->dst, l->ddst, l->dsrc};
+	for (int i = 0; i < 4; i++) if (ms[i]) dnnl_memory_destroy(ms[i]);
+	if (l->fwd) dnnl_primitive_destroy(l->fwd);
+	if (l->bwd) dnnl_primitive_destroy(l->bwd);
+	if (l->stream) dnnl_stream_destroy(l->stream);
+	free(l);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+)
+
+func init() {
+	convBackends["onednn"] = newOneDNNConv
+	leakyBackends["onednn"] = newOneDNNLeaky
+	defaultBackend = "onednn"
+}
+
+// oneDNNConv is one convolution geometry and batch size as oneDNN
+// primitives. The backward primitives are created on first use, so graphs
+// that never differentiate through a layer never pay for them.
+type oneDNNConv struct {
+	c *C.atl_conv
+}
+
+func newOneDNNConv(geo convGeom, batch, nOut int, bias bool) (convOps, error) {
+	var c *C.atl_conv
+	b := C.int(0)
+	if bias {
+		b = 1
+	}
+	msg := C.atl_conv_new(&c, C.int(batch), C.int(geo.c), C.int(geo.h), C.int(geo.w), C.int(nOut),
+		C.int(geo.k), C.int(geo.s), C.int(geo.p), b)
+	d := &oneDNNConv{c: c}
+	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
+	if msg != nil {
+		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
+	}
+	return d, nil
+}
+
+func ptr(s []float32) *C.float {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&s[0]))
+}
+
+// check panics on a oneDNN failure at run time: shapes were validated when
+// the primitives were created, so a failure here is a broken invariant
+// (out of memory at worst), like an index out of range.
+func (d *oneDNNConv) check(msg *C.char) {
+	runtime.KeepAlive(d)
+	if msg != nil {
+		panic("nn: onednn convolution: " + C.GoString(msg))
+	}
+}
+
+func (d *oneDNNConv) forward(y, x, w, b []float32) {
+	d.check(C.atl_conv_forward(d.c, ptr(x), ptr(w), ptr(b), ptr(y)))
+}
+
+func (d *oneDNNConv) backwardData(dx, w, gy []float32) {
+	d.check(C.atl_conv_backward_data(d.c, ptr(w), ptr(gy), ptr(dx)))
+}
+
+func (d *oneDNNConv) backwardWeights(dw, x, gy []float32) {
+	d.check(C.atl_conv_backward_weights(d.c, ptr(x), ptr(gy), ptr(dw)))
+}
+
+// oneDNNLeaky is a leaky ReLU over a fixed number of elements.
+type oneDNNLeaky struct {
+	l *C.atl_leaky
+}
+
+func newOneDNNLeaky(n int, slope float32) (leakyOps, error) {
+	var l *C.atl_leaky
+	msg := C.atl_leaky_new(&l, C.int(n), C.float(slope))
+	d := &oneDNNLeaky{l: l}
+	runtime.SetFinalizer(d, func(d *oneDNNLeaky) { C.atl_leaky_free(d.l) })
+	if msg != nil {
+		return nil, fmt.Errorf("onednn leaky relu: %s", C.GoString(msg))
+	}
+	return d, nil
+}
+
+func (d *oneDNNLeaky) check(msg *C.char) {
+	runtime.KeepAlive(d)
+	if msg != nil {
+		panic("nn: onednn leaky relu: " + C.GoString(msg))
+	}
+}
+
+func (d *oneDNNLeaky) forward(y, x []float32) { d.check(C.atl_leaky_forward(d.l, ptr(x), ptr(y))) }
+
+func (d *oneDNNLeaky) backward(dx, x, dy []float32) {
+	d.check(C.atl_leaky_backward(d.l, ptr(x), ptr(dy), ptr(dx)))
+}

@@ -1,0 +1,105 @@
+package nn
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// Intra-op parallelism. A layer splits its batch into a fixed number of
+// parts (batchParts, never depending on the machine) and runs the parts on
+// the calling goroutine plus whatever helper goroutines are free, up to
+// Threads() in the whole process. Because the split is fixed and partial
+// sums are added in part order, a seed gives the same numbers on one core
+// or sixteen; because the helpers come from one process-wide pool, two jobs
+// in one process share the cores instead of each starting its own threads.
+
+// batchParts is how many parts a layer splits its batch into (fewer when
+// the batch is smaller). Four keeps two to four cores busy; more would
+// shrink each part's matrix products for no gain on our machines.
+const batchParts = 4
+
+var (
+	threadsOnce sync.Once
+	threads     int
+	helpers     chan struct{} // one token per helper goroutine allowed to run
+)
+
+// Threads returns how many goroutines layers may use at once in this
+// process: ATELIER_THREADS when set to a positive integer, otherwise
+// GOMAXPROCS (all cores).
+func Threads() int {
+	threadsOnce.Do(func() {
+		n := runtime.GOMAXPROCS(0)
+		if v, err := strconv.Atoi(os.Getenv("ATELIER_THREADS")); err == nil && v > 0 {
+			n = v
+		}
+		setThreads(n)
+	})
+	return threads
+}
+
+// setThreads sizes the helper pool for n goroutines in all. Tests call it
+// (when no layer is running) to compare thread counts in one process.
+func setThreads(n int) {
+	threads = n
+	helpers = make(chan struct{}, n-1)
+	for range n - 1 {
+		helpers <- struct{}{}
+	}
+}
+
+// splitBatch returns the part boundaries of a batch: parts of near-equal
+// size, min(batch, batchParts) of them.
+func splitBatch(batch int) []int {
+	n := min(batch, batchParts)
+	bounds := make([]int, n+1)
+	for i := range bounds {
+		bounds[i] = i * batch / n
+	}
+	return bounds
+}
+
+// parallel runs fn(0), ..., fn(n−1), each exactly once, on the calling
+// goroutine and on as many free helpers as there are (none when the pool is
+// busy: the caller then runs them all). fn must write disjoint outputs.
+func parallel(n int, fn func(i int)) {
+	Threads()
+	if n <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var (
+		mu   sync.Mutex
+		next int
+		wg   sync.WaitGroup
+	)
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		i := next
+		next++
+		return i
+	}
+	work := func() {
+		for i := take(); i < n; i = take() {
+			fn(i)
+		}
+	}
+	for range n - 1 {
+		select {
+		case <-helpers:
+			wg.Add(1)
+			go func() {
+				defer func() { helpers <- struct{}{}; wg.Done() }()
+				work()
+			}()
+		default:
+		}
+	}
+	work()
+	wg.Wait()
+}
