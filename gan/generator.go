@@ -132,7 +132,7 @@ func (m *Generator) Forward(g *nn.Graph, z *G.Node) *G.Node {
 		h = nn.Upsample(g, h, 2)
 		h = nn.PixelNorm(g, nn.LeakyReLU(g, c.Forward(g, h), 0.2), eps)
 	}
-	return sigmoid(g, depthToSpace(g, m.toRGB.Forward(g, h), 2))
+	return nn.Sigmoid(g, depthToSpace(g, m.toRGB.Forward(g, h), 2))
 }
 
 // MACs returns the multiply-adds of one forward pass for one image, the

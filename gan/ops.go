@@ -30,32 +30,6 @@ func ok(g *nn.Graph, nodes ...*G.Node) bool {
 	return true
 }
 
-// sigmoid maps x elementwise to 1/(1+e^−x), the generator's last step onto
-// pixel values in [0,1].
-func sigmoid(g *nn.Graph, x *G.Node) *G.Node {
-	if !ok(g, x) {
-		return nil
-	}
-	s := x.Shape().Clone()
-	return g.Apply(&nn.Kernel{
-		Name: "Sigmoid",
-		In:   []tensor.Shape{s},
-		Out:  s,
-		Forward: func(out []float32, in [][]float32) {
-			for i, v := range in[0][:len(out)] {
-				out[i] = float32(1 / (1 + math.Exp(-float64(v))))
-			}
-		},
-		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
-			func(dst []float32, _ [][]float32, out, gout []float32) {
-				for i, y := range out[:len(dst)] {
-					dst[i] = gout[i] * y * (1 - y)
-				}
-			},
-		},
-	}, x)
-}
-
 // standardize maps each row of x (B, K) to zero mean and unit (population)
 // standard deviation:
 //

@@ -11,7 +11,7 @@ import (
 // LeakyReLU returns max(x, slope·x) elementwise (slope in [0, 1)); its
 // derivative is 1 for x > 0 and slope for x < 0 (at exactly 0, either,
 // depending on the backend). One op, where gorgonia's LeakyRelu builds five
-// full-size intermediate tensors, computed by the backend's leakyOps.
+// full-size intermediate tensors.
 func LeakyReLU(g *Graph, x *G.Node, slope float32) *G.Node {
 	if !g.ok(x) {
 		return nil
@@ -19,82 +19,125 @@ func LeakyReLU(g *Graph, x *G.Node, slope float32) *G.Node {
 	if slope < 0 || slope >= 1 {
 		return g.Fail(fmt.Errorf("slope %v not in [0, 1)", slope), "nn: leaky relu")
 	}
+	return eltwise(g, x, eltwiseFunc{slope: slope})
+}
+
+// Sigmoid returns 1/(1+e^−x) elementwise; its derivative is y·(1−y).
+func Sigmoid(g *Graph, x *G.Node) *G.Node {
+	if !g.ok(x) {
+		return nil
+	}
+	return eltwise(g, x, eltwiseFunc{sigmoid: true})
+}
+
+// eltwiseFunc is an elementwise function: the sigmoid, or a leaky ReLU.
+type eltwiseFunc struct {
+	sigmoid bool
+	slope   float32
+}
+
+func (f eltwiseFunc) String() string {
+	if f.sigmoid {
+		return "Sigmoid"
+	}
+	return fmt.Sprintf("LeakyReLU(%g)", f.slope)
+}
+
+// eltwiseOps computes an elementwise function over a fixed number of
+// elements; backward gets both the input and the output, and reads the one
+// its derivative needs.
+type eltwiseOps interface {
+	forward(y, x []float32)
+	backward(dx, x, y, dy []float32)
+}
+
+// eltwiseBackends are the compiled-in implementations by backend name (the
+// names of convBackends; "im2col" is the Go one).
+var eltwiseBackends = map[string]func(f eltwiseFunc, n int) (eltwiseOps, error){"im2col": newGoEltwise}
+
+// eltwise adds f applied to x, computed by the backend's ops, one per part
+// of the batch, the parts in parallel (threads.go).
+func eltwise(g *Graph, x *G.Node, f eltwiseFunc) *G.Node {
 	s := x.Shape().Clone()
-	// Parts of the batch run in parallel (threads.go), each with its ops.
 	batch := 1
 	if s.Dims() > 0 {
 		batch = s[0]
 	}
 	bounds := splitBatch(batch)
 	per := s.TotalSize() / batch
-	parts := make([]leakyOps, len(bounds)-1)
+	mk, ok := eltwiseBackends[Backend()]
+	if !ok {
+		return g.Fail(fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends()), "nn: %s", f)
+	}
+	parts := make([]eltwiseOps, len(bounds)-1)
 	for i := range parts {
-		ops, err := newLeakyOps(Backend(), (bounds[i+1]-bounds[i])*per, slope)
+		ops, err := mk(f, (bounds[i+1]-bounds[i])*per)
 		if err != nil {
-			return g.Fail(err, "nn: leaky relu")
+			return g.Fail(err, "nn: %s", f)
 		}
 		parts[i] = ops
 	}
 	part := func(buf []float32, i int) []float32 { return buf[bounds[i]*per : bounds[i+1]*per] }
 	k := &Kernel{
-		Name: fmt.Sprintf("LeakyReLU(%g)", slope),
+		Name: f.String(),
 		In:   []tensor.Shape{s},
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
 			parallel(len(parts), func(i int) { parts[i].forward(part(out, i), part(in[0], i)) })
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
-			func(dst []float32, in [][]float32, _, gout []float32) {
-				parallel(len(parts), func(i int) { parts[i].backward(part(dst, i), part(in[0], i), part(gout, i)) })
+			func(dst []float32, in [][]float32, out, gout []float32) {
+				parallel(len(parts), func(i int) {
+					parts[i].backward(part(dst, i), part(in[0], i), part(out, i), part(gout, i))
+				})
 			},
 		},
 	}
 	y, err := k.apply(x)
 	if err != nil {
-		return g.Fail(err, "nn: leaky relu")
+		return g.Fail(err, "nn: %s", f)
 	}
 	return y
 }
 
-// leakyOps is a leaky ReLU over a fixed number of elements.
-type leakyOps interface {
-	forward(y, x []float32)
-	backward(dx, x, dy []float32)
+// goEltwise is the Go implementation. The leaky ReLU picks its factor (1
+// or slope) by the sign bit from a two-entry table, without a branch: the
+// signs of activations are random, and a mispredicted branch per element
+// made the branching loop eight times slower.
+type goEltwise struct {
+	f      eltwiseFunc
+	factor [2]float32
 }
 
-// leakyBackends are the compiled-in leaky ReLU implementations by backend
-// name (the same names as convBackends; "im2col" is the Go one).
-var leakyBackends = map[string]func(n int, slope float32) (leakyOps, error){"im2col": newGoLeaky}
-
-func newLeakyOps(backend string, n int, slope float32) (leakyOps, error) {
-	mk, ok := leakyBackends[backend]
-	if !ok {
-		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", backend, Backends())
-	}
-	return mk(n, slope)
+func newGoEltwise(f eltwiseFunc, _ int) (eltwiseOps, error) {
+	return &goEltwise{f: f, factor: [2]float32{1, f.slope}}, nil
 }
 
-// goLeaky picks the factor (1 or slope) by the sign bit from a two-entry
-// table, without a branch: the signs of activations are random, and a
-// mispredicted branch per element made the branching loop eight times
-// slower.
-type goLeaky struct{ factor [2]float32 }
-
-func newGoLeaky(_ int, slope float32) (leakyOps, error) {
-	return &goLeaky{factor: [2]float32{1, slope}}, nil
-}
-
-func (l *goLeaky) forward(y, x []float32) {
+func (e *goEltwise) forward(y, x []float32) {
 	x = x[:len(y)]
+	if e.f.sigmoid {
+		for i, v := range x {
+			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+		return
+	}
 	for i, v := range x {
-		y[i] = v * l.factor[math.Float32bits(v)>>31]
+		y[i] = v * e.factor[math.Float32bits(v)>>31]
 	}
 }
 
-func (l *goLeaky) backward(dx, x, dy []float32) {
-	x, dy = x[:len(dx)], dy[:len(dx)]
+func (e *goEltwise) backward(dx, x, y, dy []float32) {
+	dy = dy[:len(dx)]
+	if e.f.sigmoid {
+		y = y[:len(dx)]
+		for i, v := range y {
+			dx[i] = dy[i] * v * (1 - v)
+		}
+		return
+	}
+	x = x[:len(dx)]
 	for i, v := range x {
-		dx[i] = dy[i] * l.factor[math.Float32bits(v)>>31]
+		dx[i] = dy[i] * e.factor[math.Float32bits(v)>>31]
 	}
 }
 

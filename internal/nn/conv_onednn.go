@@ -232,19 +232,20 @@ static void atl_conv_free(atl_conv *c) {
 	free(c);
 }
 
-// atl_leaky is a leaky ReLU over n contiguous floats (oneDNN's eltwise
-// relu with a negative slope), forward and backward.
+// atl_eltwise is an elementwise function over n contiguous floats, forward
+// and backward: oneDNN's relu with a negative slope (the leaky ReLU; its
+// backward reads x) or its logistic (the sigmoid; its backward reads y).
 typedef struct {
 	dnnl_stream_t stream;
 	dnnl_memory_t src, dst, ddst, dsrc;
 	dnnl_primitive_t fwd, bwd;
-} atl_leaky;
+} atl_eltwise;
 
-static const char *atl_leaky_new(atl_leaky **out, int n, float slope) {
+static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float slope) {
 	omp_set_num_threads(1);
 	const char *e = atl_init();
 	if (e) return e;
-	atl_leaky *l = calloc(1, sizeof *l);
+	atl_eltwise *l = calloc(1, sizeof *l);
 	if (!l) return "out of memory";
 	*out = l;
 	dnnl_dims_t d = {n};
@@ -254,12 +255,13 @@ static const char *atl_leaky_new(atl_leaky **out, int n, float slope) {
 	dnnl_memory_t *ms[] = {&l->src, &l->dst, &l->ddst, &l->dsrc};
 	for (int i = 0; i < 4; i++) ATL_TRY(dnnl_memory_create(ms[i], &md, atl_engine, DNNL_MEMORY_NONE));
 	dnnl_eltwise_desc_t fd, bd;
-	ATL_TRY(dnnl_eltwise_forward_desc_init(&fd, dnnl_forward_training, dnnl_eltwise_relu, &md, slope, 0));
+	dnnl_alg_kind_t alg = logistic ? dnnl_eltwise_logistic_use_dst_for_bwd : dnnl_eltwise_relu;
+	ATL_TRY(dnnl_eltwise_forward_desc_init(&fd, dnnl_forward_training, alg, &md, slope, 0));
 	dnnl_primitive_desc_t fpd, bpd;
 	ATL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, atl_engine, NULL));
 	dnnl_status_t s = dnnl_primitive_create(&l->fwd, fpd);
 	if (s == dnnl_success) {
-		s = dnnl_eltwise_backward_desc_init(&bd, dnnl_eltwise_relu, &md, &md, slope, 0);
+		s = dnnl_eltwise_backward_desc_init(&bd, alg, &md, &md, slope, 0);
 		if (s == dnnl_success) s = dnnl_primitive_desc_create(&bpd, &bd, NULL, atl_engine, fpd);
 		if (s == dnnl_success) {
 			s = dnnl_primitive_create(&l->bwd, bpd);
@@ -270,7 +272,7 @@ static const char *atl_leaky_new(atl_leaky **out, int n, float slope) {
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
 
-static const char *atl_leaky_forward(atl_leaky *l, const float *x, float *y) {
+static const char *atl_eltwise_forward(atl_eltwise *l, const float *x, float *y) {
 	omp_set_num_threads(1);
 	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)x));
 	ATL_TRY(dnnl_memory_set_data_handle(l->dst, y));
@@ -279,17 +281,18 @@ static const char *atl_leaky_forward(atl_leaky *l, const float *x, float *y) {
 	return NULL;
 }
 
-static const char *atl_leaky_backward(atl_leaky *l, const float *x, const float *dy, float *dx) {
+// atl_eltwise_backward reads v = x for the leaky ReLU, v = y for the sigmoid.
+static const char *atl_eltwise_backward(atl_eltwise *l, int logistic, const float *v, const float *dy, float *dx) {
 	omp_set_num_threads(1);
-	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)x));
+	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)v));
 	ATL_TRY(dnnl_memory_set_data_handle(l->ddst, (void *)dy));
 	ATL_TRY(dnnl_memory_set_data_handle(l->dsrc, dx));
-	dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
+	dnnl_exec_arg_t args[3] = {{logistic ? DNNL_ARG_DST : DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
 	ATL_TRY(dnnl_primitive_execute(l->bwd, l->stream, 3, args));
 	return NULL;
 }
 
-static void atl_leaky_free(atl_leaky *l) {
+static void atl_eltwise_free(atl_eltwise *l) {
 	if (!l) return;
 	dnnl_memory_t ms[] = {l->src, l->dst, l->ddst, l->dsrc};
 	for (int i = 0; i < 4; i++) if (ms[i]) dnnl_memory_destroy(ms[i]);
@@ -309,7 +312,7 @@ import (
 
 func init() {
 	convBackends["onednn"] = newOneDNNConv
-	leakyBackends["onednn"] = newOneDNNLeaky
+	eltwiseBackends["onednn"] = newOneDNNEltwise
 	defaultBackend = "onednn"
 }
 
@@ -365,31 +368,41 @@ func (d *oneDNNConv) backwardWeights(dw, x, gy []float32) {
 	d.check(C.atl_conv_backward_weights(d.c, ptr(x), ptr(gy), ptr(dw)))
 }
 
-// oneDNNLeaky is a leaky ReLU over a fixed number of elements.
-type oneDNNLeaky struct {
-	l *C.atl_leaky
+// oneDNNEltwise is an elementwise function over a fixed number of
+// elements.
+type oneDNNEltwise struct {
+	l        *C.atl_eltwise
+	logistic C.int
 }
 
-func newOneDNNLeaky(n int, slope float32) (leakyOps, error) {
-	var l *C.atl_leaky
-	msg := C.atl_leaky_new(&l, C.int(n), C.float(slope))
-	d := &oneDNNLeaky{l: l}
-	runtime.SetFinalizer(d, func(d *oneDNNLeaky) { C.atl_leaky_free(d.l) })
+func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
+	var l *C.atl_eltwise
+	d := &oneDNNEltwise{}
+	if f.sigmoid {
+		d.logistic = 1
+	}
+	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope))
+	d.l = l
+	runtime.SetFinalizer(d, func(d *oneDNNEltwise) { C.atl_eltwise_free(d.l) })
 	if msg != nil {
-		return nil, fmt.Errorf("onednn leaky relu: %s", C.GoString(msg))
+		return nil, fmt.Errorf("onednn %s: %s", f, C.GoString(msg))
 	}
 	return d, nil
 }
 
-func (d *oneDNNLeaky) check(msg *C.char) {
+func (d *oneDNNEltwise) check(msg *C.char) {
 	runtime.KeepAlive(d)
 	if msg != nil {
-		panic("nn: onednn leaky relu: " + C.GoString(msg))
+		panic("nn: onednn elementwise: " + C.GoString(msg))
 	}
 }
 
-func (d *oneDNNLeaky) forward(y, x []float32) { d.check(C.atl_leaky_forward(d.l, ptr(x), ptr(y))) }
+func (d *oneDNNEltwise) forward(y, x []float32) { d.check(C.atl_eltwise_forward(d.l, ptr(x), ptr(y))) }
 
-func (d *oneDNNLeaky) backward(dx, x, dy []float32) {
-	d.check(C.atl_leaky_backward(d.l, ptr(x), ptr(dy), ptr(dx)))
+func (d *oneDNNEltwise) backward(dx, x, y, dy []float32) {
+	v := x
+	if d.logistic != 0 {
+		v = y
+	}
+	d.check(C.atl_eltwise_backward(d.l, d.logistic, ptr(v), ptr(dy), ptr(dx)))
 }

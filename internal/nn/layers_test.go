@@ -168,6 +168,14 @@ func testLeakyReLUGradients(t *testing.T) {
 	checkGrads(t, func(g *Graph) *G.Node { return LeakyReLU(g, g.Param(x), 0.2) }, []Param{x}, o)
 }
 
+func TestSigmoidGradients(t *testing.T) { eachBackend(t, testSigmoidGradients) }
+
+func testSigmoidGradients(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	x := randParam("x", rng, 3, 2, 4, 5)
+	checkGrads(t, func(g *Graph) *G.Node { return Sigmoid(g, g.Param(x)) }, []Param{x}, defaultGradOpts())
+}
+
 func TestUpsampleGradients(t *testing.T) {
 	for _, f := range []int{2, 3} {
 		rng := rand.New(rand.NewSource(7))

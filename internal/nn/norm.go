@@ -55,44 +55,48 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 		In:   []tensor.Shape{s},
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
-			r := make([]float32, sp)
-			for b := 0; b < batch; b++ {
-				xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
-				rs(r, xb)
-				for c := 0; c < ch; c++ {
-					xc, yc := xb[c*sp:(c+1)*sp], ob[c*sp:(c+1)*sp]
-					for i, v := range xc {
-						yc[i] = v * r[i]
+			eachPart(batch, func(lo, hi int) {
+				r := make([]float32, sp)
+				for b := lo; b < hi; b++ {
+					xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
+					rs(r, xb)
+					for c := 0; c < ch; c++ {
+						xc, yc := xb[c*sp:(c+1)*sp], ob[c*sp:(c+1)*sp]
+						for i, v := range xc {
+							yc[i] = v * r[i]
+						}
 					}
 				}
-			}
+			})
 		},
 		// With r = (mean_c x² + ε)^(−1/2): dx_k = r·g_k − r³·x_k·(Σ_c g_c x_c)/C.
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
-				r := make([]float32, sp)
-				dot := make([]float32, sp)
-				for b := 0; b < batch; b++ {
-					lo, hi := b*ch*sp, (b+1)*ch*sp
-					xb, gb, db := in[0][lo:hi], gout[lo:hi], dst[lo:hi]
-					rs(r, xb)
-					clear(dot)
-					for c := 0; c < ch; c++ {
-						gc := gb[c*sp : (c+1)*sp]
-						for i, v := range xb[c*sp : (c+1)*sp] {
-							dot[i] += v * gc[i]
+				eachPart(batch, func(first, end int) {
+					r := make([]float32, sp)
+					dot := make([]float32, sp)
+					for b := first; b < end; b++ {
+						lo, hi := b*ch*sp, (b+1)*ch*sp
+						xb, gb, db := in[0][lo:hi], gout[lo:hi], dst[lo:hi]
+						rs(r, xb)
+						clear(dot)
+						for c := 0; c < ch; c++ {
+							gc := gb[c*sp : (c+1)*sp]
+							for i, v := range xb[c*sp : (c+1)*sp] {
+								dot[i] += v * gc[i]
+							}
+						}
+						for i := range dot {
+							dot[i] *= r[i] * r[i] * r[i] * invC
+						}
+						for c := 0; c < ch; c++ {
+							gc, dc := gb[c*sp:(c+1)*sp], db[c*sp:(c+1)*sp]
+							for i, v := range xb[c*sp : (c+1)*sp] {
+								dc[i] = r[i]*gc[i] - v*dot[i]
+							}
 						}
 					}
-					for i := range dot {
-						dot[i] *= r[i] * r[i] * r[i] * invC
-					}
-					for c := 0; c < ch; c++ {
-						gc, dc := gb[c*sp:(c+1)*sp], db[c*sp:(c+1)*sp]
-						for i, v := range xb[c*sp : (c+1)*sp] {
-							dc[i] = r[i]*gc[i] - v*dot[i]
-						}
-					}
-				}
+				})
 			},
 		},
 	}

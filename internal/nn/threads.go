@@ -103,3 +103,10 @@ func parallel(n int, fn func(i int)) {
 	work()
 	wg.Wait()
 }
+
+// eachPart runs fn(lo, hi) for the parts [lo, hi) of a batch (splitBatch),
+// in parallel: for layers whose samples are independent.
+func eachPart(batch int, fn func(lo, hi int)) {
+	bounds := splitBatch(batch)
+	parallel(len(bounds)-1, func(i int) { fn(bounds[i], bounds[i+1]) })
+}
