@@ -47,6 +47,8 @@ func newSquaresB(n, size int) squares {
 // benchGenerator times G at the default architecture: forward only, or
 // forward and backward (gradients of a pixel loss with respect to the
 // weights, as in training, or to z alone, as in inversion and shifting).
+// Layers use GOMAXPROCS goroutines (-cpu 1: one) unless ATELIER_THREADS
+// says otherwise.
 func benchGenerator(b *testing.B, batch int, backward string) {
 	m, err := NewGenerator(DefaultGeneratorConfig(), rand.New(rand.NewSource(1)))
 	if err != nil {
@@ -64,6 +66,10 @@ func benchGenerator(b *testing.B, batch int, backward string) {
 		err = g.Backward(loss, m.Params()...)
 	case "z":
 		err = g.Backward(loss, z)
+	case "z+weights":
+		// What inversion cost before frozen weights got no gradient ops:
+		// z's gradient, with every weight's computed alongside.
+		err = g.Backward(loss, append([]nn.Param{z}, m.Params()...)...)
 	}
 	if err == nil {
 		err = g.Compile()
@@ -86,3 +92,7 @@ func BenchmarkGeneratorBackwardWeights1(b *testing.B) { benchGenerator(b, 1, "we
 func BenchmarkGeneratorBackwardWeights8(b *testing.B) { benchGenerator(b, 8, "weights") }
 func BenchmarkGeneratorBackwardLatent1(b *testing.B)  { benchGenerator(b, 1, "z") }
 func BenchmarkGeneratorBackwardLatent8(b *testing.B)  { benchGenerator(b, 8, "z") }
+
+// BenchmarkGeneratorBackwardLatentAllGrads8 is BackwardLatent8 with the
+// weights' gradients computed too: the saving of skipping them.
+func BenchmarkGeneratorBackwardLatentAllGrads8(b *testing.B) { benchGenerator(b, 8, "z+weights") }

@@ -29,9 +29,9 @@ ours() {
 	local t=$1 workers=1
 	[ "$t" -gt 1 ] && workers=2
 	{
-		(cd gan && OPENBLAS_NUM_THREADS=$t GOMAXPROCS=$t "$work/gan.test" -test.run '^$' \
+		(cd gan && OPENBLAS_NUM_THREADS=1 ATELIER_THREADS=$t GOMAXPROCS=$t "$work/gan.test" -test.run '^$' \
 			-test.bench 'BenchmarkGenerator(Forward8|BackwardLatent8|BackwardWeights8)$' -test.benchtime "${secs}s")
-		(cd recommender && OPENBLAS_NUM_THREADS=$t GOMAXPROCS=$t "$work/recommender.test" -test.run '^$' \
+		(cd recommender && OPENBLAS_NUM_THREADS=1 ATELIER_THREADS=$t GOMAXPROCS=$t "$work/recommender.test" -test.run '^$' \
 			-test.bench "BenchmarkDVBPR(Features|TrainStep)/workers=$workers\$" -test.benchtime "${secs}s")
 	} | awk '
 		/images\/s|triplets\/s/ {

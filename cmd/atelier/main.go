@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/atelier-app/atelier/internal/nn"
 )
 
 // env is what a subcommand gets from the process, passed explicitly so that
@@ -63,7 +65,11 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	stopProfile, err := startCPUProfile(os.Getenv("ATELIER_CPU_PROFILE"))
+	err := nn.Configure(os.Getenv) // ATELIER_THREADS, ATELIER_NN_BACKEND
+	stopProfile := func() {}
+	if err == nil {
+		stopProfile, err = startCPUProfile(os.Getenv("ATELIER_CPU_PROFILE"))
+	}
 	if err == nil {
 		err = run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 		stopProfile()

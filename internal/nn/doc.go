@@ -43,15 +43,16 @@
 //
 // # Layers
 //
-// Conv2d (NCHW, weights (Out, In, K, K), per-sample im2col + sgemm), Linear,
-// Embedding, LeakyReLU, Dropout, Upsample (nearest neighbour), PixelNorm,
-// GroupNorm, AvgPool, GlobalAvgPool, Flatten and Reshape. Each is a Kernel:
-// one gorgonia op with hand-written loops for the forward pass and each
-// input's gradient, checked against finite differences in the tests. Models
-// can add their own kernels with Graph.Apply. Every layer except Dropout
-// computes the same function in Train and Infer mode; there is deliberately
-// no BatchNorm (gorgonia's returns wrong gradients in inference mode, and a
-// new VM resets its running statistics).
+// Conv2d (NCHW, weights (Out, In, K, K)), Linear, Embedding, LeakyReLU,
+// Sigmoid, Dropout, Upsample (nearest neighbour), PixelNorm, GroupNorm,
+// AvgPool, GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one
+// gorgonia op with hand-written loops (or a backend's primitives) for the
+// forward pass and each input's gradient, checked against finite
+// differences in the tests. Models can add their own kernels with
+// Graph.Apply. Every layer except Dropout computes the same function in
+// Train and Infer mode; there is deliberately no BatchNorm (gorgonia's
+// returns wrong gradients in inference mode, and a new VM resets its
+// running statistics).
 //
 // PixelNorm normalises each pixel's channel vector to unit root mean square:
 //
@@ -85,11 +86,38 @@
 // SaveSafetensors for the layout): F32 tensors plus a string metadata map
 // for the architecture configuration, written atomically.
 //
-// # BLAS
+// # Backends
 //
-// Matrix multiplies go through gorgonia's BLAS: pure Go (gonum) by default.
-// Build with -tags openblas to use OpenBLAS through gonum.org/v1/netlib
-// (Debian: libopenblas-dev); the cgo directive in blas_openblas.go links
-// -lopenblas, so no extra flags are needed. On a two-core machine set
-// OPENBLAS_NUM_THREADS=1.
+// Convolutions and the elementwise activations are computed by a backend
+// chosen when the layer is added to a graph (Backend, Backends):
+//
+//   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's direct
+//     convolutions and eltwise primitives, the library PyTorch uses on CPUs.
+//     Operands are reordered to and from oneDNN's blocked layouts around
+//     each call; activations stay NCHW between layers.
+//   - "im2col" (always): the column matrix of a group of samples side by
+//     side and one sgemm per group, then Go loops.
+//
+// The build's fastest backend is the default; ATELIER_NN_BACKEND picks
+// another. Matrix products (Linear, and im2col's sgemm) go through
+// gorgonia's BLAS: pure Go (gonum) by default, OpenBLAS with -tags openblas
+// (libopenblas-dev, on one thread). The Makefile builds with every backend
+// installed; one test suite checks each against the im2col one, forward and
+// backward, and runs the gradient checks on each (make test-backends).
+//
+// # Gradients
+//
+// Graph.Backward builds gradient ops only for inputs that a wrt node
+// reaches: a frozen weight (inversion, shifting and fold-in differentiate
+// with respect to a latent or a user vector) or an image fed as input gets
+// none, where gorgonia alone would compute them all.
+//
+// # Threads
+//
+// A layer splits its batch into a fixed number of parts and runs them on
+// the calling goroutine and free helpers from one process-wide pool of
+// Threads() goroutines (ATELIER_THREADS, default all cores): results for a
+// seed are the same on any number of cores, and two jobs in one process
+// share the cores. oneDNN runs single-threaded inside each call, so its
+// OpenMP threads never spin against ours.
 package nn

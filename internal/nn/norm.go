@@ -173,45 +173,49 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 		In:   []tensor.Shape{s, cs, cs},
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
-			for q := 0; q < groups; q++ {
-				xq := in[0][q*m : (q+1)*m]
-				mu, r := stats(xq)
-				c0 := (q % n.Groups) * cpg
-				for c := 0; c < cpg; c++ {
-					a := float32(r) * in[1][c0+c]
-					b := in[2][c0+c] - float32(mu)*a
-					o := out[q*m+c*sp : q*m+(c+1)*sp]
-					for i, v := range xq[c*sp : (c+1)*sp] {
-						o[i] = v*a + b
+			eachPart(batch, func(lo, hi int) {
+				for q := lo * n.Groups; q < hi*n.Groups; q++ {
+					xq := in[0][q*m : (q+1)*m]
+					mu, r := stats(xq)
+					c0 := (q % n.Groups) * cpg
+					for c := 0; c < cpg; c++ {
+						a := float32(r) * in[1][c0+c]
+						b := in[2][c0+c] - float32(mu)*a
+						o := out[q*m+c*sp : q*m+(c+1)*sp]
+						for i, v := range xq[c*sp : (c+1)*sp] {
+							o[i] = v*a + b
+						}
 					}
 				}
-			}
+			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			// With x̂ = (x−μ)·r and h = g·γ: dx = r·(h − mean(h) − x̂·mean(h·x̂)).
 			func(dst []float32, in [][]float32, _, gout []float32) {
-				for q := 0; q < groups; q++ {
-					xq, gq, dq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m], dst[q*m:(q+1)*m]
-					mu, r := stats(xq)
-					c0 := (q % n.Groups) * cpg
-					var sh, shx float64
-					for c := 0; c < cpg; c++ {
-						gm := float64(in[1][c0+c])
-						gc, xc := gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp]
-						sh += gm * sum(gc)
-						shx += gm * dotDev(gc, xc, float32(mu)) * r
-					}
-					mh, mhx := sh/float64(m), shx/float64(m)
-					for c := 0; c < cpg; c++ {
-						gm := float32(r) * in[1][c0+c]
-						gc, dc := gq[c*sp:(c+1)*sp], dq[c*sp:(c+1)*sp]
-						off := float32(r * mh)
-						slope := float32(r * r * mhx)
-						for i, v := range xq[c*sp : (c+1)*sp] {
-							dc[i] = gm*gc[i] - off - (v-float32(mu))*slope
+				eachPart(batch, func(lo, hi int) {
+					for q := lo * n.Groups; q < hi*n.Groups; q++ {
+						xq, gq, dq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m], dst[q*m:(q+1)*m]
+						mu, r := stats(xq)
+						c0 := (q % n.Groups) * cpg
+						var sh, shx float64
+						for c := 0; c < cpg; c++ {
+							gm := float64(in[1][c0+c])
+							gc, xc := gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp]
+							sh += gm * sum(gc)
+							shx += gm * dotDev(gc, xc, float32(mu)) * r
+						}
+						mh, mhx := sh/float64(m), shx/float64(m)
+						for c := 0; c < cpg; c++ {
+							gm := float32(r) * in[1][c0+c]
+							gc, dc := gq[c*sp:(c+1)*sp], dq[c*sp:(c+1)*sp]
+							off := float32(r * mh)
+							slope := float32(r * r * mhx)
+							for i, v := range xq[c*sp : (c+1)*sp] {
+								dc[i] = gm*gc[i] - off - (v-float32(mu))*slope
+							}
 						}
 					}
-				}
+				})
 			},
 			// dγ[c] = Σ_{b,s} g·x̂
 			func(dst []float32, in [][]float32, _, gout []float32) {

@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -38,6 +40,29 @@ func Threads() int {
 		setThreads(n)
 	})
 	return threads
+}
+
+// Configure checks and applies the settings of this package from the
+// environment, for a command to call once at start: ATELIER_THREADS (a
+// positive integer; unset: all cores) and ATELIER_NN_BACKEND (one of
+// Backends(); unset: the fastest compiled in). The error names the
+// variable. Without Configure, Threads and Backend read the same variables
+// and ignore bad values (tests and benchmarks).
+func Configure(getenv func(string) string) error {
+	n := runtime.GOMAXPROCS(0)
+	if v := getenv("ATELIER_THREADS"); v != "" {
+		t, err := strconv.Atoi(v)
+		if err != nil || t < 1 || t > 1024 {
+			return fmt.Errorf("ATELIER_THREADS: %q is not a thread count in [1, 1024]", v)
+		}
+		n = t
+	}
+	if b := getenv("ATELIER_NN_BACKEND"); b != "" && !slices.Contains(Backends(), b) {
+		return fmt.Errorf("ATELIER_NN_BACKEND: %q is not compiled into this binary (have %v)", b, Backends())
+	}
+	threadsOnce.Do(func() {})
+	setThreads(n)
+	return nil
 }
 
 // setThreads sizes the helper pool for n goroutines in all. Tests call it
