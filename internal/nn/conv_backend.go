@@ -19,6 +19,13 @@ type convOps interface {
 	forward(y, x, w, b []float32)
 	backwardData(dx, w, dy []float32)
 	backwardWeights(dw, x, dy []float32)
+	// shareWeights makes this part of a batch read the weights that
+	// owner, another part of the same layer, prepares; prepareWeights
+	// (called on the owner before the parts run) brings them into the
+	// forward or backward-data pass's layout. A backend that reads the
+	// weights as they are does nothing.
+	shareWeights(owner convOps)
+	prepareWeights(w []float32, backward bool)
 }
 
 // convBackends are the compiled-in convolution backends by name: "im2col"
@@ -75,6 +82,7 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 			return nil, err
 		}
 		parts[i] = ops
+		ops.shareWeights(parts[0])
 	}
 	shapes := make([]tensor.Shape, len(inputs))
 	for i, n := range inputs {
@@ -93,12 +101,14 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 			if bias {
 				b = in[2]
 			}
+			parts[0].prepareWeights(in[1], false)
 			parallel(len(parts), func(i int) {
 				parts[i].forward(part(out, outSize, i), part(in[0], inSize, i), in[1], b)
 			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
+				parts[0].prepareWeights(in[1], true)
 				parallel(len(parts), func(i int) {
 					parts[i].backwardData(part(dst, inSize, i), in[1], part(gout, outSize, i))
 				})
@@ -164,6 +174,9 @@ func newIm2colConv(geo convGeom, batch, nOut int, _ bool) (convOps, error) {
 	group := max(1, min(batch, colBudget/max(1, geo.ckk*geo.patches)))
 	return &im2colConv{geo: geo, batch: batch, nOut: nOut, group: group, sgemm: G.WhichBLAS().Sgemm}, nil
 }
+
+func (c *im2colConv) shareWeights(convOps)                  {}
+func (c *im2colConv) prepareWeights(w []float32, back bool) {}
 
 // columns fills c.col with the column matrix of samples [b0, b0+n) of x,
 // sample j in columns [j·P, (j+1)·P), and returns it with its row stride.

@@ -136,22 +136,51 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0);
 }
 
-static const char *atl_conv_forward(atl_conv *c, const float *x, const float *w, const float *b, float *y) {
+// atl_pick_weights sets *m to the weights in c's primitive layout: the
+// owner's (reordered once by atl_conv_prepare before the parts of a batch
+// ran) when c is another part with the same layout, else c's own, reordered
+// now. Reordering the weights once per call rather than once per part saves
+// most of what the weights cost.
+static const char *atl_pick_weights(atl_conv *c, atl_conv *owner, atl_tensor *mine, atl_tensor *theirs, const float *w, dnnl_memory_t *m) {
+	*m = mine->prim;
+	if (c == owner) return NULL;
+	const dnnl_memory_desc_t *a, *b;
+	ATL_TRY(dnnl_memory_get_memory_desc(mine->prim, &a));
+	ATL_TRY(dnnl_memory_get_memory_desc(theirs->prim, &b));
+	if (dnnl_memory_desc_equal(a, b)) {
+		*m = theirs->prim;
+		return NULL;
+	}
+	return atl_in(c, mine, w);
+}
+
+static const char *atl_conv_make_bwd_data(atl_conv *c);
+
+// atl_conv_prepare brings w into the layout of c's forward (backward = 0)
+// or backward-data (1) primitive, for c and the parts that share it.
+static const char *atl_conv_prepare(atl_conv *c, int backward, const float *w) {
+	omp_set_num_threads(1);
+	if (!backward) return atl_in(c, &c->f_wei, w);
+	const char *e = atl_conv_make_bwd_data(c);
+	return e ? e : atl_in(c, &c->d_wei, w);
+}
+
+static const char *atl_conv_forward(atl_conv *c, atl_conv *owner, const float *x, const float *w, const float *b, float *y) {
 	omp_set_num_threads(1);
 	const char *e;
-	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_in(c, &c->f_wei, w))) return e;
+	dnnl_memory_t wm;
+	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_pick_weights(c, owner, &c->f_wei, &owner->f_wei, w, &wm))) return e;
 	if (c->bias && (e = atl_in(c, &c->f_bia, b))) return e;
 	ATL_TRY(dnnl_memory_set_data_handle(c->f_dst.user, y));
 	dnnl_exec_arg_t args[4] = {
-		{DNNL_ARG_SRC, c->f_src.prim}, {DNNL_ARG_WEIGHTS, c->f_wei.prim},
+		{DNNL_ARG_SRC, c->f_src.prim}, {DNNL_ARG_WEIGHTS, wm},
 		{DNNL_ARG_DST, c->f_dst.prim}, {DNNL_ARG_BIAS, c->f_bia.prim},
 	};
 	if ((e = atl_run(c, c->fwd, c->bias ? 4 : 3, args))) return e;
 	return atl_reorder(c, &c->f_dst, 0);
 }
 
-static const char *atl_conv_backward_data(atl_conv *c, const float *w, const float *gy, float *gx) {
-	omp_set_num_threads(1);
+static const char *atl_conv_make_bwd_data(atl_conv *c) {
 	const char *e;
 	if (!c->bwd_data) {
 		dnnl_memory_desc_t as, aw, ad;
@@ -176,10 +205,18 @@ static const char *atl_conv_backward_data(atl_conv *c, const float *w, const flo
 		dnnl_primitive_desc_destroy(pd);
 		if (s != dnnl_success) return dnnl_status2str(s);
 	}
-	if ((e = atl_in(c, &c->d_wei, w)) || (e = atl_in(c, &c->d_ddst, gy))) return e;
+	return NULL;
+}
+
+static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx) {
+	omp_set_num_threads(1);
+	const char *e;
+	dnnl_memory_t wm;
+	if ((e = atl_conv_make_bwd_data(c))) return e;
+	if ((e = atl_pick_weights(c, owner, &c->d_wei, &owner->d_wei, w, &wm)) || (e = atl_in(c, &c->d_ddst, gy))) return e;
 	ATL_TRY(dnnl_memory_set_data_handle(c->d_dsrc.user, gx));
 	dnnl_exec_arg_t args[3] = {
-		{DNNL_ARG_WEIGHTS, c->d_wei.prim}, {DNNL_ARG_DIFF_DST, c->d_ddst.prim}, {DNNL_ARG_DIFF_SRC, c->d_dsrc.prim},
+		{DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_DST, c->d_ddst.prim}, {DNNL_ARG_DIFF_SRC, c->d_dsrc.prim},
 	};
 	if ((e = atl_run(c, c->bwd_data, 3, args))) return e;
 	return atl_reorder(c, &c->d_dsrc, 0);
@@ -318,9 +355,12 @@ func init() {
 
 // oneDNNConv is one convolution geometry and batch size as oneDNN
 // primitives. The backward primitives are created on first use, so graphs
-// that never differentiate through a layer never pay for them.
+// that never differentiate through a layer never pay for them. The parts
+// of one layer's batch share the weights in oneDNN's layout: owner (part
+// 0) reorders them once per call (prepareWeights), the others read them.
 type oneDNNConv struct {
-	c *C.atl_conv
+	c     *C.atl_conv
+	owner *oneDNNConv
 }
 
 func newOneDNNConv(geo convGeom, batch, nOut int, bias bool) (convOps, error) {
@@ -332,6 +372,7 @@ func newOneDNNConv(geo convGeom, batch, nOut int, bias bool) (convOps, error) {
 	msg := C.atl_conv_new(&c, C.int(batch), C.int(geo.c), C.int(geo.h), C.int(geo.w), C.int(nOut),
 		C.int(geo.k), C.int(geo.s), C.int(geo.p), b)
 	d := &oneDNNConv{c: c}
+	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
 	if msg != nil {
 		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
@@ -356,12 +397,28 @@ func (d *oneDNNConv) check(msg *C.char) {
 	}
 }
 
+func (d *oneDNNConv) shareWeights(owner convOps) {
+	if o, ok := owner.(*oneDNNConv); ok {
+		d.owner = o
+	}
+}
+
+func (d *oneDNNConv) prepareWeights(w []float32, backward bool) {
+	b := C.int(0)
+	if backward {
+		b = 1
+	}
+	d.check(C.atl_conv_prepare(d.c, b, ptr(w)))
+}
+
 func (d *oneDNNConv) forward(y, x, w, b []float32) {
-	d.check(C.atl_conv_forward(d.c, ptr(x), ptr(w), ptr(b), ptr(y)))
+	d.check(C.atl_conv_forward(d.c, d.owner.c, ptr(x), ptr(w), ptr(b), ptr(y)))
+	runtime.KeepAlive(d.owner)
 }
 
 func (d *oneDNNConv) backwardData(dx, w, gy []float32) {
-	d.check(C.atl_conv_backward_data(d.c, ptr(w), ptr(gy), ptr(dx)))
+	d.check(C.atl_conv_backward_data(d.c, d.owner.c, ptr(w), ptr(gy), ptr(dx)))
+	runtime.KeepAlive(d.owner)
 }
 
 func (d *oneDNNConv) backwardWeights(dw, x, gy []float32) {
