@@ -34,7 +34,10 @@
 //     full-resolution pixel is transformed by the grid's transform at its
 //     position and luminance. The photo's own edges and texture pass
 //     through the transforms, recoloured, so the output is as sharp as the
-//     photo.
+//     photo. The cells are small, so that a local change stays local, and
+//     each node's transform is pulled toward the whole product's (a
+//     ridge): a node that saw few pixels, or a narrow range of colours,
+//     would otherwise fit gains that flatten the photo's local contrast.
 //
 // What Guided does with pattern changes: it recolours the photo's pattern
 // (light and dark stripes are separated by the luminance axis and get

@@ -8,19 +8,32 @@ import (
 
 // The bilateral grid of the Guided method: gridXY cells across the model's
 // view in each direction, gridZ luminance bins. Each node holds a 4×3
-// affine colour transform M, out = [r g b 1]·M. Cells of 4 model pixels
-// follow the variant's local changes; 8 luminance bins tell a stripe from
-// the ground between them. Grid and lambda were chosen on a tuning set of
-// photos and pairs apart from the evaluation's (docs/redesign.md): a finer
-// grid follows the change more closely (edit consistency) and a coarser
-// one keeps more of the photo's crispness.
+// affine colour transform M, out = [r g b 1]·M. Cells of 2 model pixels
+// follow the variant's local changes (a recoloured pocket or sole stays
+// where the variant put it); 8 luminance bins tell a stripe from the
+// ground between them.
+//
+// Fine cells alone would soften the photo: a node sees few pixels, often
+// a narrow range of colours across an edge or inside a pattern, and the
+// least-squares gains fitted there are ill-posed, free to take whatever
+// value the generator's soft images suggest; a gain below 1 flattens the
+// photo's edges and texture. lambda is a ridge toward the product's
+// transform: along each colour direction a node keeps its own gain only
+// where its pixels' spread in that direction, times their number,
+// outweighs lambda, and its offset (the constant term, which every pixel
+// supports) only where it saw more than about lambda pixels. So a node
+// follows a local shift of colour freely but changes the photo's local
+// contrast only where its pixels show it clearly. Grid and lambda were
+// chosen together on a tuning set of photos and pairs apart from the
+// evaluation's (docs/redesign.md): a finer grid follows the change more
+// closely (edit consistency), a stronger pull keeps more of the photo's
+// crispness.
 const (
-	gridXY = 16
+	gridXY = 32
 	gridZ  = 8
 	// lambda pulls each node's transform toward the whole product's
-	// transform, in units of model pixels: nodes that saw few pixels take
-	// the global change rather than an ill-posed local one.
-	lambda = 0.2
+	// transform, in units of model pixels.
+	lambda = 1.0
 	// identityWeight pulls the global transform toward the identity, for
 	// products of one flat colour whose transform is otherwise
 	// underdetermined.

@@ -68,6 +68,49 @@ func TestTransferKeepsTheBackgroundAndShowsTheChange(t *testing.T) {
 	}
 }
 
+// edit changes the product's red and blue in the model's view by what d
+// gives for each model pixel (u, v).
+func edit(p *Photo, d func(u, v int) (dr, db float32)) Edit {
+	n := p.Input.W
+	base := p.Input
+	v := imaging.Tensor{H: n, W: n, Pix: append([]float32(nil), base.Pix...)}
+	for i, in := range p.modelMask() {
+		if in {
+			dr, db := d(i%n, i/n)
+			v.Pix[i] = clamp01(v.Pix[i] + dr)
+			v.Pix[2*n*n+i] = clamp01(v.Pix[2*n*n+i] + db)
+		}
+	}
+	return Edit{Base: base, Variant: v}
+}
+
+// A change to one small part of the product (a pocket, a sole) stays
+// there: the grid's cells are fine enough to follow it, and its pull
+// toward the product's transform does not spread it over the rest. A
+// grid of 16×16 cells read 0.41 on one of these photos, 0.73 on average.
+func TestGuidedFollowsALocalChange(t *testing.T) {
+	var sum float64
+	photos := catalogPhotos(t, 6, 256)
+	for i, pix := range photos {
+		p := testkit.Must(Prepare(pix, atelier.ModelSize))(t)
+		spot := edit(p, func(u, v int) (float32, float32) {
+			if u >= 24 && u < 32 && v >= 24 && v < 32 { // 8×8 of 64×64
+				return 0.2, -0.15
+			}
+			return 0, 0
+		})
+		out := testkit.Must(Apply(p, spot, Guided))(t)
+		c := EditConsistency(out, p, spot)
+		if c < 0.6 {
+			t.Errorf("photo %d: edit consistency %.3f for a local change", i, c)
+		}
+		sum += c
+	}
+	if mean := sum / float64(len(photos)); mean < 0.8 {
+		t.Errorf("mean edit consistency %.3f for a local change, want ≥ 0.8", mean)
+	}
+}
+
 // An unchanged variant leaves the photo as it was.
 func TestTransferOfNoChangeIsThePhoto(t *testing.T) {
 	pix := catalogPhotos(t, 1, 128)[0]
