@@ -39,6 +39,11 @@ typedef struct {
 	int bias;
 	dnnl_primitive_desc_t fwd_pd;
 	dnnl_primitive_t fwd, bwd_data, bwd_wei;
+	// Generations, to reuse a reordered operand within one run of the
+	// graph: run counts forward calls; ddst_data and ddst_wei record the
+	// run in which the backward-data and backward-weights passes last
+	// brought the output gradient into their layouts.
+	unsigned long run, ddst_data, ddst_wei;
 	atl_tensor f_src, f_wei, f_bia, f_dst;
 	atl_tensor d_wei, d_ddst, d_dsrc;
 	atl_tensor w_src, w_ddst, w_dwei;
@@ -156,6 +161,23 @@ static const char *atl_pick_weights(atl_conv *c, atl_conv *owner, atl_tensor *mi
 
 static const char *atl_conv_make_bwd_data(atl_conv *c);
 
+// atl_shared_input sets *m to buf in mine's primitive layout: other's
+// memory when other holds this same buffer already reordered in this run
+// (other_run == c->run) in the same layout, else mine, reordered now.
+static const char *atl_shared_input(atl_conv *c, atl_tensor *mine, atl_tensor *other, unsigned long other_run, const float *buf, dnnl_memory_t *m) {
+	*m = mine->prim;
+	if (other_run == c->run && other->prim && mine->reorder) {
+		const dnnl_memory_desc_t *a, *b;
+		ATL_TRY(dnnl_memory_get_memory_desc(mine->prim, &a));
+		ATL_TRY(dnnl_memory_get_memory_desc(other->prim, &b));
+		if (dnnl_memory_desc_equal(a, b)) {
+			*m = other->prim;
+			return NULL;
+		}
+	}
+	return atl_in(c, mine, buf);
+}
+
 // atl_conv_prepare brings w into the layout of c's forward (backward = 0)
 // or backward-data (1) primitive, for c and the parts that share it.
 static const char *atl_conv_prepare(atl_conv *c, int backward, const float *w) {
@@ -167,6 +189,7 @@ static const char *atl_conv_prepare(atl_conv *c, int backward, const float *w) {
 
 static const char *atl_conv_forward(atl_conv *c, atl_conv *owner, const float *x, const float *w, const float *b, float *y) {
 	omp_set_num_threads(1);
+	c->run++;
 	const char *e;
 	dnnl_memory_t wm;
 	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_pick_weights(c, owner, &c->f_wei, &owner->f_wei, w, &wm))) return e;
@@ -213,10 +236,13 @@ static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const fl
 	const char *e;
 	dnnl_memory_t wm;
 	if ((e = atl_conv_make_bwd_data(c))) return e;
-	if ((e = atl_pick_weights(c, owner, &c->d_wei, &owner->d_wei, w, &wm)) || (e = atl_in(c, &c->d_ddst, gy))) return e;
+	if ((e = atl_pick_weights(c, owner, &c->d_wei, &owner->d_wei, w, &wm))) return e;
+	dnnl_memory_t gm;
+	if ((e = atl_shared_input(c, &c->d_ddst, &c->w_ddst, c->ddst_wei, gy, &gm))) return e;
+	c->ddst_data = c->run;
 	ATL_TRY(dnnl_memory_set_data_handle(c->d_dsrc.user, gx));
 	dnnl_exec_arg_t args[3] = {
-		{DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_DST, c->d_ddst.prim}, {DNNL_ARG_DIFF_SRC, c->d_dsrc.prim},
+		{DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_DST, gm}, {DNNL_ARG_DIFF_SRC, c->d_dsrc.prim},
 	};
 	if ((e = atl_run(c, c->bwd_data, 3, args))) return e;
 	return atl_reorder(c, &c->d_dsrc, 0);
@@ -248,10 +274,16 @@ static const char *atl_conv_backward_weights(atl_conv *c, const float *x, const 
 		dnnl_primitive_desc_destroy(pd);
 		if (s != dnnl_success) return dnnl_status2str(s);
 	}
-	if ((e = atl_in(c, &c->w_src, x)) || (e = atl_in(c, &c->w_ddst, gy))) return e;
+	// The forward pass of this run left x in its layout: reuse it when
+	// the layouts agree. The output gradient likewise, when the
+	// backward-data pass already brought it into this layout.
+	dnnl_memory_t xm, gm;
+	if ((e = atl_shared_input(c, &c->w_src, &c->f_src, c->run, x, &xm)) ||
+	    (e = atl_shared_input(c, &c->w_ddst, &c->d_ddst, c->ddst_data, gy, &gm))) return e;
+	c->ddst_wei = c->run;
 	ATL_TRY(dnnl_memory_set_data_handle(c->w_dwei.user, gw));
 	dnnl_exec_arg_t args[3] = {
-		{DNNL_ARG_SRC, c->w_src.prim}, {DNNL_ARG_DIFF_DST, c->w_ddst.prim}, {DNNL_ARG_DIFF_WEIGHTS, c->w_dwei.prim},
+		{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, gm}, {DNNL_ARG_DIFF_WEIGHTS, c->w_dwei.prim},
 	};
 	if ((e = atl_run(c, c->bwd_wei, 3, args))) return e;
 	return atl_reorder(c, &c->w_dwei, 0);
