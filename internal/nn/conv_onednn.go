@@ -105,6 +105,8 @@ static const char *atl_run(atl_conv *c, dnnl_primitive_t p, int n, dnnl_exec_arg
 	return NULL;
 }
 
+static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d);
+
 static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias) {
 	// oneDNN sizes its work split by the thread count at creation: the
 	// primitive must be made for the one thread it will run on.
@@ -126,9 +128,7 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_nchw));
 	dnnl_memory_desc_t as, aw, ad;
-	ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
-	ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
-	ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
+	if ((e = atl_any(c, &as, &aw, &ad))) return e;
 	dnnl_convolution_desc_t cd;
 	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
 		&as, &aw, bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
@@ -203,32 +203,66 @@ static const char *atl_conv_forward(atl_conv *c, atl_conv *owner, const float *x
 	return atl_reorder(c, &c->f_dst, 0);
 }
 
-static const char *atl_conv_make_bwd_data(atl_conv *c) {
-	const char *e;
-	if (!c->bwd_data) {
-		dnnl_memory_desc_t as, aw, ad;
-		dnnl_dims_t ds, dw, dd;
-		memcpy(ds, c->src.dims, sizeof ds); memcpy(dw, c->wei.dims, sizeof dw); memcpy(dd, c->dst.dims, sizeof dd);
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
-		dnnl_convolution_desc_t cd;
-		ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &as, &aw, &ad, c->strides, c->pad, c->pad));
-		dnnl_primitive_desc_t pd;
-		ATL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, c->eng, c->fwd_pd));
-		dnnl_status_t s = dnnl_primitive_create(&c->bwd_data, pd);
-		if (s == dnnl_success) {
-			if ((e = atl_tensor_init(&c->d_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1)) ||
-			    (e = atl_tensor_init(&c->d_ddst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 1)) ||
-			    (e = atl_tensor_init(&c->d_dsrc, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 0))) {
-				dnnl_primitive_desc_destroy(pd);
-				return e;
-			}
-		}
-		dnnl_primitive_desc_destroy(pd);
-		if (s != dnnl_success) return dnnl_status2str(s);
-	}
+// atl_any fills a, w and d with c's source, weights and destination
+// shapes in whatever layout the primitive prefers.
+static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d) {
+	ATL_TRY(dnnl_memory_desc_init_by_tag(a, 4, c->src.dims, dnnl_f32, dnnl_format_tag_any));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(w, 4, c->wei.dims, dnnl_f32, dnnl_format_tag_any));
+	ATL_TRY(dnnl_memory_desc_init_by_tag(d, 4, c->dst.dims, dnnl_f32, dnnl_format_tag_any));
 	return NULL;
+}
+
+// atl_operand is one operand of a backward primitive: its tensor, its plain
+// layout, the query for the primitive's layout, and whether it is read.
+typedef struct {
+	atl_tensor *t;
+	const dnnl_memory_desc_t *user;
+	dnnl_query_t query;
+	int input;
+} atl_operand;
+
+// atl_make_backward creates the backward primitive of cd (with the forward
+// as its hint) into *p, and its three operands.
+static const char *atl_make_backward(atl_conv *c, const dnnl_convolution_desc_t *cd, dnnl_primitive_t *p, atl_operand ops[3]) {
+	dnnl_primitive_desc_t pd;
+	ATL_TRY(dnnl_primitive_desc_create(&pd, cd, NULL, c->eng, c->fwd_pd));
+	const char *e = NULL;
+	dnnl_status_t s = dnnl_primitive_create(p, pd);
+	for (int i = 0; s == dnnl_success && !e && i < 3; i++) {
+		e = atl_tensor_init(ops[i].t, c->eng, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, 0), ops[i].input);
+	}
+	dnnl_primitive_desc_destroy(pd);
+	return s != dnnl_success ? dnnl_status2str(s) : e;
+}
+
+static const char *atl_conv_make_bwd_data(atl_conv *c) {
+	if (c->bwd_data) return NULL;
+	dnnl_memory_desc_t as, aw, ad;
+	const char *e = atl_any(c, &as, &aw, &ad);
+	if (e) return e;
+	dnnl_convolution_desc_t cd;
+	ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &as, &aw, &ad, c->strides, c->pad, c->pad));
+	atl_operand ops[3] = {
+		{&c->d_wei, &c->wei, dnnl_query_weights_md, 1},
+		{&c->d_ddst, &c->dst, dnnl_query_diff_dst_md, 1},
+		{&c->d_dsrc, &c->src, dnnl_query_diff_src_md, 0},
+	};
+	return atl_make_backward(c, &cd, &c->bwd_data, ops);
+}
+
+static const char *atl_conv_make_bwd_weights(atl_conv *c) {
+	if (c->bwd_wei) return NULL;
+	dnnl_memory_desc_t as, aw, ad;
+	const char *e = atl_any(c, &as, &aw, &ad);
+	if (e) return e;
+	dnnl_convolution_desc_t cd;
+	ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &as, &aw, NULL, &ad, c->strides, c->pad, c->pad));
+	atl_operand ops[3] = {
+		{&c->w_src, &c->src, dnnl_query_src_md, 1},
+		{&c->w_ddst, &c->dst, dnnl_query_diff_dst_md, 1},
+		{&c->w_dwei, &c->wei, dnnl_query_diff_weights_md, 0},
+	};
+	return atl_make_backward(c, &cd, &c->bwd_wei, ops);
 }
 
 static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx) {
@@ -251,29 +285,7 @@ static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const fl
 static const char *atl_conv_backward_weights(atl_conv *c, const float *x, const float *gy, float *gw) {
 	omp_set_num_threads(1);
 	const char *e;
-	if (!c->bwd_wei) {
-		dnnl_memory_desc_t as, aw, ad;
-		dnnl_dims_t ds, dw, dd;
-		memcpy(ds, c->src.dims, sizeof ds); memcpy(dw, c->wei.dims, sizeof dw); memcpy(dd, c->dst.dims, sizeof dd);
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&as, 4, ds, dnnl_f32, dnnl_format_tag_any));
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&aw, 4, dw, dnnl_f32, dnnl_format_tag_any));
-		ATL_TRY(dnnl_memory_desc_init_by_tag(&ad, 4, dd, dnnl_f32, dnnl_format_tag_any));
-		dnnl_convolution_desc_t cd;
-		ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &as, &aw, NULL, &ad, c->strides, c->pad, c->pad));
-		dnnl_primitive_desc_t pd;
-		ATL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, c->eng, c->fwd_pd));
-		dnnl_status_t s = dnnl_primitive_create(&c->bwd_wei, pd);
-		if (s == dnnl_success) {
-			if ((e = atl_tensor_init(&c->w_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1)) ||
-			    (e = atl_tensor_init(&c->w_ddst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 1)) ||
-			    (e = atl_tensor_init(&c->w_dwei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 0))) {
-				dnnl_primitive_desc_destroy(pd);
-				return e;
-			}
-		}
-		dnnl_primitive_desc_destroy(pd);
-		if (s != dnnl_success) return dnnl_status2str(s);
-	}
+	if ((e = atl_conv_make_bwd_weights(c))) return e;
 	// The forward pass of this run left x in its layout: reuse it when
 	// the layouts agree. The output gradient likewise, when the
 	// backward-data pass already brought it into this layout.
