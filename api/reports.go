@@ -1,16 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/report"
 	"github.com/atelier-app/atelier/storage"
 )
 
@@ -152,4 +155,38 @@ func (s *Server) listReports(c *gin.Context) {
 	}
 	next := nextAfter(reports, page.Limit, func(r atelier.Report) string { return r.ID })
 	c.JSON(http.StatusOK, gin.H{"reports": views, "next_after": next})
+}
+
+// exportReport answers a finished report as a file: GET
+// /reports/{id}/export?format=csv. The route is not /reports/{id}.csv
+// because Gin's router matches a parameter up to the next slash, so
+// "{id}.csv" cannot be told apart from GET /reports/{id}; a format query
+// also leaves room for the other formats. Another seller's report is not
+// found; an unfinished one is a conflict naming its status.
+func (s *Server) exportReport(c *gin.Context) {
+	ctx := c.Request.Context()
+	if f := c.DefaultQuery("format", "csv"); f != "csv" {
+		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv", f))
+		return
+	}
+	r, err := s.store.GetReport(ctx, c.Param("id"), scopeOf(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	doc, err := report.Load(ctx, s.blobs, r)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	// Written whole before answering, so a link that cannot be signed is
+	// an error response rather than a truncated file.
+	var buf bytes.Buffer
+	urlOf := func(key string) (string, error) { return s.imageURL(ctx, key) }
+	if err := report.WriteCSV(&buf, doc, urlOf); err != nil {
+		writeError(c, s.log, fmt.Errorf("report %s as CSV: %w", r.ID, err))
+		return
+	}
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "report-" + r.ID + ".csv"}))
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

@@ -3,13 +3,17 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/service/report"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/jobs"
 )
@@ -142,4 +146,102 @@ func TestReportRejections(t *testing.T) {
 		rec, _ = e.call(t, "POST", "/api/v1/reports", e.aliceKey, nil)
 		want(t, rec, http.StatusServiceUnavailable)
 	})
+}
+
+// exportDoc is the document the export test's report job stores: two
+// items and two segments; item a has a finished redesign for segment s2.
+func exportDoc(id string) report.Doc {
+	return report.Doc{ReportID: id, PoolSize: 5, CatalogSize: 3,
+		Segments: []report.Segment{{ID: "s1", Name: "warm, bold"}, {ID: "s2", Name: "dark \"minimal\""}},
+		Items: []report.Item{{
+			ItemID: "a", ExternalID: "sku-1", Category: "dress", BestSegment: "s1",
+			Scores: []report.Score{{SegmentID: "s1", Preference: 1.25, Rank: 1, Percentile: 100}, {SegmentID: "s2", Preference: -0.5, Rank: 4, Percentile: 25}},
+			Candidates: []report.Candidate{{SegmentID: "s2", Rank: 4, Percentile: 25,
+				BestVariant: &report.LiftingVariant{RedesignID: "r1", Rank: 2, Uplift: 0.375, ImageKey: "redesigns/r1/2.png"}}},
+		}, {
+			ItemID: "b", ExternalID: "sku-2", Category: "heel", BestSegment: "s2",
+			Scores: []report.Score{{SegmentID: "s1", Preference: 0.1, Rank: 3, Percentile: 50}, {SegmentID: "s2", Preference: 2, Rank: 1, Percentile: 100}},
+		}}}
+}
+
+func TestReportExportCSV(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		rec, body := e.call(t, "POST", "/api/v1/reports", e.aliceKey, nil)
+		want(t, rec, http.StatusAccepted)
+		id := body["id"].(string)
+		path := "/api/v1/reports/" + id + "/export?format=csv"
+
+		// Queued: a conflict that names the status.
+		rec, body = e.call(t, "GET", path, e.aliceKey, nil)
+		want(t, rec, http.StatusConflict)
+		if _, kind := errField(body); kind != "conflict" || !strings.Contains(rec.Body.String(), "queued") {
+			t.Fatalf("unfinished report: %s", rec.Body.String())
+		}
+
+		e.startWorker(t, jobs.Handlers{Report: func(ctx context.Context, r atelier.Report, _ progress.Func) (string, error) {
+			data := mustJSON(t, exportDoc(r.ID))
+			return report.Key(r.ID), e.blobs.Put(ctx, report.Key(r.ID), bytes.NewReader(data), int64(len(data)), "application/json")
+		}})
+		waitFor(t, "report "+id, func() bool {
+			j, err := e.jobs.Get(ctx, id, atelier.AllScope())
+			return err == nil && j.Status.Final()
+		})
+
+		for _, p := range []string{path, "/api/v1/reports/" + id + "/export"} { // csv is the default
+			rec, _ = e.call(t, "GET", p, e.aliceKey, nil)
+			want(t, rec, http.StatusOK)
+			if ct := rec.Header().Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename=report-`+id+`.csv` {
+				t.Errorf("Content-Disposition %q", cd)
+			}
+			checkExportRows(t, rec.Body.String())
+		}
+
+		// Someone else's report, a missing one, an unknown format.
+		rec, _ = e.call(t, "GET", path, e.bobKey, nil)
+		want(t, rec, http.StatusNotFound)
+		rec, _ = e.call(t, "GET", "/api/v1/reports/nope/export", e.aliceKey, nil)
+		want(t, rec, http.StatusNotFound)
+		rec, body = e.call(t, "GET", "/api/v1/reports/"+id+"/export?format=xlsx", e.aliceKey, nil)
+		want(t, rec, http.StatusBadRequest)
+		if field, _ := errField(body); field != "format" {
+			t.Errorf("unknown format: %s", rec.Body.String())
+		}
+		rec, _ = e.call(t, "GET", path, "", nil)
+		want(t, rec, http.StatusUnauthorized)
+	})
+}
+
+// checkExportRows parses the CSV of exportDoc and checks every cell.
+func checkExportRows(t *testing.T, body string) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("not CSV: %v\n%s", err, body)
+	}
+	if len(rows) != 5 || !slices.Equal(rows[0], report.CSVHeader) {
+		t.Fatalf("rows %q", rows)
+	}
+	wantRows := [][]string{
+		{"a", "sku-1", "dress", "s1", "warm, bold", "1.25", "1", "100", "", ""},
+		{"a", "sku-1", "dress", "s2", `dark "minimal"`, "-0.5", "4", "25", "0.375", "URL"},
+		{"b", "sku-2", "heel", "s1", "warm, bold", "0.1", "3", "50", "", ""},
+		{"b", "sku-2", "heel", "s2", `dark "minimal"`, "2", "1", "100", "", ""},
+	}
+	for i, w := range wantRows {
+		got := rows[i+1]
+		if w[9] == "URL" {
+			// A signed, short-lived link to the variant's image.
+			if !strings.Contains(got[9], "redesigns/r1/2.png") {
+				t.Errorf("row %d: best variant URL %q", i+1, got[9])
+			}
+			got, w = got[:9], w[:9]
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("row %d: %q, want %q", i+1, got, w)
+		}
+	}
 }

@@ -143,6 +143,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	seller.POST("/reports", s.createReport)
 	seller.GET("/reports", s.listReports)
 	seller.GET("/reports/:id", s.getReport)
+	seller.GET("/reports/:id/export", s.exportReport)
 	seller.GET("/segments", s.listSegments)
 
 	anyone.GET("/items/:id/similar", s.similarItems)

@@ -1,7 +1,9 @@
 // Package report is the batch report use case: how each of a seller's
-// items ranks with each consumer segment, and which redesigns would lift
-// it. Build computes the document from the store, the blob store and the
-// active recommender; Engine runs report jobs and stores the document.
+// items ranks with each consumer segment, which redesigns would lift it,
+// and what each segment likes (its top catalog items, and its taste in
+// words from their pixels: taste.go). Build computes the document from the
+// store, the blob store and the active recommender; Engine runs report
+// jobs and stores the document.
 package report
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/taste"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage"
@@ -38,9 +41,13 @@ type Doc struct {
 	Items                []Item    `json:"items"`
 }
 
+// Segment is a segment reported on, with the catalog items it prefers
+// most (best first) and its taste in words (describeSegment).
 type Segment struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	TopItemIDs []string `json:"top_item_ids"`
+	Taste      Taste    `json:"taste"`
 }
 
 // Skip is a segment left out, with why.
@@ -123,10 +130,12 @@ func (e *Engine) Run(ctx context.Context, r atelier.Report, prog progress.Func) 
 	return key, nil
 }
 
-// pooled is one item of the ranking pool with its primary image's φ.
+// pooled is one item of the ranking pool with its primary image's φ and
+// look (measured on the same model-size image).
 type pooled struct {
 	item atelier.Item
 	phi  []float32
+	look taste.Look
 }
 
 // Build computes the report r with the active recommender version.
@@ -174,6 +183,7 @@ func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func
 		for i, p := range pool {
 			scores[s][i] = dot64(th, p.phi)
 		}
+		describeSegment(&segs[s], scores[s], pool, len(items))
 	}
 	doc := Doc{
 		ReportID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, RecommenderVersionID: mv.ID,
@@ -282,12 +292,14 @@ func (e *Engine) features(ctx context.Context, rec *recommender.Model, items []a
 	for lo := 0; lo < len(items); lo += reportChunk {
 		part := items[lo:min(lo+reportChunk, len(items))]
 		im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
+		looks := make([]taste.Look, len(part))
 		for n, it := range part {
 			t, err := catalog.ItemImage(ctx, e.blobs, it, size)
 			if err != nil {
 				return nil, fmt.Errorf("item %s: %w", it.ID, err)
 			}
 			copy(im.Item(n).Pix, t.Pix)
+			looks[n] = taste.Measure(t)
 		}
 		f, err := rec.ImageFeatures(ctx, im, 1)
 		if err != nil {
@@ -297,7 +309,7 @@ func (e *Engine) features(ctx context.Context, rec *recommender.Model, items []a
 			return nil, fmt.Errorf("features: %d vectors for %d images", len(f), len(part))
 		}
 		for n, it := range part {
-			out = append(out, pooled{item: it, phi: f[n]})
+			out = append(out, pooled{item: it, phi: f[n], look: looks[n]})
 		}
 		done(len(out))
 	}

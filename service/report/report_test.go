@@ -107,6 +107,25 @@ func testReportJob(t *testing.T, world string, store *storage.Store, blobs blob.
 	if len(doc.Segments)+len(doc.Skipped) != len(segs) || len(doc.Segments) == 0 {
 		t.Fatalf("%d segments and %d skipped of %d", len(doc.Segments), len(doc.Skipped), len(segs))
 	}
+	catalogIDs := map[string]bool{}
+	for _, it := range items {
+		catalogIDs[it.ID] = true
+	}
+	for _, sg := range doc.Segments {
+		// Each segment lists 8 distinct catalog items and describes its
+		// taste from its top 5% of the catalog, at least those 8
+		// (TestSegmentTasteMatchesPersonas checks what it says).
+		seen := map[string]bool{}
+		for _, id := range sg.TopItemIDs {
+			if !catalogIDs[id] || seen[id] {
+				t.Errorf("segment %s: top item %s is not a new catalog item (%v)", sg.ID, id, sg.TopItemIDs)
+			}
+			seen[id] = true
+		}
+		if len(sg.TopItemIDs) != report.TopItems || sg.Taste.Basis != report.TopItems || sg.Taste.Summary == "" {
+			t.Errorf("segment %s: %d top items, taste %+v", sg.ID, len(sg.TopItemIDs), sg.Taste)
+		}
+	}
 	for s, sg := range doc.Segments {
 		a, c := doc.Items[0].Scores[s], doc.Items[1].Scores[s]
 		if a.SegmentID != sg.ID || c.SegmentID != sg.ID {
