@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/service/report"
 	"github.com/atelier-app/atelier/storage"
 )
@@ -157,16 +158,30 @@ func (s *Server) listReports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"reports": views, "next_after": next})
 }
 
+// exportFormats are the files a report exports to, with their content
+// type: CSV for spreadsheets, HTML for people (report.WriteHTML).
+var exportFormats = map[string]string{
+	"csv":  "text/csv; charset=utf-8",
+	"html": "text/html; charset=utf-8",
+}
+
+// maxInlineImage bounds an image read into an HTML export: model-size
+// images and variants are 64×64 PNGs of a few KiB, so anything far larger
+// is not one of ours and would bloat the file.
+const maxInlineImage = 1 << 20
+
 // exportReport answers a finished report as a file: GET
-// /reports/{id}/export?format=csv. The route is not /reports/{id}.csv
+// /reports/{id}/export?format=csv|html. The route is not /reports/{id}.csv
 // because Gin's router matches a parameter up to the next slash, so
 // "{id}.csv" cannot be told apart from GET /reports/{id}; a format query
 // also leaves room for the other formats. Another seller's report is not
 // found; an unfinished one is a conflict naming its status.
 func (s *Server) exportReport(c *gin.Context) {
 	ctx := c.Request.Context()
-	if f := c.DefaultQuery("format", "csv"); f != "csv" {
-		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv", f))
+	format := c.DefaultQuery("format", "csv")
+	contentType, ok := exportFormats[format]
+	if !ok {
+		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv or html", format))
 		return
 	}
 	r, err := s.store.GetReport(ctx, c.Param("id"), scopeOf(c))
@@ -179,14 +194,56 @@ func (s *Server) exportReport(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	// Written whole before answering, so a link that cannot be signed is
-	// an error response rather than a truncated file.
+	// Written whole before answering, so a link that cannot be signed or
+	// an image that cannot be read is an error response rather than a
+	// truncated file.
 	var buf bytes.Buffer
-	urlOf := func(key string) (string, error) { return s.imageURL(ctx, key) }
-	if err := report.WriteCSV(&buf, doc, urlOf); err != nil {
-		writeError(c, s.log, fmt.Errorf("report %s as CSV: %w", r.ID, err))
+	if format == "html" {
+		err = report.WriteHTML(&buf, doc, r.CreatedAt, s.reportPictures(ctx, scopeOf(c)))
+	} else {
+		err = report.WriteCSV(&buf, doc, func(key string) (string, error) { return s.imageURL(ctx, key) })
+	}
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("report %s as %s: %w", r.ID, format, err))
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "report-" + r.ID + ".csv"}))
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "report-" + r.ID + "." + format}))
+	c.Data(http.StatusOK, contentType, buf.Bytes())
+}
+
+// reportPictures reads the images an HTML export inlines from the blob
+// store: an item's model-size image (as the seller may see the item) and
+// a variant by its key.
+func (s *Server) reportPictures(ctx context.Context, scope atelier.Scope) report.Pictures {
+	return report.Pictures{
+		Item: func(id string) ([]byte, error) {
+			it, err := s.store.GetItem(ctx, id, scope)
+			if err != nil {
+				return nil, err
+			}
+			key, err := catalog.ModelKey(it)
+			if err != nil {
+				return nil, err
+			}
+			return s.readImage(ctx, key)
+		},
+		Blob: func(key string) ([]byte, error) { return s.readImage(ctx, key) },
+	}
+}
+
+// readImage reads the blob under key, refusing one over maxInlineImage.
+func (s *Server) readImage(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := s.blobs.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", key, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxInlineImage+1))
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", key, err)
+	}
+	if len(data) > maxInlineImage {
+		return nil, atelier.Errorf(atelier.KindInvalid, "image %s is over %d bytes, too large to inline", key, maxInlineImage)
+	}
+	return data, nil
 }

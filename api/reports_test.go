@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/service/report"
@@ -213,6 +215,117 @@ func TestReportExportCSV(t *testing.T) {
 		rec, _ = e.call(t, "GET", path, "", nil)
 		want(t, rec, http.StatusUnauthorized)
 	})
+}
+
+// TestReportExportHTML exports a finished report as one HTML file: every
+// item and every segment's taste is in it, the pictures are inlined, and
+// it has no script; the status rules are those of the CSV export.
+func TestReportExportHTML(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.withCatalog(t)
+		rec, body := e.call(t, "POST", "/api/v1/reports", e.aliceKey, nil)
+		want(t, rec, http.StatusAccepted)
+		id := body["id"].(string)
+		path := "/api/v1/reports/" + id + "/export?format=html"
+		rec, _ = e.call(t, "GET", path, e.aliceKey, nil)
+		want(t, rec, http.StatusConflict)
+
+		doc := htmlExportDoc(t, e, id)
+		e.startWorker(t, jobs.Handlers{Report: func(ctx context.Context, r atelier.Report, _ progress.Func) (string, error) {
+			data := mustJSON(t, doc)
+			return report.Key(r.ID), e.blobs.Put(ctx, report.Key(r.ID), bytes.NewReader(data), int64(len(data)), "application/json")
+		}})
+		waitFor(t, "report "+id, func() bool {
+			j, err := e.jobs.Get(ctx, id, atelier.AllScope())
+			return err == nil && j.Status.Final()
+		})
+
+		rec, _ = e.call(t, "GET", path, e.aliceKey, nil)
+		want(t, rec, http.StatusOK)
+		if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename=report-`+id+`.html` {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		checkExportHTML(t, rec.Body.String(), doc)
+
+		rec, _ = e.call(t, "GET", path, e.bobKey, nil)
+		want(t, rec, http.StatusNotFound)
+		rec, _ = e.call(t, "GET", "/api/v1/reports/nope/export?format=html", e.aliceKey, nil)
+		want(t, rec, http.StatusNotFound)
+	})
+}
+
+// htmlExportDoc is exportDoc with each segment's favourites (the env's
+// catalog items) and taste, and the best variant's image stored.
+func htmlExportDoc(t *testing.T, e *env, id string) report.Doc {
+	t.Helper()
+	doc := exportDoc(id)
+	for s := range doc.Segments {
+		for _, name := range colourNames()[s:] {
+			doc.Segments[s].TopItemIDs = append(doc.Segments[s].TopItemIDs, e.catalog[name].ID)
+		}
+		doc.Segments[s].Taste.Summary = fmt.Sprintf("Segment %d likes warmer & brighter colours.", s+1)
+	}
+	data := pngBytes(t, solid(palette["red"], atelier.ModelSize, atelier.ModelSize))
+	key := doc.Items[0].Candidates[0].BestVariant.ImageKey
+	if err := e.blobs.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// checkExportHTML parses the page and checks it holds doc, inlined and
+// without scripts or links out.
+func checkExportHTML(t *testing.T, page string, doc report.Doc) {
+	t.Helper()
+	root, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatalf("not HTML: %v", err)
+	}
+	var text strings.Builder
+	var imgs, scripts int
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			text.WriteString(n.Data + " ")
+		case n.Type == html.ElementNode && n.Data == "script":
+			scripts++
+		case n.Type == html.ElementNode && n.Data == "img":
+			imgs++
+			for _, a := range n.Attr {
+				if a.Key == "src" && !strings.HasPrefix(a.Val, "data:image/png;base64,") {
+					t.Errorf("image not inlined: %.60s", a.Val)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(root)
+	for _, it := range doc.Items {
+		if !strings.Contains(text.String(), it.ExternalID) {
+			t.Errorf("no item %s", it.ExternalID)
+		}
+	}
+	favourites := 0
+	for _, sg := range doc.Segments {
+		favourites += len(sg.TopItemIDs)
+		if !strings.Contains(text.String(), sg.Taste.Summary) || !strings.Contains(text.String(), sg.Name) {
+			t.Errorf("no segment %q or its taste %q", sg.Name, sg.Taste.Summary)
+		}
+	}
+	if want := favourites + 1; imgs != want { // and the best variant
+		t.Errorf("%d images, want %d", imgs, want)
+	}
+	outside := strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, "")
+	if scripts != 0 || strings.Contains(outside, "http://") || strings.Contains(outside, "https://") {
+		t.Errorf("%d scripts, or a link out of the page", scripts)
+	}
 }
 
 // checkExportRows parses the CSV of exportDoc and checks every cell.

@@ -41,11 +41,13 @@ type Doc struct {
 	Items                []Item    `json:"items"`
 }
 
-// Segment is a segment reported on, with the catalog items it prefers
-// most (best first) and its taste in words (describeSegment).
+// Segment is a segment reported on, with its number of members, the
+// catalog items it prefers most (best first) and its taste in words
+// (describeSegment).
 type Segment struct {
 	ID         string   `json:"id"`
 	Name       string   `json:"name"`
+	Members    int      `json:"members"`
 	TopItemIDs []string `json:"top_item_ids"`
 	Taste      Taste    `json:"taste"`
 }
@@ -256,7 +258,11 @@ func (e *Engine) segments(ctx context.Context, segmentID string, rec *recommende
 			}
 			return nil, nil, nil, err
 		}
-		segs = append(segs, Segment{ID: sg.ID, Name: sg.Name})
+		ms, err := e.store.ListMemberships(ctx, sg.ID)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("segment %s members: %w", sg.ID, err)
+		}
+		segs = append(segs, Segment{ID: sg.ID, Name: sg.Name, Members: len(ms)})
 		thetas = append(thetas, th)
 	}
 	if len(segs) == 0 {

@@ -125,6 +125,9 @@ func testReportJob(t *testing.T, world string, store *storage.Store, blobs blob.
 		if len(sg.TopItemIDs) != report.TopItems || sg.Taste.Basis != report.TopItems || sg.Taste.Summary == "" {
 			t.Errorf("segment %s: %d top items, taste %+v", sg.ID, len(sg.TopItemIDs), sg.Taste)
 		}
+		if ms, err := store.ListMemberships(ctx, sg.ID); err != nil || sg.Members != len(ms) || sg.Members == 0 {
+			t.Errorf("segment %s: %d members, want %d (%v)", sg.ID, sg.Members, len(ms), err)
+		}
 	}
 	for s, sg := range doc.Segments {
 		a, c := doc.Items[0].Scores[s], doc.Items[1].Scores[s]
