@@ -1,7 +1,7 @@
 // Package ui serves Atelier's web pages: the consumer's image-choice page
-// at / and the seller's upload-and-redesign page at /seller. The pages are
-// static HTML with a little vanilla JavaScript that calls the JSON API
-// under /api/v1; they are embedded in the binary, so the service needs no
+// at /, the seller's upload-and-redesign page at /seller and the seller's
+// reports at /seller/reports. The pages are static HTML with a little
+// vanilla JavaScript that calls the JSON API under /api/v1; they are embedded in the binary, so the service needs no
 // build step and no network to show them.
 package ui
 
@@ -19,8 +19,8 @@ var static embed.FS
 // AssetPrefix is the path the pages' scripts and styles are served under.
 const AssetPrefix = "/ui/"
 
-// Register mounts the pages on r: / (consumer), /seller (seller) and the
-// assets under /ui/. It adds GET and HEAD routes only.
+// Register mounts the pages on r: / (consumer), /seller (seller),
+// /seller/reports (the seller's reports) and the assets under /ui/. It adds GET and HEAD routes only.
 func Register(r gin.IRoutes) {
 	files, err := fs.Sub(static, "static")
 	if err != nil {
@@ -41,7 +41,7 @@ func Register(r gin.IRoutes) {
 			c.Data(http.StatusOK, "text/html; charset=utf-8", body)
 		}
 	}
-	for path, name := range map[string]string{"/": "consumer.html", "/seller": "seller.html"} {
+	for path, name := range map[string]string{"/": "consumer.html", "/seller": "seller.html", "/seller/reports": "reports.html"} {
 		r.GET(path, page(name))
 		r.HEAD(path, page(name))
 	}

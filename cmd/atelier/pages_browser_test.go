@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/atelier-app/atelier"
@@ -133,7 +134,10 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 // recommendations; a seller sees a wrong key refused with the API's
 // message, uploads a photo, finds it listed, starts a redesign with the
 // demo models and sees its progress, then the reconstruction and the
-// ranked variants, every one badged as AI-generated.
+// ranked variants, every one badged as AI-generated; on the reports page
+// the seller starts a report over every segment, watches it finish, opens
+// it, reads each segment's taste in words and pictures and its ranked
+// items, and downloads the CSV.
 func TestPagesInChromium(t *testing.T) {
 	exe := chromiumPath(t)
 	base, key := pagesService(t)
@@ -259,6 +263,206 @@ func TestPagesInChromium(t *testing.T) {
 			t.Errorf("compare shows %q, want the photo %q", src, photoSrc)
 		}
 	})
+
+	// After "seller", so the seller has an item to rank.
+	t.Run("reports", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(browser, 180*time.Second)
+		defer cancel()
+		act(t, ctx,
+			chromedp.Navigate(base+"/seller/reports"),
+			chromedp.SetValue("#api-key", key, chromedp.ByQuery),
+			chromedp.Click(`#key-form button[type="submit"]`, chromedp.ByQuery))
+		waitText(t, ctx, "#key-state", "Key accepted.")
+		act(t, ctx,
+			chromedp.Click("#start-button", chromedp.ByQuery),
+			chromedp.WaitVisible(`#reports tr[data-status="succeeded"] button`, chromedp.ByQuery),
+			chromedp.Click(`#reports tr[data-status="succeeded"] button`, chromedp.ByQuery),
+			chromedp.WaitVisible("#segments .segment", chromedp.ByQuery))
+		if msg := text(t, ctx, "#error"); msg != "" {
+			t.Fatalf("error shown: %q", msg)
+		}
+		doc := onlyReport(t, base, key)
+		checkReportView(t, ctx, doc)
+		screenshot(t, ctx, filepath.Join(shots, "reports.png"))
+		checkCSVDownload(t, ctx, len(doc.Segments)*len(doc.Items))
+		checkBestVariant(t, ctx, base, key, doc)
+		screenshot(t, ctx, filepath.Join(shots, "reports-variant.png"))
+	})
+}
+
+// reportDoc is the part of a report's result the reports page shows.
+type reportDoc struct {
+	Segments []struct {
+		ID, Name   string
+		TopItemIDs []string `json:"top_item_ids"`
+		Taste      struct{ Summary string }
+	}
+	Items []struct {
+		ItemID     string `json:"item_id"`
+		ExternalID string `json:"external_id"`
+		Candidates []struct {
+			SegmentID   string `json:"segment_id"`
+			Percentile  float64
+			BestVariant *struct{ Uplift float64 } `json:"best_variant"`
+		} `json:"redesign_candidates"`
+	}
+}
+
+// checkBestVariant redesigns the first item for the segment that likes it
+// least, reports again from the page and, when the redesign has a
+// passing variant, checks that its picture and uplift are shown.
+func checkBestVariant(t *testing.T, ctx context.Context, base, key string, doc reportDoc) {
+	t.Helper()
+	it := doc.Items[0]
+	if len(it.Candidates) == 0 {
+		t.Fatalf("item %s is in no segment's bottom half: nothing to redesign", it.ExternalID)
+	}
+	worst := it.Candidates[0]
+	for _, c := range it.Candidates {
+		if c.Percentile < worst.Percentile {
+			worst = c
+		}
+	}
+	waitRedesign(t, ctx, base, key, it.ItemID, worst.SegmentID)
+	var rows int
+	act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#reports tr").length`, &rows))
+	// The new report is the first row once the list has one more row.
+	act(t, ctx,
+		chromedp.Click("#start-button", chromedp.ByQuery),
+		chromedp.WaitVisible(fmt.Sprintf(`#reports tr:nth-child(%d)`, rows+1), chromedp.ByQuery),
+		chromedp.WaitVisible(`#reports tr:first-child[data-status="succeeded"] button`, chromedp.ByQuery))
+	var id string
+	act(t, ctx,
+		chromedp.Evaluate(`document.querySelector("#reports tr:first-child").dataset.report`, &id),
+		chromedp.Click(`#reports tr:first-child button`, chromedp.ByQuery))
+	// A second act: the selector needs the id the first one read.
+	act(t, ctx, chromedp.WaitVisible(fmt.Sprintf(`#report[data-report=%q] .segment`, id), chromedp.ByQuery))
+	var r struct{ Result reportDoc }
+	if code := getJSON(t, base+"/api/v1/reports/"+id, key, &r); code != http.StatusOK {
+		t.Fatalf("GET the second report = %d", code)
+	}
+	for _, c := range r.Result.Items[0].Candidates {
+		if c.SegmentID != worst.SegmentID {
+			continue
+		}
+		if c.BestVariant == nil {
+			t.Logf("the redesign for %s has no passing variant: no best variant to show", worst.SegmentID)
+			return
+		}
+		sel := fmt.Sprintf(`#segments [data-segment=%q] .variant`, worst.SegmentID)
+		if n := countLoaded(t, ctx, sel+" img", 1); n != 1 {
+			t.Errorf("the best variant's picture is not shown (%d loaded)", n)
+		}
+		if got, want := text(t, ctx, sel), fmt.Sprintf("uplift %+.3f", c.BestVariant.Uplift); !strings.Contains(got, want) {
+			t.Errorf("best variant shows %q, want %q", got, want)
+		}
+		return
+	}
+	t.Fatalf("the second report has no candidate for segment %s", worst.SegmentID)
+}
+
+// waitRedesign queues a redesign of item for segment through the API and
+// waits for it to succeed.
+func waitRedesign(t *testing.T, ctx context.Context, base, key, item, segment string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/items/"+item+"/redesigns",
+		strings.NewReader(fmt.Sprintf(`{"segment_id":%q}`, segment)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct{ ID, Status string }
+	err = json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST a redesign = %d (%v)", resp.StatusCode, err)
+	}
+	for job.Status != "succeeded" {
+		if job.Status == "failed" || job.Status == "cancelled" || ctx.Err() != nil {
+			t.Fatalf("redesign %s is %s (%v)", job.ID, job.Status, ctx.Err())
+		}
+		time.Sleep(500 * time.Millisecond)
+		getJSON(t, base+"/api/v1/redesigns/"+job.ID, key, &job)
+	}
+}
+
+// onlyReport is the result of the seller's one report, which must have
+// succeeded.
+func onlyReport(t *testing.T, base, key string) reportDoc {
+	t.Helper()
+	var page struct {
+		Reports []struct{ ID, Status string } `json:"reports"`
+	}
+	if code := getJSON(t, base+"/api/v1/reports", key, &page); code != http.StatusOK || len(page.Reports) != 1 || page.Reports[0].Status != "succeeded" {
+		t.Fatalf("GET /api/v1/reports = %d %+v, want one succeeded report", code, page.Reports)
+	}
+	var r struct{ Result reportDoc }
+	if code := getJSON(t, base+"/api/v1/reports/"+page.Reports[0].ID, key, &r); code != http.StatusOK || len(r.Result.Segments) == 0 || len(r.Result.Items) == 0 {
+		t.Fatalf("GET the report = %d with %d segments and %d items", code, len(r.Result.Segments), len(r.Result.Items))
+	}
+	return r.Result
+}
+
+// checkReportView checks that the open report shows, for each segment,
+// its taste sentence, its favourite catalog items as loaded pictures and
+// every one of the seller's items ranked.
+func checkReportView(t *testing.T, ctx context.Context, doc reportDoc) {
+	t.Helper()
+	for _, sg := range doc.Segments {
+		sel := fmt.Sprintf(`#segments [data-segment=%q]`, sg.ID)
+		if got := text(t, ctx, sel+" .taste"); sg.Taste.Summary == "" || got != sg.Taste.Summary {
+			t.Errorf("segment %s says %q, want %q", sg.Name, got, sg.Taste.Summary)
+		}
+		want := min(len(sg.TopItemIDs), 8)
+		if n := countLoaded(t, ctx, sel+" .favourites img", want); n != want || n == 0 {
+			t.Errorf("segment %s shows %d loaded favourites, want %d", sg.Name, n, want)
+		}
+		var rows int
+		act(t, ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" tbody tr"), &rows))
+		if rows != len(doc.Items) {
+			t.Errorf("segment %s ranks %d items, want %d", sg.Name, rows, len(doc.Items))
+		}
+		for _, it := range doc.Items {
+			if got := text(t, ctx, sel+" tbody"); !strings.Contains(got, it.ExternalID) {
+				t.Errorf("segment %s ranks %q, want %s among them", sg.Name, got, it.ExternalID)
+			}
+		}
+	}
+}
+
+// checkCSVDownload clicks the CSV download and checks that the browser
+// saved a file with a header and one row per item and segment.
+func checkCSVDownload(t *testing.T, ctx context.Context, rows int) {
+	t.Helper()
+	dir := t.TempDir()
+	act(t, ctx,
+		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dir),
+		chromedp.Click("#csv-button", chromedp.ByQuery))
+	waitText(t, ctx, "#download-state", "Downloaded")
+	end := time.Now().Add(15 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "report-*.csv"))
+		if len(files) == 1 {
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if !strings.HasPrefix(lines[0], "item_id,") || len(lines) != rows+1 {
+				t.Fatalf("downloaded CSV has %d lines starting %q, want a header and %d rows", len(lines), lines[0], rows)
+			}
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no CSV downloaded into %s (found %v)", dir, files)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func act(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
