@@ -65,7 +65,7 @@ func Measure(t imaging.Tensor) Look {
 		}
 		mask[i] = true
 		count++
-		h, s, v := hsv(r, g, b)
+		h, s, v := imaging.HSV(r, g, b)
 		l.Warmth += s * math.Cos((h-warmAngle)*math.Pi/180)
 		l.Saturation += s
 		l.Value += v
@@ -103,29 +103,4 @@ func gradientEnergy(lum []float64, mask []bool, w, h int) float64 {
 		return 0
 	}
 	return sum / float64(interior)
-}
-
-// hsv converts RGB in [0,1] to hue in degrees [0,360), saturation and value.
-func hsv(r, g, b float64) (h, s, v float64) {
-	v = math.Max(r, math.Max(g, b))
-	lo := math.Min(r, math.Min(g, b))
-	d := v - lo
-	if v > 0 {
-		s = d / v
-	}
-	if d == 0 {
-		return 0, s, v
-	}
-	switch v {
-	case r:
-		h = 60 * math.Mod((g-b)/d, 6)
-	case g:
-		h = 60 * ((b-r)/d + 2)
-	default:
-		h = 60 * ((r-g)/d + 4)
-	}
-	if h < 0 {
-		h += 360
-	}
-	return h, s, v
 }
