@@ -63,19 +63,14 @@ func eltwise(g *Graph, x *G.Node, f eltwiseFunc) *G.Node {
 	if s.Dims() > 0 {
 		batch = s[0]
 	}
-	bounds := splitBatch(batch)
 	per := s.TotalSize() / batch
 	mk, ok := eltwiseBackends[Backend()]
 	if !ok {
 		return g.Fail(fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends()), "nn: %s", f)
 	}
-	parts := make([]eltwiseOps, len(bounds)-1)
-	for i := range parts {
-		ops, err := mk(f, (bounds[i+1]-bounds[i])*per)
-		if err != nil {
-			return g.Fail(err, "nn: %s", f)
-		}
-		parts[i] = ops
+	parts, bounds, err := perPart(batch, func(n int) (eltwiseOps, error) { return mk(f, n*per) })
+	if err != nil {
+		return g.Fail(err, "nn: %s", f)
 	}
 	part := func(buf []float32, i int) []float32 { return buf[bounds[i]*per : bounds[i+1]*per] }
 	k := &Kernel{

@@ -74,15 +74,14 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 	batch, nOut := xs[0], ws[0]
 	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
 	bias := len(inputs) == 3
-	bounds := splitBatch(batch)
-	parts := make([]convOps, len(bounds)-1)
-	for i := range parts {
-		ops, err := newConvOps(Backend(), geo, bounds[i+1]-bounds[i], nOut, bias)
-		if err != nil {
-			return nil, err
-		}
-		parts[i] = ops
-		ops.shareWeights(parts[0])
+	parts, bounds, err := perPart(batch, func(n int) (convOps, error) {
+		return newConvOps(Backend(), geo, n, nOut, bias)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		p.shareWeights(parts[0])
 	}
 	shapes := make([]tensor.Shape, len(inputs))
 	for i, n := range inputs {

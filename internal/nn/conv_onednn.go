@@ -141,26 +141,6 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0);
 }
 
-// atl_pick_weights sets *m to the weights in c's primitive layout: the
-// owner's (reordered once by atl_conv_prepare before the parts of a batch
-// ran) when c is another part with the same layout, else c's own, reordered
-// now. Reordering the weights once per call rather than once per part saves
-// most of what the weights cost.
-static const char *atl_pick_weights(atl_conv *c, atl_conv *owner, atl_tensor *mine, atl_tensor *theirs, const float *w, dnnl_memory_t *m) {
-	*m = mine->prim;
-	if (c == owner) return NULL;
-	const dnnl_memory_desc_t *a, *b;
-	ATL_TRY(dnnl_memory_get_memory_desc(mine->prim, &a));
-	ATL_TRY(dnnl_memory_get_memory_desc(theirs->prim, &b));
-	if (dnnl_memory_desc_equal(a, b)) {
-		*m = theirs->prim;
-		return NULL;
-	}
-	return atl_in(c, mine, w);
-}
-
-static const char *atl_conv_make_bwd_data(atl_conv *c);
-
 // atl_shared_input sets *m to buf in mine's primitive layout: other's
 // memory when other holds this same buffer already reordered in this run
 // (other_run == c->run) in the same layout, else mine, reordered now.
@@ -177,6 +157,21 @@ static const char *atl_shared_input(atl_conv *c, atl_tensor *mine, atl_tensor *o
 	}
 	return atl_in(c, mine, buf);
 }
+
+// atl_pick_weights sets *m to the weights in c's primitive layout: the
+// owner's (reordered once by atl_conv_prepare before the parts of a batch
+// ran, so valid in every part's run) when c is another part with the same
+// layout, else c's own. Reordering the weights once per call rather than
+// once per part saves most of what the weights cost.
+static const char *atl_pick_weights(atl_conv *c, atl_conv *owner, atl_tensor *mine, atl_tensor *theirs, const float *w, dnnl_memory_t *m) {
+	if (c == owner) {
+		*m = mine->prim;
+		return NULL;
+	}
+	return atl_shared_input(c, mine, theirs, c->run, w, m);
+}
+
+static const char *atl_conv_make_bwd_data(atl_conv *c);
 
 // atl_conv_prepare brings w into the layout of c's forward (backward = 0)
 // or backward-data (1) primitive, for c and the parts that share it.

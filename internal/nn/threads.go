@@ -86,6 +86,20 @@ func splitBatch(batch int) []int {
 	return bounds
 }
 
+// perPart makes one T per part of a batch (splitBatch) from the part's
+// number of samples, and returns them with the part boundaries.
+func perPart[T any](batch int, mk func(samples int) (T, error)) ([]T, []int, error) {
+	bounds := splitBatch(batch)
+	parts := make([]T, len(bounds)-1)
+	for i := range parts {
+		var err error
+		if parts[i], err = mk(bounds[i+1] - bounds[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return parts, bounds, nil
+}
+
 // parallel runs fn(0), ..., fn(n−1), each exactly once, on the calling
 // goroutine and on as many free helpers as there are (none when the pool is
 // busy: the caller then runs them all). fn must write disjoint outputs.
