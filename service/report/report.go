@@ -180,12 +180,13 @@ func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func
 
 	// scores[s][i] is segment s's preference for pool item i.
 	scores := make([][]float64, len(segs))
+	catalogLooks := catalogSamples(pool, len(items))
 	for s, th := range thetas {
 		scores[s] = make([]float64, len(pool))
 		for i, p := range pool {
 			scores[s][i] = dot64(th, p.phi)
 		}
-		describeSegment(&segs[s], scores[s], pool, len(items))
+		describeSegment(&segs[s], scores[s], pool, catalogLooks)
 	}
 	doc := Doc{
 		ReportID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, RecommenderVersionID: mv.ID,
@@ -248,6 +249,10 @@ func (e *Engine) segments(ctx context.Context, segmentID string, rec *recommende
 			return nil, nil, nil, fmt.Errorf("list segments: %w", err)
 		}
 	}
+	sizes, err := e.store.SegmentSizes(ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("segment sizes: %w", err)
+	}
 	segs, skipped, thetas := []Segment{}, []Skip{}, [][]float32{}
 	for _, sg := range all {
 		th, err := catalog.StoreSegmentTheta(ctx, e.store, sg.ID, rec)
@@ -258,11 +263,7 @@ func (e *Engine) segments(ctx context.Context, segmentID string, rec *recommende
 			}
 			return nil, nil, nil, err
 		}
-		ms, err := e.store.ListMemberships(ctx, sg.ID)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("segment %s members: %w", sg.ID, err)
-		}
-		segs = append(segs, Segment{ID: sg.ID, Name: sg.Name, Members: len(ms)})
+		segs = append(segs, Segment{ID: sg.ID, Name: sg.Name, Members: sizes[sg.ID]})
 		thetas = append(thetas, th)
 	}
 	if len(segs) == 0 {

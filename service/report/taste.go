@@ -51,23 +51,31 @@ type CategoryShare struct {
 }
 
 // describeSegment fills the segment's top items and taste from its scores
-// over the pool, whose first nCatalog entries are the catalog.
-func describeSegment(sg *Segment, scores []float64, pool []pooled, nCatalog int) {
-	order := topCatalog(scores, nCatalog)
+// over the pool, whose first len(catalog) entries are the catalog; catalog
+// holds their samples (catalogSamples), the reference every segment is
+// compared with.
+func describeSegment(sg *Segment, scores []float64, pool []pooled, catalog []taste.Sample) {
+	order := topCatalog(scores, len(catalog))
 	sg.TopItemIDs = make([]string, 0, TopItems)
 	for _, i := range order[:min(TopItems, len(order))] {
 		sg.TopItemIDs = append(sg.TopItemIDs, pool[i].item.ID)
 	}
-	basis := min(len(order), max(TopItems, int(tasteShare*float64(nCatalog)+0.5)))
+	basis := min(len(order), max(TopItems, int(tasteShare*float64(len(catalog))+0.5)))
 	group := make([]taste.Sample, basis)
 	for n, i := range order[:basis] {
-		group[n] = sampleOf(pool[i])
+		group[n] = catalog[i]
 	}
-	all := make([]taste.Sample, nCatalog)
-	for i := range all {
-		all[i] = sampleOf(pool[i])
+	sg.Taste = tasteOf(taste.Describe(group, catalog), basis)
+}
+
+// catalogSamples are the taste samples of the pool's first n items, the
+// catalog.
+func catalogSamples(pool []pooled, n int) []taste.Sample {
+	out := make([]taste.Sample, n)
+	for i := range out {
+		out[i] = sampleOf(pool[i])
 	}
-	sg.Taste = tasteOf(taste.Describe(group, all), basis)
+	return out
 }
 
 // topCatalog orders the catalog's pool indexes by the segment's
