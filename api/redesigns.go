@@ -207,42 +207,7 @@ func (s *Server) createRedesign(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	n, eps, steps, seed, err := req.check(seller.ID, c.Param("id"), key)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	it, err := s.store.GetItem(ctx, c.Param("id"), seller.Scope())
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if it.OwnerID != seller.ID && !seller.Admin {
-		writeError(c, s.log, atelier.Errorf(atelier.KindForbidden, "only your own items can be redesigned; upload it first (POST /api/v1/items)"))
-		return
-	}
-	if err := redesign.CheckPhoto(ctx, s.blobs, it); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {
-		if atelier.ErrorKind(err) == atelier.KindNotFound {
-			err = atelier.FieldErrorf("segment_id", "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
-		}
-		writeError(c, s.log, err)
-		return
-	}
-	job := atelier.RedesignJob{SellerID: seller.ID, ItemID: it.ID, SegmentID: req.SegmentID, N: n, Epsilon: eps, Steps: steps, Seed: seed}
-	// The versions active now are recorded, so the result can be traced.
-	if job.RecommenderVersionID, err = s.activeVersion(ctx, atelier.ModelRecommender); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if job.GANVersionID, err = s.activeVersion(ctx, atelier.ModelGAN); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	job, created, err := s.jobs.EnqueueRedesign(ctx, job, key)
+	job, created, err := s.queueRedesign(ctx, seller, c.Param("id"), req, key)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -255,6 +220,40 @@ func (s *Server) createRedesign(c *gin.Context) {
 	}
 	c.Header("Location", v.Links["self"])
 	c.JSON(http.StatusAccepted, v)
+}
+
+// queueRedesign checks a redesign request of the seller's item and queues
+// it; created is false when the idempotency key returned an earlier job.
+func (s *Server) queueRedesign(ctx context.Context, seller atelier.Seller, itemID string, req redesignRequest, key string) (atelier.RedesignJob, bool, error) {
+	n, eps, steps, seed, err := req.check(seller.ID, itemID, key)
+	if err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	it, err := s.store.GetItem(ctx, itemID, seller.Scope())
+	if err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	if it.OwnerID != seller.ID && !seller.Admin {
+		return atelier.RedesignJob{}, false, atelier.Errorf(atelier.KindForbidden, "only your own items can be redesigned; upload it first (POST /api/v1/items)")
+	}
+	if err := redesign.CheckPhoto(ctx, s.blobs, it); err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {
+		if atelier.ErrorKind(err) == atelier.KindNotFound {
+			err = atelier.FieldErrorf("segment_id", "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
+		}
+		return atelier.RedesignJob{}, false, err
+	}
+	job := atelier.RedesignJob{SellerID: seller.ID, ItemID: it.ID, SegmentID: req.SegmentID, N: n, Epsilon: eps, Steps: steps, Seed: seed}
+	// The versions active now are recorded, so the result can be traced.
+	if job.RecommenderVersionID, err = s.activeVersion(ctx, atelier.ModelRecommender); err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	if job.GANVersionID, err = s.activeVersion(ctx, atelier.ModelGAN); err != nil {
+		return atelier.RedesignJob{}, false, err
+	}
+	return s.jobs.EnqueueRedesign(ctx, job, key)
 }
 
 // activeVersion is the id of the active version of kind, "" for none.

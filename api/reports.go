@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -98,7 +99,7 @@ func (s *Server) createReport(c *gin.Context) {
 		}
 		if _, err := s.store.GetSegment(ctx, req.SegmentID); err != nil {
 			if atelier.ErrorKind(err) == atelier.KindNotFound {
-				err = atelier.FieldErrorf("segment_id", "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
+				err = atelier.Errorf(atelier.KindNotFound, "no segment %q (GET /api/v1/segments lists them)", req.SegmentID)
 			}
 			writeError(c, s.log, err)
 			return
@@ -120,9 +121,16 @@ func (s *Server) createReport(c *gin.Context) {
 }
 
 // getReport reports a report's status, progress and, once done, its
-// result.
+// result. GET /reports/{id}.csv, .html and .json are the report's exports
+// (exportReport): Gin's router matches a parameter up to the next slash,
+// so the extension arrives as part of the id.
 func (s *Server) getReport(c *gin.Context) {
-	r, err := s.store.GetReport(c.Request.Context(), c.Param("id"), scopeOf(c))
+	id := c.Param("id")
+	if i := strings.LastIndexByte(id, '.'); i >= 0 {
+		s.export(c, id[:i], id[i+1:])
+		return
+	}
+	r, err := s.store.GetReport(c.Request.Context(), id, scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -159,10 +167,12 @@ func (s *Server) listReports(c *gin.Context) {
 }
 
 // exportFormats are the files a report exports to, with their content
-// type: CSV for spreadsheets, HTML for people (report.WriteHTML).
+// type: CSV for spreadsheets, HTML for people (report.WriteHTML), JSON
+// for programs (the stored document, however large).
 var exportFormats = map[string]string{
 	"csv":  "text/csv; charset=utf-8",
 	"html": "text/html; charset=utf-8",
+	"json": "application/json",
 }
 
 // maxInlineImage bounds an image read into an HTML export: model-size
@@ -170,21 +180,22 @@ var exportFormats = map[string]string{
 // is not one of ours and would bloat the file.
 const maxInlineImage = 1 << 20
 
-// exportReport answers a finished report as a file: GET
-// /reports/{id}/export?format=csv|html. The route is not /reports/{id}.csv
-// because Gin's router matches a parameter up to the next slash, so
-// "{id}.csv" cannot be told apart from GET /reports/{id}; a format query
-// also leaves room for the other formats. Another seller's report is not
-// found; an unfinished one is a conflict naming its status.
+// exportReport answers GET /reports/{id}/export?format=csv|html|json, the
+// same files as /reports/{id}.csv, .html and .json.
 func (s *Server) exportReport(c *gin.Context) {
+	s.export(c, c.Param("id"), c.DefaultQuery("format", "csv"))
+}
+
+// export answers a finished report as a file. Another seller's report is
+// not found; an unfinished one is a conflict naming its status.
+func (s *Server) export(c *gin.Context, id, format string) {
 	ctx := c.Request.Context()
-	format := c.DefaultQuery("format", "csv")
 	contentType, ok := exportFormats[format]
 	if !ok {
-		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv or html", format))
+		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv, html or json", format))
 		return
 	}
-	r, err := s.store.GetReport(ctx, c.Param("id"), scopeOf(c))
+	r, err := s.store.GetReport(ctx, id, scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -198,9 +209,12 @@ func (s *Server) exportReport(c *gin.Context) {
 	// an image that cannot be read is an error response rather than a
 	// truncated file.
 	var buf bytes.Buffer
-	if format == "html" {
+	switch format {
+	case "html":
 		err = report.WriteHTML(&buf, doc, r.CreatedAt, s.reportPictures(ctx, scopeOf(c)))
-	} else {
+	case "json":
+		err = json.NewEncoder(&buf).Encode(doc)
+	default:
 		err = report.WriteCSV(&buf, doc, func(key string) (string, error) { return s.imageURL(ctx, key) })
 	}
 	if err != nil {

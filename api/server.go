@@ -67,6 +67,9 @@ type Deps struct {
 type Limits struct {
 	MaxUploadBytes  int64 // largest image file accepted (20 MiB)
 	MaxUploadPixels int   // largest width×height accepted, checked before decoding (25 M)
+	// MaxReportRedesigns bounds the redesigns one request from a report
+	// may queue (20).
+	MaxReportRedesigns int
 }
 
 // New builds the router. Gin's global mode is left to the caller (cmd).
@@ -85,6 +88,9 @@ func New(d Deps) *Server {
 	}
 	if s.limits.MaxUploadPixels <= 0 {
 		s.limits.MaxUploadPixels = 25_000_000
+	}
+	if s.limits.MaxReportRedesigns <= 0 {
+		s.limits.MaxReportRedesigns = 20
 	}
 	if s.urlTTL <= 0 {
 		s.urlTTL = 15 * time.Minute
@@ -144,6 +150,8 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	seller.GET("/reports", s.listReports)
 	seller.GET("/reports/:id", s.getReport)
 	seller.GET("/reports/:id/export", s.exportReport)
+	seller.POST("/reports/:id/redesigns", s.createReportRedesigns)
+	seller.GET("/reports/:id/redesigns", s.listReportRedesigns)
 	seller.GET("/segments", s.listSegments)
 
 	anyone.GET("/items/:id/similar", s.similarItems)

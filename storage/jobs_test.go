@@ -154,6 +154,11 @@ func TestRedesignJobs(t *testing.T) {
 		if len(newest) != 2 || newest[0].ID != j3.ID || newest[1].ID != j2.ID || newest[1].Status != atelier.JobCancelled {
 			t.Fatalf("newest first %+v", newest)
 		}
+		bySegment := testkit.Must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{SegmentID: w.segment.ID}))(t)
+		other := testkit.Must(s.ListRedesignJobs(ctx, alice, storage.RedesignFilter{SegmentID: "another-segment"}))(t)
+		if len(bySegment) != 3 || len(other) != 0 {
+			t.Fatalf("by segment: %d jobs of its segment, %d of another", len(bySegment), len(other))
+		}
 
 		for _, edit := range []func(*atelier.RedesignJob){
 			func(j *atelier.RedesignJob) { j.N = 0 },

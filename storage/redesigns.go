@@ -62,8 +62,9 @@ func fromVariant(jobID string, v atelier.Variant) variantRow {
 
 // RedesignFilter narrows a list of redesign jobs.
 type RedesignFilter struct {
-	Status atelier.JobStatus
-	ItemID string
+	Status    atelier.JobStatus
+	ItemID    string
+	SegmentID string
 	Page
 }
 
@@ -148,6 +149,9 @@ func (s *Store) ListRedesignJobs(ctx context.Context, scope atelier.Scope, f Red
 	}
 	if f.ItemID != "" {
 		q = q.Where("item_id = ?", f.ItemID)
+	}
+	if f.SegmentID != "" {
+		q = q.Where("segment_id = ?", f.SegmentID)
 	}
 	var rows []redesignJobRow
 	if err := f.Page.apply(q).Find(&rows).Error; err != nil {

@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		Blobs:       b.blobs,
 		Recommender: rt,
 		Jobs:        queue,
-		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels},
+		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels, MaxReportRedesigns: cfg.ReportRedesignMax},
 		ImageURLTTL: cfg.ImageURLTTL,
 		Pages:       ui.Register,
 	})

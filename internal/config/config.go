@@ -33,6 +33,8 @@ type Config struct {
 	MaxUploadBytes  int64         // ATELIER_MAX_UPLOAD_BYTES: largest accepted image upload
 	MaxUploadPixels int           // ATELIER_MAX_UPLOAD_PIXELS: largest accepted width×height
 	ImageURLTTL     time.Duration // ATELIER_IMAGE_URL_TTL: how long image URLs in API responses work
+	// ATELIER_REPORT_REDESIGN_MAX: most redesigns one request from a report may queue
+	ReportRedesignMax int
 }
 
 // MaxImageURLTTL is the longest image URL lifetime: S3 presigned URLs
@@ -94,6 +96,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.MaxUploadBytes = int64(maxBytes)
+	if c.ReportRedesignMax, err = intVar(get, "ATELIER_REPORT_REDESIGN_MAX", "20", 1, 1000); err != nil {
+		return c, err
+	}
 	if c.JobMaxAttempts, err = intVar(get, "ATELIER_JOB_MAX_ATTEMPTS", "3", 1, 100); err != nil {
 		return c, err
 	}
@@ -190,5 +195,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
 		slog.Int("max_upload_pixels", c.MaxUploadPixels),
 		slog.Duration("image_url_ttl", c.ImageURLTTL),
+		slog.Int("report_redesign_max", c.ReportRedesignMax),
 	)
 }

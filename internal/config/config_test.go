@@ -33,6 +33,9 @@ func TestDefaultsAreEmbedded(t *testing.T) {
 	if c.ImageURLTTL != 15*time.Minute {
 		t.Errorf("image URL lifetime %s, want 15m", c.ImageURLTTL)
 	}
+	if c.ReportRedesignMax != 20 {
+		t.Errorf("report redesign bound %d, want 20", c.ReportRedesignMax)
+	}
 }
 
 func TestBadValuesNameTheVariable(t *testing.T) {
@@ -56,6 +59,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"ATELIER_JOB_RETRY_BACKOFF", "0s"},
 		{"ATELIER_IMAGE_URL_TTL", "100ms"},
 		{"ATELIER_IMAGE_URL_TTL", "169h"},
+		{"ATELIER_REPORT_REDESIGN_MAX", "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {

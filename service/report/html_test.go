@@ -255,3 +255,22 @@ func textOf(root *html.Node) string {
 	})
 	return b.String()
 }
+
+// A report over a seller with no items says so and still shows each
+// segment's taste, without an empty heat map.
+func TestWriteHTMLWithoutItems(t *testing.T) {
+	doc := htmlDoc()
+	doc.Items, doc.Notes = nil, []string{report.NoItemsNote}
+	out := writeHTML(t, doc, testPictures(t, map[string]int{}))
+	root, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("not HTML: %v", err)
+	}
+	text := textOf(root)
+	if !strings.Contains(text, "You have no items with an image to rank yet") || !strings.Contains(text, doc.Segments[0].Taste.Summary) {
+		t.Errorf("the page does not say there are no items, or lost the taste: %.300s", text)
+	}
+	if n := classCount(root, "rect", "chart-cell"); n != 0 || strings.Contains(text, "Your items across segments") {
+		t.Errorf("a heat map of no items (%d cells)", n)
+	}
+}

@@ -21,9 +21,6 @@ import (
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
-// reportChunk is how many images one feature pass takes.
-const reportChunk = 64
-
 // Doc is the result of a report job, stored as JSON under Key(id). Rank and percentile of an item for a segment are taken in
 // the pool of every catalog item plus the seller's items, ordered by the
 // segment's preference θ_seg·φ(image): rank 1 is the most preferred (ties
@@ -39,6 +36,9 @@ type Doc struct {
 	Segments             []Segment `json:"segments"`
 	Skipped              []Skip    `json:"skipped_segments"`
 	Items                []Item    `json:"items"`
+	// Notes say in plain words what the reader should know (a seller
+	// with no items to rank, say).
+	Notes []string `json:"notes"`
 }
 
 // Segment is a segment reported on, with its number of members, the
@@ -104,10 +104,13 @@ type LiftingVariant struct {
 // retried attempt overwrites what a dead one wrote.
 func Key(id string) string { return "reports/" + id + ".json" }
 
-// Engine runs report jobs with the active recommender version.
+// Engine runs report jobs with the active recommender version. It keeps
+// the images' features between reports (featureCache), so share one
+// engine per process.
 type Engine struct {
 	store *storage.Store
 	blobs blob.Store
+	cache featureCache
 }
 
 // NewEngine returns an engine on the store and blob store.
@@ -140,6 +143,10 @@ type pooled struct {
 	look taste.Look
 }
 
+// NoItemsNote is the note of a report over a seller with no items to rank:
+// the report still says what each segment likes.
+const NoItemsNote = "You have no items with an image to rank yet: upload some (POST /api/v1/items), then ask for a new report."
+
 // Build computes the report r with the active recommender version.
 func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func) (Doc, error) {
 	mv, err := catalog.Version(ctx, e.store, "", atelier.ModelRecommender)
@@ -156,22 +163,13 @@ func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func
 	if err != nil {
 		return Doc{}, err
 	}
-	mine, err := e.sellerItems(ctx, r.SellerID)
+	items, mine, err := e.pool(ctx, r.SellerID)
 	if err != nil {
 		return Doc{}, err
 	}
-	var items []atelier.Item
-	if err := e.store.EachItem(ctx, storage.ItemFilter{Catalog: true}, func(it atelier.Item) error {
-		if catalog.HasModelImage(it) {
-			items = append(items, it)
-		}
-		return nil
-	}); err != nil {
-		return Doc{}, fmt.Errorf("list catalog: %w", err)
-	}
 	total := len(items) + len(mine)
 	prog.Report(progress.Update{Stage: "features", Step: 0, Total: total})
-	pool, err := e.features(ctx, rec, append(items, mine...), func(done int) {
+	pool, err := e.features(ctx, rec, mv.ID, append(items, mine...), func(done int) {
 		prog.Report(progress.Update{Stage: "features", Step: done, Total: total})
 	})
 	if err != nil {
@@ -180,52 +178,82 @@ func (e *Engine) Build(ctx context.Context, r atelier.Report, prog progress.Func
 
 	// scores[s][i] is segment s's preference for pool item i.
 	scores := make([][]float64, len(segs))
+	ranks := make([]ranking, len(segs))
 	catalogLooks := catalogSamples(pool, len(items))
 	for s, th := range thetas {
 		scores[s] = make([]float64, len(pool))
 		for i, p := range pool {
 			scores[s][i] = dot64(th, p.phi)
 		}
+		ranks[s] = newRanking(scores[s])
 		describeSegment(&segs[s], scores[s], pool, catalogLooks)
 	}
 	doc := Doc{
 		ReportID: r.ID, SellerID: r.SellerID, SegmentID: r.SegmentID, RecommenderVersionID: mv.ID,
-		PoolSize: len(pool), CatalogSize: len(items), Segments: segs, Skipped: skipped, Items: []Item{},
+		PoolSize: len(pool), CatalogSize: len(items), Segments: segs, Skipped: skipped, Items: []Item{}, Notes: []string{},
+	}
+	if len(mine) == 0 {
+		doc.Notes = append(doc.Notes, NoItemsNote)
+		return doc, nil
+	}
+	lifts, err := e.bestLifts(ctx, r.SellerID)
+	if err != nil {
+		return Doc{}, err
 	}
 	mineStart := len(items) // the seller's items follow the catalog in the pool
 	for n, p := range pool[mineStart:] {
-		i := mineStart + n
-		it := Item{ItemID: p.item.ID, ExternalID: p.item.ExternalID, Category: p.item.Category,
-			Scores: []Score{}, Candidates: []Candidate{}}
-		lifts, err := e.bestLifts(ctx, r.SellerID, p.item.ID)
-		if err != nil {
-			return Doc{}, err
+		doc.Items = append(doc.Items, rankItem(p.item, segs, scores, ranks, mineStart+n, lifts[p.item.ID]))
+		if (n+1)%reportChunk == 0 || n+1 == len(mine) {
+			prog.Report(progress.Update{Stage: "ranking your items", Step: n + 1, Total: len(mine)})
 		}
-		best := -1
-		for s, sg := range segs {
-			rank := rankOf(scores[s], i)
-			pct := percentile(rank, len(pool))
-			it.Scores = append(it.Scores, Score{SegmentID: sg.ID, Preference: scores[s][i], Rank: rank, Percentile: pct})
-			if best < 0 || rank < it.Scores[best].Rank || (rank == it.Scores[best].Rank && pct > it.Scores[best].Percentile) {
-				best = s
-			}
-			if pct < 50 {
-				c := Candidate{SegmentID: sg.ID, Rank: rank, Percentile: pct, Suggested: SuggestedRequest{
-					Method: "POST", Path: "/api/v1/items/" + p.item.ID + "/redesigns", Body: map[string]string{"segment_id": sg.ID},
-				}}
-				if v, ok := lifts[sg.ID]; ok {
-					c.BestVariant = &v
-				}
-				it.Candidates = append(it.Candidates, c)
-			}
-		}
-		if best >= 0 {
-			it.BestSegment = segs[best].ID
-		}
-		doc.Items = append(doc.Items, it)
-		prog.Report(progress.Update{Stage: "items", Step: n + 1, Total: len(mine)})
 	}
 	return doc, nil
+}
+
+// pool lists the catalog's items and the seller's with a model image: the
+// ranking pool, catalog first.
+func (e *Engine) pool(ctx context.Context, sellerID string) (items, mine []atelier.Item, err error) {
+	if err := e.store.EachItem(ctx, storage.ItemFilter{Catalog: true}, func(it atelier.Item) error {
+		if catalog.HasModelImage(it) {
+			items = append(items, it)
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("list catalog: %w", err)
+	}
+	if mine, err = e.sellerItems(ctx, sellerID); err != nil {
+		return nil, nil, err
+	}
+	return items, mine, nil
+}
+
+// rankItem is pool item i (one of the seller's) ranked for each segment,
+// with its redesign candidates (the segments where it ranks in the bottom
+// half) and, for those, the best variant already made.
+func rankItem(it atelier.Item, segs []Segment, scores [][]float64, ranks []ranking, i int, lifts map[string]LiftingVariant) Item {
+	out := Item{ItemID: it.ID, ExternalID: it.ExternalID, Category: it.Category, Scores: []Score{}, Candidates: []Candidate{}}
+	best := -1
+	for s, sg := range segs {
+		rank := ranks[s].rank(scores[s][i])
+		pct := percentile(rank, len(scores[s]))
+		out.Scores = append(out.Scores, Score{SegmentID: sg.ID, Preference: scores[s][i], Rank: rank, Percentile: pct})
+		if best < 0 || rank < out.Scores[best].Rank {
+			best = s
+		}
+		if pct < 50 {
+			c := Candidate{SegmentID: sg.ID, Rank: rank, Percentile: pct, Suggested: SuggestedRequest{
+				Method: "POST", Path: "/api/v1/items/" + it.ID + "/redesigns", Body: map[string]string{"segment_id": sg.ID},
+			}}
+			if v, ok := lifts[sg.ID]; ok {
+				c.BestVariant = &v
+			}
+			out.Candidates = append(out.Candidates, c)
+		}
+	}
+	if best >= 0 {
+		out.BestSegment = segs[best].ID
+	}
+	return out
 }
 
 // segments returns the segments to report on with their θ
@@ -285,96 +313,43 @@ func (e *Engine) sellerItems(ctx context.Context, sellerID string) ([]atelier.It
 	if err != nil {
 		return nil, fmt.Errorf("list items of seller %s: %w", sellerID, err)
 	}
-	if len(out) == 0 {
-		return nil, atelier.Errorf(atelier.KindInvalid, "the seller has no items with an image to report on: upload one first (POST /api/v1/items)")
-	}
 	return out, nil
 }
 
-// features computes φ of each item's primary image, a chunk at a time on
-// one worker (reports share the machine with training).
-func (e *Engine) features(ctx context.Context, rec *recommender.Model, items []atelier.Item, done func(int)) ([]pooled, error) {
-	size := rec.ImageSize()
-	out := make([]pooled, 0, len(items))
-	for lo := 0; lo < len(items); lo += reportChunk {
-		part := items[lo:min(lo+reportChunk, len(items))]
-		im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
-		looks := make([]taste.Look, len(part))
-		for n, it := range part {
-			t, err := catalog.ItemImage(ctx, e.blobs, it, size)
-			if err != nil {
-				return nil, fmt.Errorf("item %s: %w", it.ID, err)
-			}
-			copy(im.Item(n).Pix, t.Pix)
-			looks[n] = taste.Measure(t)
-		}
-		f, err := rec.ImageFeatures(ctx, im, 1)
-		if err != nil {
-			return nil, fmt.Errorf("features: %w", err)
-		}
-		if len(f) != len(part) {
-			return nil, fmt.Errorf("features: %d vectors for %d images", len(f), len(part))
-		}
-		for n, it := range part {
-			out = append(out, pooled{item: it, phi: f[n], look: looks[n]})
-		}
-		done(len(out))
-	}
-	return out, nil
-}
-
-// bestLifts returns, by segment, the passing variant with the largest
-// uplift among the item's finished redesigns.
-func (e *Engine) bestLifts(ctx context.Context, sellerID, itemID string) (map[string]LiftingVariant, error) {
-	out := map[string]LiftingVariant{}
+// bestLifts returns, by item and segment, the passing variant with the
+// largest uplift among the seller's finished redesigns: one walk over the
+// seller's redesigns, not a query per item.
+func (e *Engine) bestLifts(ctx context.Context, sellerID string) (map[string]map[string]LiftingVariant, error) {
+	out := map[string]map[string]LiftingVariant{}
 	scope := atelier.Scope{SellerID: sellerID}
-	f := storage.RedesignFilter{Status: atelier.JobSucceeded, ItemID: itemID, Page: storage.Page{Limit: storage.MaxLimit}}
-	err := e.store.EachRedesignJob(ctx, scope, f, func(j atelier.RedesignJob) error {
+	var done []atelier.RedesignJob
+	f := storage.RedesignFilter{Status: atelier.JobSucceeded, Page: storage.Page{Limit: storage.MaxLimit}}
+	if err := e.store.EachRedesignJob(ctx, scope, f, func(j atelier.RedesignJob) error {
+		done = append(done, j)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("redesigns of seller %s: %w", sellerID, err)
+	}
+	for _, j := range done {
 		// Listed jobs come without their variants.
 		j, err := e.store.GetRedesignJob(ctx, j.ID, scope)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("redesign %s: %w", j.ID, err)
 		}
 		for _, v := range j.Variants {
 			up, ok := v.Scores["uplift"]
 			if !v.Passed || !ok {
 				continue
 			}
-			if cur, seen := out[j.SegmentID]; !seen || up > cur.Uplift {
-				out[j.SegmentID] = LiftingVariant{RedesignID: j.ID, Rank: v.Rank, Uplift: up, ImageKey: v.ImageKey}
+			by := out[j.ItemID]
+			if by == nil {
+				by = map[string]LiftingVariant{}
+				out[j.ItemID] = by
+			}
+			if cur, seen := by[j.SegmentID]; !seen || up > cur.Uplift {
+				by[j.SegmentID] = LiftingVariant{RedesignID: j.ID, Rank: v.Rank, Uplift: up, ImageKey: v.ImageKey}
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("redesigns of item %s: %w", itemID, err)
 	}
 	return out, nil
-}
-
-// rankOf is 1 + the number of pool items scored strictly higher than i.
-func rankOf(scores []float64, i int) int {
-	rank := 1
-	for _, s := range scores {
-		if s > scores[i] {
-			rank++
-		}
-	}
-	return rank
-}
-
-// percentile maps rank 1 to 100 and rank n to 0.
-func percentile(rank, n int) float64 {
-	if n <= 1 {
-		return 100
-	}
-	return 100 * float64(n-rank) / float64(n-1)
-}
-
-func dot64(a, b []float32) float64 {
-	var s float64
-	for j := range a {
-		s += float64(a[j]) * float64(b[j])
-	}
-	return s
 }
