@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/service/report"
 	"github.com/atelier-app/atelier/storage"
 )
@@ -166,20 +165,6 @@ func (s *Server) listReports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"reports": views, "next_after": next})
 }
 
-// exportFormats are the files a report exports to, with their content
-// type: CSV for spreadsheets, HTML for people (report.WriteHTML), JSON
-// for programs (the stored document, however large).
-var exportFormats = map[string]string{
-	"csv":  "text/csv; charset=utf-8",
-	"html": "text/html; charset=utf-8",
-	"json": "application/json",
-}
-
-// maxInlineImage bounds an image read into an HTML export: model-size
-// images and variants are 64×64 PNGs of a few KiB, so anything far larger
-// is not one of ours and would bloat the file.
-const maxInlineImage = 1 << 20
-
 // exportReport answers GET /reports/{id}/export?format=csv|html|json, the
 // same files as /reports/{id}.csv, .html and .json.
 func (s *Server) exportReport(c *gin.Context) {
@@ -190,7 +175,7 @@ func (s *Server) exportReport(c *gin.Context) {
 // not found; an unfinished one is a conflict naming its status.
 func (s *Server) export(c *gin.Context, id, format string) {
 	ctx := c.Request.Context()
-	contentType, ok := exportFormats[format]
+	contentType, ok := report.Formats[format]
 	if !ok {
 		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv, html or json", format))
 		return
@@ -209,55 +194,12 @@ func (s *Server) export(c *gin.Context, id, format string) {
 	// an image that cannot be read is an error response rather than a
 	// truncated file.
 	var buf bytes.Buffer
-	switch format {
-	case "html":
-		err = report.WriteHTML(&buf, doc, r.CreatedAt, s.reportPictures(ctx, scopeOf(c)))
-	case "json":
-		err = json.NewEncoder(&buf).Encode(doc)
-	default:
-		err = report.WriteCSV(&buf, doc, func(key string) (string, error) { return s.imageURL(ctx, key) })
-	}
+	err = report.Export(&buf, format, doc, r.CreatedAt, report.StorePictures(ctx, s.store, s.blobs, scopeOf(c)),
+		func(key string) (string, error) { return s.imageURL(ctx, key) })
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("report %s as %s: %w", r.ID, format, err))
 		return
 	}
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "report-" + r.ID + "." + format}))
 	c.Data(http.StatusOK, contentType, buf.Bytes())
-}
-
-// reportPictures reads the images an HTML export inlines from the blob
-// store: an item's model-size image (as the seller may see the item) and
-// a variant by its key.
-func (s *Server) reportPictures(ctx context.Context, scope atelier.Scope) report.Pictures {
-	return report.Pictures{
-		Item: func(id string) ([]byte, error) {
-			it, err := s.store.GetItem(ctx, id, scope)
-			if err != nil {
-				return nil, err
-			}
-			key, err := catalog.ModelKey(it)
-			if err != nil {
-				return nil, err
-			}
-			return s.readImage(ctx, key)
-		},
-		Blob: func(key string) ([]byte, error) { return s.readImage(ctx, key) },
-	}
-}
-
-// readImage reads the blob under key, refusing one over maxInlineImage.
-func (s *Server) readImage(ctx context.Context, key string) ([]byte, error) {
-	rc, _, err := s.blobs.Get(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", key, err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxInlineImage+1))
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", key, err)
-	}
-	if len(data) > maxInlineImage {
-		return nil, atelier.Errorf(atelier.KindInvalid, "image %s is over %d bytes, too large to inline", key, maxInlineImage)
-	}
-	return data, nil
 }

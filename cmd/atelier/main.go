@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
 		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
 		"redesign":  {"variants of a product photo that a segment would prefer (or new designs without a photo)", runRedesign},
+		"report":    {"rank a seller's items for each segment and write the report as HTML, CSV or JSON", runReport},
 		"sample":    {"draw a grid of generated images from a trained GAN", runSample},
 		"serve":     {"run the HTTP service (and job workers)", runServe},
 		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},

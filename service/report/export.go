@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/storage/blob"
@@ -107,4 +108,30 @@ func safeText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// Formats are the files a report exports to, by name, with their content
+// type: CSV for spreadsheets, HTML for people (WriteHTML), JSON for
+// programs (the document itself).
+var Formats = map[string]string{
+	"csv":  "text/csv; charset=utf-8",
+	"html": "text/html; charset=utf-8",
+	"json": "application/json",
+}
+
+// Export writes doc in format (a key of Formats): pics supply the HTML
+// file's pictures and urlOf the CSV's variant links. created is when the
+// report was asked for.
+func Export(w io.Writer, format string, doc Doc, created time.Time, pics Pictures, urlOf func(key string) (string, error)) error {
+	switch format {
+	case "csv":
+		return WriteCSV(w, doc, urlOf)
+	case "html":
+		return WriteHTML(w, doc, created, pics)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(doc)
+	}
+	return atelier.FieldErrorf("format", "unknown export format %q: want csv, html or json", format)
 }

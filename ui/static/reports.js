@@ -14,6 +14,12 @@
   let segmentNames = {};
   let pollTimer = null;
   let openID = "";
+  // redesigns[segmentID][itemID] is the newest redesign job of the open
+  // report's item for the segment (GET /reports/{id}/redesigns); rerender
+  // holds each segment's table redraw, so jobs fill in as they finish.
+  let redesigns = {};
+  const rerender = {};
+  let redesignTimer = null;
 
   const key = () => sessionStorage.getItem(keyName) || "";
   const authed = (method, path, opts = {}) => {
@@ -113,18 +119,50 @@
   }
 
   // openReport reads a finished report; a result too large to be inlined
-  // is read from its short-lived URL instead.
+  // is read from its JSON export instead.
   async function openReport(id) {
     showError(errorBox, null);
     try {
       const r = await authed("GET", reportPath(id));
-      let doc = r.result;
-      if (!doc && r.result_url) doc = await api("GET", r.result_url);
+      const doc = r.result || await authed("GET", reportPath(id) + ".json");
       openID = id;
+      redesigns = {};
       showReport(r, doc);
       $("report-title").focus();
+      await loadRedesigns(doc);
     } catch (e) {
       showError(errorBox, e);
+    }
+  }
+
+  // loadRedesigns reads the redesigns of the report's items for each
+  // segment, redraws the tables, and polls again while any runs.
+  async function loadRedesigns(doc) {
+    clearTimeout(redesignTimer);
+    const id = openID;
+    let running = false;
+    for (const s of doc.segments) {
+      const data = await authed("GET", reportPath(id) + "/redesigns?segment_id=" + encodeURIComponent(s.id));
+      if (id !== openID) return; // another report was opened meanwhile
+      redesigns[s.id] = Object.fromEntries(data.redesigns.map((j) => [j.item_id, j]));
+      running = running || data.redesigns.some((j) => !finished.has(j.status));
+      if (rerender[s.id]) rerender[s.id]();
+    }
+    if (running) redesignTimer = setTimeout(() => loadRedesigns(doc).catch((e) => showError(errorBox, e)), 2000);
+  }
+
+  // redesignFrom asks the service to redesign items of the open report
+  // for a segment: {n} for its bottom n, {item_ids} for chosen ones.
+  async function redesignFrom(doc, segmentID, body, button) {
+    showError(errorBox, null);
+    button.disabled = true;
+    try {
+      await authed("POST", reportPath(openID) + "/redesigns", { body: Object.assign({ segment_id: segmentID }, body) });
+      await loadRedesigns(doc);
+    } catch (e) {
+      showError(errorBox, e);
+    } finally {
+      button.disabled = false;
     }
   }
 
@@ -133,10 +171,13 @@
     $("report").setAttribute("data-report", r.id);
     $("report-meta").textContent = doc.segments.length + " segments, " + doc.items.length + " of your items, ranked against " +
       doc.catalog_size + " catalog items; made " + new Date(r.created_at).toLocaleString() + ".";
-    $("report-empty").hidden = doc.items.length > 0;
+    const none = doc.items.length === 0;
+    $("report-empty").hidden = !none || (doc.notes || []).length > 0;
+    for (const id of ["heat-title", "heat-legend", "heat"]) $(id).hidden = none;
     $("download-state").textContent = "";
     showHeat(doc, 0);
-    $("segments").replaceChildren(...doc.segments.map((s) => segmentView(s, doc.items)));
+    $("report-notes").replaceChildren(...(doc.notes || []).map((n) => el("p", { class: "note", text: n })));
+    $("segments").replaceChildren(...doc.segments.map((s) => segmentView(s, doc)));
   }
 
   // showHeat draws the items × segments percentiles as a table whose cells
@@ -164,9 +205,10 @@
   }
 
   // segmentView shows who a segment is (size, taste in words and its
-  // favourite catalog items) and the seller's items ranked for it.
-  function segmentView(s, items) {
-    const ranked = items
+  // favourite catalog items) and the seller's items ranked for it, with
+  // redesign actions for those in its bottom half.
+  function segmentView(s, doc) {
+    const ranked = doc.items
       .map((it) => ({ it, sc: it.segments.find((x) => x.segment_id === s.id) }))
       .filter((x) => x.sc)
       .sort((a, b) => a.sc.rank - b.sc.rank);
@@ -179,18 +221,36 @@
       el("ul", { class: "favourites", "aria-label": "What " + s.name + " likes most" },
         ...(s.top_item_ids || []).slice(0, 8).map((id) => el("li", {},
           pixelImage("/api/v1/items/" + encodeURIComponent(id) + "/thumbnail", "A catalog item " + s.name + " likes")))),
-      table, pages);
+      bottomForm(s, doc, ranked), table, pages);
+    let current = 0;
     const show = (page) => {
+      current = page;
       table.replaceChildren(
-        el("thead", {}, el("tr", {}, ...["Rank", "Item", "Category", "Percentile", "Best redesign"].map((h) => el("th", { scope: "col", text: h })))),
-        el("tbody", {}, ...ranked.slice(page * pageRows, (page + 1) * pageRows).map((x) => rankedRow(x.it, x.sc, s.id))));
+        el("thead", {}, el("tr", {}, ...["Rank", "Item", "Category", "Percentile", "Redesign"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...ranked.slice(page * pageRows, (page + 1) * pageRows).map((x) => rankedRow(x.it, x.sc, s.id, doc))));
       pager(pages, ranked.length, page, show);
     };
+    rerender[s.id] = () => show(current);
     show(0);
     return box;
   }
 
-  function rankedRow(it, sc, segmentID) {
+  // bottomForm offers "redesign the bottom n" when the segment has items
+  // in its bottom half.
+  function bottomForm(s, doc, ranked) {
+    const candidates = ranked.filter((x) => (x.it.redesign_candidates || []).some((c) => c.segment_id === s.id)).length;
+    if (candidates === 0) return el("p", { class: "muted", text: "All your items are in this segment's top half." });
+    const input = el("input", { type: "number", min: 1, max: candidates, value: Math.min(3, candidates), class: "bottom-n",
+      "aria-label": "How many of the lowest-ranked items to redesign for " + s.name });
+    const button = el("button", { type: "submit", class: "secondary" }, "Redesign");
+    return el("form", { class: "row bottom-form", onsubmit: (ev) => {
+      ev.preventDefault();
+      redesignFrom(doc, s.id, { n: Number(input.value) }, button);
+    } }, el("span", { text: "Redesign the bottom" }), input,
+    el("span", { class: "muted", text: "of your " + candidates + " items in its bottom half for this segment" }), button);
+  }
+
+  function rankedRow(it, sc, segmentID, doc) {
     const pct = sc.percentile.toFixed(1);
     const cand = (it.redesign_candidates || []).find((c) => c.segment_id === segmentID);
     return el("tr", { "data-item": it.item_id },
@@ -199,21 +259,59 @@
       el("td", { text: it.category }),
       el("td", {}, el("span", { class: "bar", "aria-hidden": "true" }, styled(el("span"), { width: pct + "%" })),
         el("span", { class: "num", text: pct })),
-      el("td", {}, cand && cand.best_variant ? variantCell(cand.best_variant) : null));
+      el("td", { class: "redesign-cell" }, redesignCell(it, cand, segmentID, doc)));
   }
 
-  // variantCell shows a best variant's uplift at once and its picture
-  // when the redesign answers: the report holds only the variant's blob
-  // key, and the redesign gives its URL.
+  // redesignCell shows what is known of redesigning the item for the
+  // segment: a running or finished job of the report's items, else the
+  // best variant the report found, else (bottom half only) the action.
+  function redesignCell(it, cand, segmentID, doc) {
+    const job = (redesigns[segmentID] || {})[it.item_id];
+    if (job) return jobCell(job);
+    if (cand && cand.best_variant) return variantCell(cand.best_variant);
+    if (!cand) return null;
+    const button = el("button", { type: "button", class: "secondary redesign-one" }, "Redesign for this segment");
+    button.addEventListener("click", () => redesignFrom(doc, segmentID, { item_ids: [it.item_id] }, button));
+    return button;
+  }
+
+  // jobCell is a redesign job's state; once it succeeded, its best
+  // passing variant with its uplift.
+  function jobCell(job) {
+    const p = job.progress || {};
+    switch (job.status) {
+      case "succeeded": {
+        const passed = job.variants.filter((v) => v.passed);
+        if (passed.length === 0) return el("span", { class: "muted", "data-job": job.id, text: "No variant passed the checks." });
+        const best = passed.reduce((a, b) => ((b.scores.uplift || 0) > (a.scores.uplift || 0) ? b : a));
+        return variantView(best.image_url, best.scores.uplift || 0, job.id);
+      }
+      case "failed":
+      case "cancelled":
+        return el("span", { class: "muted", "data-job": job.id, text: "Redesign " + job.status + (job.error ? ": " + job.error : "") });
+      default:
+        return el("span", { class: "muted", "data-job": job.id,
+          text: "Redesign " + job.status + (p.total > 0 ? " (" + p.stage + " " + p.step + " of " + p.total + ")" : "") + "…" });
+    }
+  }
+
+  // variantCell shows a best variant from the report: its uplift at once
+  // and its picture when the redesign answers (the report holds only the
+  // variant's blob key; the redesign gives its URL).
   function variantCell(v) {
-    const cell = el("span", { class: "variant" },
-      el("span", { class: "badge", text: "AI-generated" }),
-      el("span", { text: "uplift " + (v.uplift >= 0 ? "+" : "") + v.uplift.toFixed(3) }));
+    const cell = variantView(null, v.uplift, v.redesign_id);
     authed("GET", "/api/v1/redesigns/" + encodeURIComponent(v.redesign_id)).then((job) => {
       const found = job.variants.find((x) => x.rank === v.rank);
       if (found) cell.prepend(pixelImage(found.image_url, "Best variant, AI-generated"));
     }).catch(() => {}); // the uplift is still shown; the picture is a bonus
     return cell;
+  }
+
+  function variantView(src, uplift, jobID) {
+    return el("span", { class: "variant", "data-job": jobID },
+      src ? pixelImage(src, "Best variant, AI-generated") : null,
+      el("span", { class: "badge", text: "AI-generated" }),
+      el("span", { text: "uplift " + (uplift >= 0 ? "+" : "") + uplift.toFixed(3) }));
   }
 
   // pager offers the pages of a table of n rows when there is more than one.
@@ -233,7 +331,7 @@
     showError(errorBox, null);
     $("download-state").textContent = "Preparing the " + format.toUpperCase() + " file…";
     try {
-      const resp = await fetch(reportPath(openID) + "/export?format=" + format, { headers: { Authorization: "Bearer " + key() } });
+      const resp = await fetch(reportPath(openID) + "." + format, { headers: { Authorization: "Bearer " + key() } });
       if (!resp.ok) {
         const data = await resp.json().catch(() => null);
         throw new Error(data && data.error ? data.error.message : "The service answered " + resp.status + ".");
