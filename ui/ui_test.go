@@ -33,7 +33,7 @@ func TestPagesAndAssets(t *testing.T) {
 		{"/", "text/html", []string{"/ui/consumer.js", "/ui/common.js", "/ui/style.css", "Round"}},
 		{"/seller", "text/html", []string{"/ui/seller.js", "/ui/common.js", "/ui/style.css", "API key"}},
 		{"/seller/reports", "text/html", []string{"/ui/reports.js", "/ui/common.js", "/ui/style.css", "API key", "Start report"}},
-		{"/ui/reports.js", "javascript", []string{"/api/v1/reports", "/export?format=", "createObjectURL", "sessionStorage", "/thumbnail"}},
+		{"/ui/reports.js", "javascript", []string{"/api/v1/reports", "/redesigns?segment_id=", "createObjectURL", "sessionStorage", "/thumbnail"}},
 		{"/ui/style.css", "text/css", []string{"image-rendering: pixelated"}},
 		{"/ui/common.js", "javascript", []string{"error.message", "async function api"}},
 		{"/ui/consumer.js", "javascript", []string{"/api/v1/choice-sessions", "recommendations?n=12"}},
