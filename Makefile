@@ -13,7 +13,7 @@ TAGS_OF  = $(if $(filter undefined,$(origin TAGS)),$$(scripts/tags.sh),$(TAGS))
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-peer lint deps clean
+.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-report bench-peer lint deps clean
 
 all: build
 
@@ -48,6 +48,13 @@ bench:
 # Import of the default world into PostgreSQL + MinIO, twice (README numbers).
 bench-import: build
 	scripts/with-servers.sh scripts/bench-import.sh
+
+# A report over a seller's 10,000 items and 10 segments against the demo
+# world's 3,000-item catalog: the first report and the ones after it
+# (docs/benchmarks.md). Setting up takes a few minutes.
+bench-report:
+	@scripts/deps.sh backends
+	ATELIER_BENCH_REPORT=10000 $(GO) test -tags "$(TAGS_OF)" -run '^$$' -bench ReportScale -benchtime 3x -timeout 60m ./service/report/
 
 # Picks of the choice flow under load with wrk (README numbers).
 bench-choices: build

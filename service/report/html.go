@@ -35,6 +35,11 @@ var htmlPage = template.Must(template.New("report").Parse(htmlSource))
 // stays quick to open (the CSV export has them all).
 const RowsShown = 100
 
+// MaxRowsHTML bounds a segment's rows in the HTML file, so a report over
+// thousands of items stays a file a browser opens quickly; the rest are
+// counted in the file and listed in the CSV export.
+const MaxRowsHTML = 1000
+
 // Pictures supplies the images an HTML export inlines, as PNG, JPEG, GIF
 // or WebP bytes; the caller decides where they come from. Item is an
 // item's model-size image (a segment's top catalog items), Blob an image
@@ -76,8 +81,9 @@ type segmentView struct {
 	Segment
 	Top   []pictureView
 	Chart template.HTML
-	Shown []rowView // the first RowsShown rows
-	More  []rowView
+	Shown   []rowView // the first RowsShown rows
+	More    []rowView // the rows after them, up to MaxRowsHTML in all
+	Omitted int       // rows beyond MaxRowsHTML, in the CSV only
 }
 
 type pictureView struct {
@@ -111,10 +117,11 @@ func newHTMLPage(doc Doc, created time.Time, pics Pictures) (htmlView, error) {
 			}
 			sv.Top = append(sv.Top, pictureView{Src: src, Alt: fmt.Sprintf("catalog favourite %d of segment %s", n+1, sg.Name)})
 		}
-		rows, err := segmentRows(doc, s, &in)
+		rows, omitted, err := segmentRows(doc, s, &in)
 		if err != nil {
 			return htmlView{}, err
 		}
+		sv.Omitted = omitted
 		sv.Shown, sv.More = rows[:min(RowsShown, len(rows))], rows[min(RowsShown, len(rows)):]
 		v.Segments = append(v.Segments, sv)
 	}
@@ -122,29 +129,38 @@ func newHTMLPage(doc Doc, created time.Time, pics Pictures) (htmlView, error) {
 }
 
 // segmentRows are the seller's items for segment s, best rank first
-// (ties in the document's order).
-func segmentRows(doc Doc, s int, in *inliner) ([]rowView, error) {
+// (ties in the document's order), at most MaxRowsHTML of them; omitted
+// counts the rest. Only the rows kept have their pictures read.
+func segmentRows(doc Doc, s int, in *inliner) (rows []rowView, omitted int, err error) {
 	segID := doc.Segments[s].ID
-	rows := make([]rowView, 0, len(doc.Items))
+	type ranked struct {
+		it Item
+		sc Score
+	}
+	var order []ranked
 	for _, it := range doc.Items {
-		sc, ok := scoreFor(it, segID)
-		if !ok {
-			continue
+		if sc, ok := scoreFor(it, segID); ok {
+			order = append(order, ranked{it, sc})
 		}
+	}
+	slices.SortStableFunc(order, func(a, b ranked) int { return cmp.Compare(a.sc.Rank, b.sc.Rank) })
+	omitted = max(0, len(order)-MaxRowsHTML)
+	rows = make([]rowView, 0, len(order)-omitted)
+	for _, o := range order[:len(order)-omitted] {
+		it, sc := o.it, o.sc
 		pct := strconv.FormatFloat(sc.Percentile, 'f', 1, 64)
 		r := rowView{Rank: sc.Rank, ExternalID: it.ExternalID, ItemID: it.ItemID, Category: it.Category, Percentile: pct, Width: pct}
 		if bv := bestVariant(it, segID); bv != nil {
 			src, err := in.src("blob:"+bv.ImageKey, func() ([]byte, error) { return in.pics.Blob(bv.ImageKey) })
 			if err != nil {
-				return nil, fmt.Errorf("item %s segment %s best variant: %w", it.ItemID, segID, err)
+				return nil, 0, fmt.Errorf("item %s segment %s best variant: %w", it.ItemID, segID, err)
 			}
 			r.Variant = &pictureView{Src: src, Alt: "best variant of " + it.ExternalID}
 			r.Uplift = fmt.Sprintf("%+.3f", bv.Uplift)
 		}
 		rows = append(rows, r)
 	}
-	slices.SortStableFunc(rows, func(a, b rowView) int { return cmp.Compare(a.Rank, b.Rank) })
-	return rows, nil
+	return rows, omitted, nil
 }
 
 // scoreFor is the item's score for the segment.

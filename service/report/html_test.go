@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +273,34 @@ func TestWriteHTMLWithoutItems(t *testing.T) {
 	}
 	if n := classCount(root, "rect", "chart-cell"); n != 0 || strings.Contains(text, "Your items across segments") {
 		t.Errorf("a heat map of no items (%d cells)", n)
+	}
+}
+
+// Past MaxRowsHTML, a segment's lowest-ranked items are left out of the
+// file and counted.
+func TestWriteHTMLBoundsTheRows(t *testing.T) {
+	doc := htmlDoc()
+	base := doc.Items[0]
+	doc.Items = nil
+	n := report.MaxRowsHTML + 7
+	for i := range n {
+		it := base
+		it.ItemID, it.ExternalID = fmt.Sprintf("i%d", i), fmt.Sprintf("sku-%d", i)
+		it.Scores = slices.Clone(base.Scores)
+		for s := range it.Scores {
+			it.Scores[s].Rank = i + 1 // item i ranks i+1 everywhere
+		}
+		doc.Items = append(doc.Items, it)
+	}
+	root, err := html.Parse(strings.NewReader(writeHTML(t, doc, testPictures(t, map[string]int{}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := textOf(root)
+	if rows := count(root, "tr") - len(doc.Segments); rows != report.MaxRowsHTML*len(doc.Segments) {
+		t.Errorf("%d item rows, want %d per segment", rows, report.MaxRowsHTML)
+	}
+	if !strings.Contains(text, "7 lower-ranked items are left out of this file") || strings.Contains(text, fmt.Sprintf("sku-%d ", n-1)) {
+		t.Error("the file does not leave out and count the lowest-ranked items")
 	}
 }
