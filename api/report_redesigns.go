@@ -109,7 +109,8 @@ func (s *Server) reportRedesignItems(doc report.Doc, req reportRedesignsRequest)
 
 // listReportRedesigns answers the newest redesign job of each of the
 // report's items for a segment (GET ...?segment_id=), so a page can show
-// them filling in; items never redesigned for it are absent.
+// them filling in; items never redesigned for it are absent. Finished
+// jobs come with their variants and base.
 func (s *Server) listReportRedesigns(c *gin.Context) {
 	ctx := c.Request.Context()
 	segmentID := c.Query("segment_id")
@@ -152,7 +153,9 @@ func (s *Server) listReportRedesigns(c *gin.Context) {
 				return
 			}
 		}
-		v, err := s.viewRedesign(ctx, j, false)
+		// A finished one comes with its base (the item's photo), which the
+		// page shows beside the best variant.
+		v, err := s.viewRedesign(ctx, j, j.Status == atelier.JobSucceeded)
 		if err != nil {
 			writeError(c, s.log, err)
 			return

@@ -88,6 +88,26 @@ func TestReportRedesigns(t *testing.T) {
 			t.Errorf("listed %d redesigns, want 4: %v", len(rs), body)
 		}
 
+		// A finished one is listed with its variants and the item's photo.
+		release := make(chan struct{})
+		close(release)
+		e.startWorker(t, jobs.Handlers{Redesign: variantHandler(e, first[0], release)})
+		waitFor(t, "the redesign", func() bool {
+			j, err := e.jobs.Get(ctx, first[0], atelier.AllScope())
+			return err == nil && j.Status.Final()
+		})
+		rec, body = e.call(t, "GET", path+"?segment_id="+sg.ID, e.aliceKey, nil)
+		want(t, rec, http.StatusOK)
+		for _, r := range body["redesigns"].([]any) {
+			v := r.(map[string]any)
+			if v["id"] != first[0] {
+				continue
+			}
+			if base, _ := v["base"].(map[string]any); v["status"] != "succeeded" || len(v["variants"].([]any)) != 1 || base["model_image_url"] == nil {
+				t.Errorf("finished redesign listed as %v", v)
+			}
+		}
+
 		e.srv.limits.MaxReportRedesigns = 3
 		for _, c := range []struct {
 			name   string

@@ -203,3 +203,37 @@ func (s *Server) export(c *gin.Context, id, format string) {
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "report-" + r.ID + "." + format}))
 	c.Data(http.StatusOK, contentType, buf.Bytes())
 }
+
+// reportChart answers a finished report's charts as SVG documents, drawn
+// on the server as in the HTML export: GET /reports/{id}/charts/heat.svg
+// and /reports/{id}/charts/distribution.svg?segment_id=.
+func (s *Server) reportChart(c *gin.Context) {
+	ctx := c.Request.Context()
+	doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var svg string
+	switch c.Param("chart") {
+	case "heat.svg":
+		svg = report.HeatMapSVG(doc)
+	case "distribution.svg":
+		segmentID := c.Query("segment_id")
+		if segmentID == "" {
+			writeError(c, s.log, atelier.FieldErrorf("segment_id", "is required: the segment whose distribution to draw"))
+			return
+		}
+		if svg, err = report.DistributionSVG(doc, segmentID); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	default:
+		writeError(c, s.log, atelier.Errorf(atelier.KindNotFound, "no chart %q: want heat.svg or distribution.svg", c.Param("chart")))
+		return
+	}
+	// Opened on its own, an SVG is a document: nothing in ours runs or
+	// loads, and the policy keeps it so.
+	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	c.Data(http.StatusOK, "image/svg+xml", []byte(svg))
+}

@@ -206,6 +206,22 @@ func TestReportExportCSV(t *testing.T) {
 			checkExportRows(t, rec.Body.String())
 		}
 
+		// The charts, drawn on the server.
+		for _, p := range []string{"heat.svg", "distribution.svg?segment_id=s2"} {
+			rec, _ = e.call(t, "GET", "/api/v1/reports/"+id+"/charts/"+p, e.aliceKey, nil)
+			want(t, rec, http.StatusOK)
+			if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg ") ||
+				!strings.Contains(rec.Body.String(), "sku-") && p == "heat.svg" {
+				t.Errorf("chart %s: %s %.80s", p, ct, rec.Body.String())
+			}
+		}
+		for p, code := range map[string]int{"distribution.svg": 400, "distribution.svg?segment_id=nope": 404, "pie.svg": 404} {
+			rec, _ = e.call(t, "GET", "/api/v1/reports/"+id+"/charts/"+p, e.aliceKey, nil)
+			want(t, rec, code)
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/reports/"+id+"/charts/heat.svg", e.bobKey, nil)
+		want(t, rec, http.StatusNotFound)
+
 		// The stored document as a file.
 		rec, _ = e.call(t, "GET", "/api/v1/reports/"+id+".json", e.aliceKey, nil)
 		want(t, rec, http.StatusOK)

@@ -152,6 +152,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	seller.GET("/reports/:id/export", s.exportReport)
 	seller.POST("/reports/:id/redesigns", s.createReportRedesigns)
 	seller.GET("/reports/:id/redesigns", s.listReportRedesigns)
+	seller.GET("/reports/:id/charts/:chart", s.reportChart)
 	seller.GET("/segments", s.listSegments)
 
 	anyone.GET("/items/:id/similar", s.similarItems)

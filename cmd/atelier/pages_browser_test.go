@@ -339,11 +339,15 @@ func onlyReport(t *testing.T, base, key string) reportDoc {
 	return r.Result
 }
 
-// checkReportView checks that the open report shows, for each segment,
-// its taste sentence, its favourite catalog items as loaded pictures and
-// every one of the seller's items ranked.
+// checkReportView checks that the open report shows the heat table and,
+// for each segment, its taste sentence, its favourite catalog items as
+// loaded pictures, its distribution chart and every one of the seller's
+// items ranked.
 func checkReportView(t *testing.T, ctx context.Context, doc reportDoc) {
 	t.Helper()
+	if rows, cols := countNodes(t, ctx, "#heat tbody tr"), countNodes(t, ctx, "#heat tbody tr:first-child td"); rows != len(doc.Items) || cols != len(doc.Segments) {
+		t.Errorf("the heat table is %d items × %d segments, want %d × %d", rows, cols, len(doc.Items), len(doc.Segments))
+	}
 	for _, sg := range doc.Segments {
 		sel := fmt.Sprintf(`#segments [data-segment=%q]`, sg.ID)
 		if got := text(t, ctx, sel+" .taste"); sg.Taste.Summary == "" || got != sg.Taste.Summary {
@@ -352,6 +356,9 @@ func checkReportView(t *testing.T, ctx context.Context, doc reportDoc) {
 		want := min(len(sg.TopItemIDs), 8)
 		if n := countLoaded(t, ctx, sel+" .favourites img", want); n != want || n == 0 {
 			t.Errorf("segment %s shows %d loaded favourites, want %d", sg.Name, n, want)
+		}
+		if n := countLoaded(t, ctx, sel+" img.chart", 1); n != 1 {
+			t.Errorf("segment %s shows no distribution chart", sg.Name)
 		}
 		var rows int
 		act(t, ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" tbody tr"), &rows))

@@ -156,8 +156,8 @@ func checkRedesignFromReport(t *testing.T, ctx context.Context, base, key string
 		t.Logf("the redesign of %s has no passing variant", item)
 	} else {
 		waitText(t, ctx, cell, fmt.Sprintf("uplift %+.3f", best))
-		if n := countLoaded(t, ctx, cell+" .variant img", 1); n != 1 {
-			t.Errorf("the best variant's picture is not shown")
+		if n := countLoaded(t, ctx, cell+" .variant img", 2); n != 2 {
+			t.Errorf("%d of the item's photo and its best variant are shown", n)
 		}
 	}
 	var before struct {

@@ -221,6 +221,8 @@
       el("ul", { class: "favourites", "aria-label": "What " + s.name + " likes most" },
         ...(s.top_item_ids || []).slice(0, 8).map((id) => el("li", {},
           pixelImage("/api/v1/items/" + encodeURIComponent(id) + "/thumbnail", "A catalog item " + s.name + " likes")))),
+      doc.items.length ? chartImage(reportPath(openID) + "/charts/distribution.svg?segment_id=" + encodeURIComponent(s.id),
+        "How your items rank with " + s.name + ", against the catalog") : null,
       bottomForm(s, doc, ranked), table, pages);
     let current = 0;
     const show = (page) => {
@@ -284,7 +286,10 @@
         const passed = job.variants.filter((v) => v.passed);
         if (passed.length === 0) return el("span", { class: "muted", "data-job": job.id, text: "No variant passed the checks." });
         const best = passed.reduce((a, b) => ((b.scores.uplift || 0) > (a.scores.uplift || 0) ? b : a));
-        return variantView(best.image_url, best.scores.uplift || 0, job.id);
+        const cell = variantView(best.image_url, best.scores.uplift || 0, job.id);
+        // The item's photo beside its best variant, both at model size.
+        if (job.base && job.base.model_image_url) cell.prepend(pixelImage(job.base.model_image_url, "Your item"), el("span", { "aria-hidden": "true", text: "→" }));
+        return cell;
       }
       case "failed":
       case "cancelled":
@@ -312,6 +317,18 @@
       src ? pixelImage(src, "Best variant, AI-generated") : null,
       el("span", { class: "badge", text: "AI-generated" }),
       el("span", { text: "uplift " + (uplift >= 0 ? "+" : "") + uplift.toFixed(3) }));
+  }
+
+  // chartImage shows a chart the service draws as SVG: fetched with the
+  // key (an <img> could not send it) and shown from an object URL, so the
+  // SVG is an image and nothing in it runs.
+  function chartImage(path, alt) {
+    const img = el("img", { class: "chart", alt });
+    fetch(path, { headers: { Authorization: "Bearer " + key() } })
+      .then((resp) => (resp.ok ? resp.blob() : Promise.reject(new Error("chart " + resp.status))))
+      .then((b) => { img.src = URL.createObjectURL(b); })
+      .catch(() => img.replaceWith(el("p", { class: "muted", text: "The chart could not be loaded." })));
+    return img;
   }
 
   // pager offers the pages of a table of n rows when there is more than one.

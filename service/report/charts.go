@@ -1,0 +1,24 @@
+package report
+
+import (
+	"slices"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/chart"
+)
+
+// HeatMapSVG is the heat map of the report's first chart.MaxRows items ×
+// its segments by percentile, as a standalone SVG document (the one the
+// HTML export inlines).
+func HeatMapSVG(doc Doc) string { return chart.HeatMap(heatMatrix(doc)) }
+
+// DistributionSVG is the distribution of the seller's items' percentiles
+// for the segment against the catalog's, as a standalone SVG document; a
+// segment the report does not cover is KindNotFound.
+func DistributionSVG(doc Doc, segmentID string) (string, error) {
+	s := slices.IndexFunc(doc.Segments, func(sg Segment) bool { return sg.ID == segmentID })
+	if s < 0 {
+		return "", atelier.Errorf(atelier.KindNotFound, "report %s does not cover segment %q", doc.ReportID, segmentID)
+	}
+	return chart.Distribution(distSample(doc, s)), nil
+}
