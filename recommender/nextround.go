@@ -22,6 +22,11 @@ type RoundConfig struct {
 	Lambda  float64   // prior strength λ as in FoldIn (0.1): θ ~ N(θ₀, I/2λ)
 	Samples int       // posterior draws the information gain is averaged over (32)
 	Pool    int       // candidate items a later round is chosen from (40)
+	// Generated flags the items that are generated probes rather than
+	// catalog items (nil: none is); a round holds at most MaxGenerated of
+	// them (0: none).
+	Generated    []bool
+	MaxGenerated int
 }
 
 func (c *RoundConfig) defaults() error {
@@ -91,9 +96,12 @@ func NextRound(features [][]float32, picks []RoundPick, exclude []bool, cfg Roun
 	if exclude != nil && len(exclude) != len(features) {
 		return nil, atelier.Errorf(atelier.KindInvalid, "next round: %d exclude flags for %d items", len(exclude), len(features))
 	}
+	if cfg.Generated != nil && len(cfg.Generated) != len(features) {
+		return nil, atelier.Errorf(atelier.KindInvalid, "next round: %d generated flags for %d items", len(cfg.Generated), len(features))
+	}
 	var eligible []int
 	for i := range features {
-		if exclude == nil || !exclude[i] {
+		if (exclude == nil || !exclude[i]) && (cfg.MaxGenerated > 0 || !cfg.generated(i)) {
 			eligible = append(eligible, i)
 		}
 	}
@@ -109,14 +117,32 @@ func NextRound(features [][]float32, picks []RoundPick, exclude []bool, cfg Roun
 		}
 	}
 	if len(picks) == 0 {
-		return farthestPoints(features, eligible, k, rng), nil
+		return farthestPoints(features, eligible, k, cfg.fits, rng), nil
 	}
 	return informativeRound(features, picks, eligible, k, cfg, rng)
 }
 
+func (c *RoundConfig) generated(i int) bool { return c.Generated != nil && c.Generated[i] }
+
+// fits tells whether item i may join the round set: a generated item only
+// while the round holds fewer than MaxGenerated.
+func (c *RoundConfig) fits(set []int, i int) bool {
+	if !c.generated(i) {
+		return true
+	}
+	n := 0
+	for _, j := range set {
+		if c.generated(j) {
+			n++
+		}
+	}
+	return n < c.MaxGenerated
+}
+
 // farthestPoints picks k of the eligible items by farthest-point sampling
-// from a random start (ties: the lower index).
-func farthestPoints(features [][]float32, eligible []int, k int, rng *rand.Rand) []int {
+// from a random start (ties: the lower index), each one that fits the
+// set; fewer when no more fit.
+func farthestPoints(features [][]float32, eligible []int, k int, fits func([]int, int) bool, rng *rand.Rand) []int {
 	chosen := []int{eligible[rng.IntN(len(eligible))]}
 	nearest := make([]float64, len(eligible)) // squared distance to the closest chosen item
 	for e := range nearest {
@@ -127,9 +153,12 @@ func farthestPoints(features [][]float32, eligible []int, k int, rng *rand.Rand)
 		best, bestDist := -1, -1.0
 		for e, i := range eligible {
 			nearest[e] = min(nearest[e], sqDist32(features[i], last))
-			if nearest[e] > bestDist && !slices.Contains(chosen, i) {
+			if nearest[e] > bestDist && !slices.Contains(chosen, i) && fits(chosen, i) {
 				best, bestDist = i, nearest[e]
 			}
+		}
+		if best < 0 {
+			break
 		}
 		chosen = append(chosen, best)
 	}
@@ -177,16 +206,30 @@ func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k
 			scores[m][c] = float64(dot(th, features[i]))
 		}
 	}
-	set := bestPair(scores, len(pool))
+	// fits, by pool position: may pool item c join the positions in set?
+	fits := func(set []int, c int) bool {
+		if !cfg.generated(pool[c]) {
+			return true
+		}
+		items := make([]int, len(set))
+		for n, p := range set {
+			items[n] = pool[p]
+		}
+		return cfg.fits(items, pool[c])
+	}
+	set := bestPair(scores, len(pool), fits)
 	for len(set) < k {
 		best, bestGain := -1, math.Inf(-1)
 		for c := range pool {
-			if slices.Contains(set, c) {
+			if slices.Contains(set, c) || !fits(set, c) {
 				continue
 			}
 			if g := mutualInformation(scores, append(set, c)); g > bestGain {
 				best, bestGain = c, g
 			}
+		}
+		if best < 0 {
+			break
 		}
 		set = append(set, best)
 	}
@@ -320,12 +363,15 @@ func candidatePool(features [][]float32, theta []float32, eligible []int, size i
 	return pool
 }
 
-// bestPair returns the pair of pool positions with the most mutual
-// information (ties: the first found).
-func bestPair(scores [][]float64, n int) []int {
+// bestPair returns the pair of pool positions that fits with the most
+// mutual information (ties: the first found).
+func bestPair(scores [][]float64, n int, fits func([]int, int) bool) []int {
 	best, bestGain := []int{0, 1}, math.Inf(-1)
 	for a := 0; a < n; a++ {
 		for b := a + 1; b < n; b++ {
+			if !fits([]int{a}, b) {
+				continue
+			}
 			// For two items p_m(a) = σ(s_a − s_b): no softmax needed.
 			mean, within := 0.0, 0.0
 			for _, s := range scores {

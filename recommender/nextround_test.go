@@ -256,3 +256,47 @@ func TestCandidatePoolTopQuarter(t *testing.T) {
 		}
 	}
 }
+
+// TestNextRoundCapsGeneratedItems checks that a round holds at most
+// MaxGenerated generated items, none with a cap of 0, and that it still
+// fills from catalog items when generated ones would be more informative.
+func TestNextRoundCapsGeneratedItems(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, dim = 60, 6
+	features := make([][]float32, n)
+	generated := make([]bool, n)
+	for i := range features {
+		features[i] = make([]float32, dim)
+		for d := range features[i] {
+			features[i][d] = float32(rng.NormFloat64())
+		}
+		if i%3 != 0 { // two thirds are generated, and spread wider
+			generated[i] = true
+			for d := range features[i] {
+				features[i][d] *= 3
+			}
+		}
+	}
+	picks := []RoundPick{{Chosen: 0, Others: []int{1, 2}}}
+	for _, limit := range []int{0, 1, 2, 5} {
+		for _, p := range [][]RoundPick{nil, picks} {
+			cfg := RoundConfig{K: 5, Generated: generated, MaxGenerated: limit}
+			round, err := NextRound(features, p, nil, cfg, rand.New(rand.NewPCG(1, uint64(limit))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen := 0
+			for _, i := range round {
+				if generated[i] {
+					gen++
+				}
+			}
+			if len(round) != 5 || gen > limit || (limit == 5 && gen == 0) {
+				t.Errorf("cap %d, %d picks: round %v holds %d generated items", limit, len(p), round, gen)
+			}
+		}
+	}
+	if _, err := NextRound(features, nil, nil, RoundConfig{Generated: generated[:3], MaxGenerated: 1}, rng); err == nil {
+		t.Error("generated flags of the wrong length were accepted")
+	}
+}

@@ -9,5 +9,6 @@ func runEval(ctx context.Context, e env, args []string) error {
 		"recommender": {"evaluate recommenders on a dataset's held-out interactions", runEvalRecommender},
 		"redesign":    {"compare the redesign engine with baselines on a synthetic world's oracle", runEvalRedesign},
 		"gan":         {"measure a trained GAN's samples, encoder and inversion against a catalog", runEvalGAN},
+		"choices":     {"send simulated consumers through the choice flow with catalog items and generated probes, judged by a synthetic world's oracle", runEvalChoices},
 	})
 }
