@@ -15,11 +15,10 @@ import (
 )
 
 // The choice flow: a consumer (known by the marketplace's id, or an
-// anonymous visitor) answers rounds of roundSize images, picking the one
+// anonymous visitor) answers rounds of 3 to 9 images (options), picking the one
 // they like; each pick says "this over those". Rounds are chosen to learn
 // the most from each pick (serving.Runtime.NextRound).
 const (
-	roundSize     = 3
 	defaultRounds = 3
 	maxRounds     = 20
 )
@@ -86,6 +85,7 @@ func (s *Server) primaryImageURL(ctx context.Context, itemID string) (string, er
 type sessionRequest struct {
 	ConsumerID string `json:"consumer_id"`
 	Rounds     *int   `json:"rounds"`
+	Options    *int   `json:"options"` // per round
 }
 
 // createChoiceSession starts the choice flow and answers with its first
@@ -106,6 +106,15 @@ func (s *Server) createChoiceSession(c *gin.Context) {
 		}
 		rounds = *req.Rounds
 	}
+	size := atelier.DefaultRoundSize
+	if req.Options != nil {
+		if *req.Options < atelier.MinRoundSize || *req.Options > atelier.MaxRoundSize {
+			writeError(c, s.log, atelier.FieldErrorf("options", "must be between %d and %d images per round, got %d",
+				atelier.MinRoundSize, atelier.MaxRoundSize, *req.Options))
+			return
+		}
+		size = *req.Options
+	}
 	if req.ConsumerID != "" {
 		if err := (atelier.Consumer{ExternalID: req.ConsumerID}).Validate(); err != nil {
 			writeError(c, s.log, atelier.FieldErrorf("consumer_id", "%s", atelier.ErrorMessage(err)))
@@ -114,12 +123,12 @@ func (s *Server) createChoiceSession(c *gin.Context) {
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	options, err := s.rec.NextRound(ctx, serving.Taste{ConsumerID: req.ConsumerID}, roundSize, binary.LittleEndian.Uint64(b[:8]))
+	options, err := s.rec.NextRound(ctx, serving.Taste{ConsumerID: req.ConsumerID}, size, binary.LittleEndian.Uint64(b[:8]))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	cs := atelier.ChoiceSession{Rounds: rounds}
+	cs := atelier.ChoiceSession{Rounds: rounds, Size: size}
 	if req.ConsumerID != "" {
 		consumer, err := s.store.EnsureConsumer(ctx, req.ConsumerID)
 		if err != nil {
@@ -204,7 +213,7 @@ func (s *Server) chooseRound(ctx context.Context, cs atelier.ChoiceSession) (ate
 	if err != nil {
 		return cs, err
 	}
-	options, err := s.rec.NextRound(ctx, t, roundSize, serving.Seed(cs.ID, cs.Round))
+	options, err := s.rec.NextRound(ctx, t, cs.RoundSize(), serving.Seed(cs.ID, cs.Round))
 	if err != nil {
 		return cs, err
 	}

@@ -190,6 +190,19 @@ func TestAnonymousChoiceSession(t *testing.T) {
 		if n := len(body["items"].([]any)); n != 9 { // 12 items, 3 shown
 			t.Fatalf("%d recommendations", n)
 		}
+
+		// A session of 3×3 rounds shows nine options a round; its second
+		// round shows what is left of the test's 12 items.
+		rec, round = e.call(t, "POST", "/api/v1/choice-sessions", "", map[string]any{"rounds": 2, "options": 9})
+		want(t, rec, http.StatusCreated)
+		opts = optionIDs(t, round)
+		if len(opts) != 9 {
+			t.Fatalf("a session of 9 options shows %d", len(opts))
+		}
+		_, round = e.call(t, "POST", "/api/v1/choice-sessions/"+round["id"].(string)+"/choices", "", map[string]any{"round": 1, "item_id": opts[8]})
+		if n := len(optionIDs(t, round)); n != 3 {
+			t.Fatalf("its second round shows %d options, want the 3 not shown yet", n)
+		}
 	})
 }
 
@@ -212,6 +225,8 @@ func TestChoiceRejections(t *testing.T) {
 				{"rounds 0", "POST", "/api/v1/choice-sessions", "rounds", map[string]any{"rounds": 0}},
 				{"rounds 21", "POST", "/api/v1/choice-sessions", "rounds", map[string]any{"rounds": 21}},
 				{"rounds as text", "POST", "/api/v1/choice-sessions", "rounds", `{"rounds":"three"}`},
+				{"options 2", "POST", "/api/v1/choice-sessions", "options", map[string]any{"options": 2}},
+				{"options 10", "POST", "/api/v1/choice-sessions", "options", map[string]any{"options": 10}},
 				{"consumer id as a number", "POST", "/api/v1/choice-sessions", "consumer_id", `{"consumer_id":7}`},
 				{"consumer id with control characters", "POST", "/api/v1/choice-sessions", "consumer_id", map[string]any{"consumer_id": "a\x00b"}},
 				{"unknown field", "POST", "/api/v1/choice-sessions", "anonymous", map[string]any{"anonymous": true}},
@@ -243,11 +258,19 @@ func TestChoiceRejections(t *testing.T) {
 				}
 			}
 		}
-		// None of that advanced the session.
+		// None of that advanced the session, which takes a good pick still,
+		// and refuses one for the round it answered.
 		rec, body := e.call(t, "GET", "/api/v1/choice-sessions/"+round["id"].(string), "", nil)
 		want(t, rec, 200)
 		if body["round"] != 1.0 {
 			t.Fatalf("session moved to %v", body["round"])
 		}
+		rec, body = e.call(t, "POST", picks, "", map[string]any{"round": 1, "item_id": opt})
+		want(t, rec, 200)
+		if body["round"] != 2.0 {
+			t.Fatalf("after a good pick the session is at %v", body["round"])
+		}
+		rec, _ = e.call(t, "POST", picks, "", map[string]any{"round": 1, "item_id": opt})
+		want(t, rec, http.StatusConflict)
 	})
 }

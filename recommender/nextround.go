@@ -23,10 +23,11 @@ type RoundConfig struct {
 	Samples int       // posterior draws the information gain is averaged over (32)
 	Pool    int       // candidate items a later round is chosen from (40)
 	// Generated flags the items that are generated probes rather than
-	// catalog items (nil: none is); a round holds at most MaxGenerated of
-	// them (0: none).
-	Generated    []bool
-	MaxGenerated int
+	// catalog items (nil: none is); a round then holds GeneratedSlots of
+	// them and K − GeneratedSlots catalog items (as many as there are
+	// when a group runs short; 0: none generated).
+	Generated      []bool
+	GeneratedSlots int
 }
 
 func (c *RoundConfig) defaults() error {
@@ -101,7 +102,7 @@ func NextRound(features [][]float32, picks []RoundPick, exclude []bool, cfg Roun
 	}
 	var eligible []int
 	for i := range features {
-		if (exclude == nil || !exclude[i]) && (cfg.MaxGenerated > 0 || !cfg.generated(i)) {
+		if (exclude == nil || !exclude[i]) && cfg.mayShow(i) {
 			eligible = append(eligible, i)
 		}
 	}
@@ -124,19 +125,31 @@ func NextRound(features [][]float32, picks []RoundPick, exclude []bool, cfg Roun
 
 func (c *RoundConfig) generated(i int) bool { return c.Generated != nil && c.Generated[i] }
 
-// fits tells whether item i may join the round set: a generated item only
-// while the round holds fewer than MaxGenerated.
+// mayShow tells whether item i's kind has slots in a round at all.
+func (c *RoundConfig) mayShow(i int) bool {
+	if c.generated(i) {
+		return c.GeneratedSlots > 0
+	}
+	return c.Generated == nil || c.GeneratedSlots < c.K
+}
+
+// fits tells whether item i may join the round set: a generated item
+// while the round holds fewer than GeneratedSlots of them, a catalog item
+// while it holds fewer than the other K − GeneratedSlots.
 func (c *RoundConfig) fits(set []int, i int) bool {
-	if !c.generated(i) {
+	if c.Generated == nil {
 		return true
 	}
-	n := 0
+	gen := 0
 	for _, j := range set {
 		if c.generated(j) {
-			n++
+			gen++
 		}
 	}
-	return n < c.MaxGenerated
+	if c.generated(i) {
+		return gen < c.GeneratedSlots
+	}
+	return len(set)-gen < c.K-c.GeneratedSlots
 }
 
 // farthestPoints picks k of the eligible items by farthest-point sampling
@@ -197,7 +210,7 @@ func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k
 	if err != nil {
 		return nil, err
 	}
-	pool := candidatePool(features, theta, eligible, cfg.Pool, rng)
+	pool := cfg.candidates(features, theta, eligible, rng)
 	// scores[m][c]: draw m's preference for pool item c.
 	scores := make([][]float64, len(draws))
 	for m, th := range draws {
@@ -208,7 +221,7 @@ func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k
 	}
 	// fits, by pool position: may pool item c join the positions in set?
 	fits := func(set []int, c int) bool {
-		if !cfg.generated(pool[c]) {
+		if cfg.Generated == nil {
 			return true
 		}
 		items := make([]int, len(set))
@@ -310,6 +323,29 @@ func cholesky(a []float64, k int) bool {
 		}
 	}
 	return true
+}
+
+// candidates is the candidate pool of a later round. In a round of both
+// kinds, catalog and generated items get their own pools, sized by the
+// share of the round each fills: one pool over both would hold
+// mostly whichever group is larger (a small shop's catalog among a
+// thousand probes), leaving the other's slots to poor candidates.
+func (c *RoundConfig) candidates(features [][]float32, theta []float32, eligible []int, rng *rand.Rand) []int {
+	if c.Generated == nil || c.GeneratedSlots == 0 || c.GeneratedSlots >= c.K {
+		return candidatePool(features, theta, eligible, c.Pool, rng)
+	}
+	var made, found []int
+	for _, i := range eligible {
+		if c.Generated[i] {
+			made = append(made, i)
+		} else {
+			found = append(found, i)
+		}
+	}
+	nMade := c.Pool * c.GeneratedSlots / c.K
+	pool := append(candidatePool(features, theta, found, c.Pool-nMade, rng), candidatePool(features, theta, made, nMade, rng)...)
+	slices.Sort(pool)
+	return pool
 }
 
 // candidatePool returns up to size eligible items: the quarter the

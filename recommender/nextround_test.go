@@ -257,10 +257,10 @@ func TestCandidatePoolTopQuarter(t *testing.T) {
 	}
 }
 
-// TestNextRoundCapsGeneratedItems checks that a round holds at most
-// MaxGenerated generated items, none with a cap of 0, and that it still
-// fills from catalog items when generated ones would be more informative.
-func TestNextRoundCapsGeneratedItems(t *testing.T) {
+// TestNextRoundFillsGeneratedSlots checks that a round holds exactly
+// GeneratedSlots generated items and catalog items in the other slots,
+// on the first round and later ones, and none of a kind without slots.
+func TestNextRoundFillsGeneratedSlots(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n, dim = 60, 6
 	features := make([][]float32, n)
@@ -278,10 +278,10 @@ func TestNextRoundCapsGeneratedItems(t *testing.T) {
 		}
 	}
 	picks := []RoundPick{{Chosen: 0, Others: []int{1, 2}}}
-	for _, limit := range []int{0, 1, 2, 5} {
+	for _, slots := range []int{0, 1, 2, 5} {
 		for _, p := range [][]RoundPick{nil, picks} {
-			cfg := RoundConfig{K: 5, Generated: generated, MaxGenerated: limit}
-			round, err := NextRound(features, p, nil, cfg, rand.New(rand.NewPCG(1, uint64(limit))))
+			cfg := RoundConfig{K: 5, Generated: generated, GeneratedSlots: slots}
+			round, err := NextRound(features, p, nil, cfg, rand.New(rand.NewPCG(1, uint64(slots))))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -291,12 +291,12 @@ func TestNextRoundCapsGeneratedItems(t *testing.T) {
 					gen++
 				}
 			}
-			if len(round) != 5 || gen > limit || (limit == 5 && gen == 0) {
-				t.Errorf("cap %d, %d picks: round %v holds %d generated items", limit, len(p), round, gen)
+			if len(round) != 5 || gen != slots {
+				t.Errorf("%d slots, %d picks: round %v holds %d generated items", slots, len(p), round, gen)
 			}
 		}
 	}
-	if _, err := NextRound(features, nil, nil, RoundConfig{Generated: generated[:3], MaxGenerated: 1}, rng); err == nil {
+	if _, err := NextRound(features, nil, nil, RoundConfig{Generated: generated[:3], GeneratedSlots: 1}, rng); err == nil {
 		t.Error("generated flags of the wrong length were accepted")
 	}
 }

@@ -17,7 +17,7 @@ const MaxChoiceRounds = 100
 func toChoiceSession(r choiceSessionRow) atelier.ChoiceSession {
 	return atelier.ChoiceSession{
 		ID: r.ID, ConsumerID: valString(r.ConsumerID), AnonToken: r.AnonToken,
-		Rounds: r.Rounds, Round: r.Round, Done: r.Done,
+		Rounds: r.Rounds, Size: r.Size, Round: r.Round, Done: r.Done,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Options: r.Options,
 	}
 }
@@ -36,12 +36,15 @@ func (s *Store) CreateChoiceSession(ctx context.Context, cs atelier.ChoiceSessio
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("anon_token", "must be at most 200 bytes long")
 	case cs.Rounds < 1 || cs.Rounds > MaxChoiceRounds:
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("rounds", "must be between 1 and %d", MaxChoiceRounds)
+	case cs.Size != 0 && (cs.Size < atelier.MinRoundSize || cs.Size > atelier.MaxRoundSize):
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("options", "must be between %d and %d", atelier.MinRoundSize, atelier.MaxRoundSize)
 	}
+	cs.Size = cs.RoundSize()
 	now := s.stamp()
 	cs.ID, cs.Round, cs.Done, cs.CreatedAt, cs.UpdatedAt = newID(), 0, false, now, now
 	row := choiceSessionRow{
 		ID: cs.ID, ConsumerID: ptrString(cs.ConsumerID), AnonToken: cs.AnonToken,
-		Rounds: cs.Rounds, CreatedAt: now, UpdatedAt: now,
+		Rounds: cs.Rounds, Size: cs.Size, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(&row).Error; err != nil {
 		return atelier.ChoiceSession{}, dbErr(err, "choice session of consumer %q", cs.ConsumerID)

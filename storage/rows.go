@@ -72,6 +72,7 @@ type choiceSessionRow struct {
 	Consumer   *consumerRow `gorm:"foreignKey:ConsumerID;constraint:OnDelete:CASCADE"`
 	AnonToken  string       `gorm:"size:200;not null;index"`
 	Rounds     int          `gorm:"not null"`
+	Size       int          `gorm:"not null;default:3"` // options per round
 	Round      int          `gorm:"not null"`
 	Done       bool         `gorm:"not null"`
 	CreatedAt  time.Time    `gorm:"not null"`

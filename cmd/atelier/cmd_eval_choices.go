@@ -19,7 +19,7 @@ import (
 // the choice flow with catalog-only, probes-only and mixed rounds, on the
 // whole catalog and a small one, judged by the oracle: `atelier eval
 // choices --dataset DIR --gan FILE --recommender FILE [--consumers 500
-// --probes 1000 --probe-share 0.34 --options 3 --seed 7] [--json]`.
+// --probes 1000 --probe-share 0.67 --options 3 --seed 7] [--json]`.
 func runEvalChoices(ctx context.Context, e env, args []string) error {
 	fs := newFlags("eval choices", e)
 	dataset := fs.String("dataset", "", "synthetic world `directory` with personas.json (required)")
@@ -27,7 +27,7 @@ func runEvalChoices(ctx context.Context, e env, args []string) error {
 	recPath := fs.String("recommender", "", "recommender model `file` (required)")
 	consumers := fs.Int("consumers", 500, "simulated consumers")
 	probes := fs.Int("probes", 1000, "generated probes in the pool")
-	share := fs.Float64("probe-share", 1.0/3, "mixed rounds: most probes per round, as a share of the options")
+	share := fs.Float64("probe-share", 2.0/3, "mixed rounds: the share of each round's options that are probes")
 	options := fs.Int("options", 3, "options per round (3 to 9)")
 	small := fs.Int("small-catalog", 120, "items of the small catalog")
 	seed := fs.Uint64("seed", 7, "seed of the consumers, rounds, picks and probes")
@@ -82,14 +82,14 @@ func runEvalChoices(ctx context.Context, e env, args []string) error {
 
 // writeChoicesEval prints one table per catalog: rows are modes × rounds.
 func writeChoicesEval(w io.Writer, rep *evaluation.ChoicesReport) error {
-	fmt.Fprintf(w, "%d simulated consumers; mixed rounds hold at most %.0f%% probes\n", rep.Consumers, 100*rep.ProbeShare)
+	fmt.Fprintf(w, "%d simulated consumers; mixed rounds are %.0f%% probes\n", rep.Consumers, 100*rep.ProbeShare)
 	for _, cat := range []struct {
 		name string
 		rows map[string]map[string]evaluation.ChoiceScore
 	}{{"whole catalog", rep.Full}, {"small catalog", rep.SmallCatalog}} {
 		fmt.Fprintf(w, "\n%s\n", cat.name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "rounds\tmode\trec_utility\t±se\tshare\t±se\ttaste_cosine\t±se\t")
+		fmt.Fprintln(tw, "rounds\tmode\trec_utility\t±se\tgain over catalog\t±se\tshare\t±se\ttaste_cosine\t±se\t")
 		var rounds []string
 		for r := range cat.rows[evaluation.ModeCatalog] {
 			rounds = append(rounds, r)
@@ -98,8 +98,8 @@ func writeChoicesEval(w io.Writer, rep *evaluation.ChoicesReport) error {
 		for _, r := range rounds {
 			for _, mode := range []string{evaluation.ModeCatalog, evaluation.ModeProbes, evaluation.ModeMixed} {
 				s := cat.rows[mode][r]
-				fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", r, mode,
-					s.RecUtility, s.RecUtilitySE, s.RecUtilityShare, s.RecUtilityShareSE, s.TasteCosine, s.TasteCosineSE)
+				fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%+.4f\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", r, mode,
+					s.RecUtility, s.RecUtilitySE, s.GainOverCatalog, s.GainOverCatalogSE, s.RecUtilityShare, s.RecUtilityShareSE, s.TasteCosine, s.TasteCosineSE)
 			}
 		}
 		if err := tw.Flush(); err != nil {

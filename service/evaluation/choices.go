@@ -38,9 +38,9 @@ const (
 type ChoicesConfig struct {
 	Consumers    int     // simulated consumers (500)
 	Probes       int     // probe pool size (1000)
-	ProbeShare   float64 // mixed rounds: most probes per round, as a share of the options (1/3)
+	ProbeShare   float64 // mixed rounds: the share of each round's options that are probes (2/3)
 	Options      int     // options per round (3)
-	Rounds       []int   // rounds after which the taste is judged (3, 5)
+	Rounds       []int   // rounds after which the taste is judged (0, 3, 5)
 	SmallCatalog int     // items of the small catalog (120)
 	Seed         uint64  // consumers, rounds and picks (7: not the world's seed)
 	Temperature  float64 // of the simulated picks (0.1, the world's)
@@ -54,10 +54,10 @@ func (c ChoicesConfig) withDefaults() ChoicesConfig {
 	orInt(&c.SmallCatalog, 120)
 	orInt(&c.TopN, 10)
 	if c.ProbeShare == 0 {
-		c.ProbeShare = 1.0 / 3
+		c.ProbeShare = 2.0 / 3 // the better mixed share on the tuning seed (docs/choices.md)
 	}
 	if len(c.Rounds) == 0 {
-		c.Rounds = []int{3, 5}
+		c.Rounds = []int{0, 3, 5} // 0: the anonymous prior alone, the baseline
 	}
 	if c.Seed == 0 {
 		c.Seed = 7
@@ -66,6 +66,11 @@ func (c ChoicesConfig) withDefaults() ChoicesConfig {
 		c.Temperature = 0.1
 	}
 	return c
+}
+
+// ProbeSlots is how many of a round's options are probes at a share.
+func ProbeSlots(share float64, options int) int {
+	return int(math.Round(share * float64(options)))
 }
 
 func orInt(v *int, d int) {
@@ -89,6 +94,13 @@ type ChoiceScore struct {
 	// utility over the catalog's φ.
 	TasteCosine   float64 `json:"taste_cosine"`
 	TasteCosineSE float64 `json:"taste_cosine_se"`
+	// GainOverCatalog is the mean, over consumers, of this mode's
+	// rec_utility less catalog-only rounds' for the same consumer, and
+	// GainOverCatalogSE its standard error: paired, so far tighter than
+	// the two means' own errors (consumers differ more from each other
+	// than the modes do).
+	GainOverCatalog   float64 `json:"gain_over_catalog"`
+	GainOverCatalogSE float64 `json:"gain_over_catalog_se"`
 }
 
 // PoolReport describes the probe pool the rounds drew from.
@@ -239,12 +251,14 @@ func (w *choiceWorld) run(ctx context.Context, consumers []synth.Consumer, shop 
 	for m, mode := range modes {
 		out[mode] = map[string]ChoiceScore{}
 		for r, rounds := range w.cfg.Rounds {
-			var util, share, cos []float64
+			var util, share, cos, gain []float64
 			for c := range consumers {
 				o := results[c][m][r]
 				util, share, cos = append(util, o.util), append(share, o.share), append(cos, o.cosine)
+				gain = append(gain, o.util-results[c][0][r].util) // modes[0] is catalog-only
 			}
 			s := ChoiceScore{}
+			s.GainOverCatalog, s.GainOverCatalogSE = meanSE(gain)
 			s.RecUtility, s.RecUtilitySE = meanSE(util)
 			s.RecUtilityShare, s.RecUtilityShareSE = meanSE(share)
 			s.TasteCosine, s.TasteCosineSE = meanSE(cos)
@@ -269,33 +283,37 @@ func (w *choiceWorld) consumer(cons synth.Consumer, c int, opts []option, nShop 
 	out := make([][]outcome, len(modes))
 	for m, mode := range modes {
 		rng := rand.New(rand.NewPCG(w.cfg.Seed, uint64(c)<<8|uint64(m)))
-		exclude := make([]bool, len(opts))
+		exclude := make([]bool, len(opts)) // not to be shown: shown before, or not of the mode
+		shown := make([]bool, nShop)       // the shop's items shown, not to be recommended
 		cfg := recommender.RoundConfig{K: w.cfg.Options, Prior: w.prior, Generated: generated}
 		switch mode {
-		case ModeCatalog:
-			cfg.MaxGenerated = 0
 		case ModeProbes:
-			cfg.MaxGenerated = w.cfg.Options
-			for i := range nShop {
-				exclude[i] = true
-			}
+			cfg.GeneratedSlots = w.cfg.Options
 		case ModeMixed:
-			cfg.MaxGenerated = int(math.Round(w.cfg.ProbeShare * float64(w.cfg.Options)))
+			cfg.GeneratedSlots = ProbeSlots(w.cfg.ProbeShare, w.cfg.Options)
 		}
 		var picks []recommender.RoundPick
 		var fpicks []recommender.Pick
+		if slices.Contains(w.cfg.Rounds, 0) {
+			o := j.judge(cons, w.prior, shown)
+			o.cosine = cosine64(w.prior, truthTheta)
+			out[m] = append(out[m], o)
+		}
 		last := slices.Max(w.cfg.Rounds)
 		for r := 1; r <= last; r++ {
 			round, err := recommender.NextRound(feats, picks, exclude, cfg, rng)
 			if err != nil {
 				return nil, fmt.Errorf("consumer %s, %s round %d: %w", cons.ID, mode, r, err)
 			}
-			shown := make([]synth.Features, len(round))
+			truths := make([]synth.Features, len(round))
 			for n, i := range round {
-				shown[n] = opts[i].truth
+				truths[n] = opts[i].truth
 				exclude[i] = true
+				if i < nShop {
+					shown[i] = true
+				}
 			}
-			k := synth.Choose(rng, cons, shown, w.cfg.Temperature)
+			k := synth.Choose(rng, cons, truths, w.cfg.Temperature)
 			pick := recommender.RoundPick{Chosen: round[k]}
 			fp := recommender.Pick{Chosen: feats[round[k]]}
 			for n, i := range round {
@@ -310,7 +328,7 @@ func (w *choiceWorld) consumer(cons synth.Consumer, c int, opts []option, nShop 
 				if err != nil {
 					return nil, err
 				}
-				o := j.judge(cons, theta)
+				o := j.judge(cons, theta, shown)
 				o.cosine = cosine64(theta, truthTheta)
 				out[m] = append(out[m], o)
 			}
@@ -328,17 +346,22 @@ type judge struct {
 	topN int
 }
 
-// judge recommends the top N of the shop by θ·φ and measures their true
-// utility to cons, and its share between the shop's mean and its best N.
-func (j judge) judge(cons synth.Consumer, theta []float32) outcome {
-	n := min(j.topN, len(j.shop))
-	pred := make([]float64, len(j.shop))
-	truth := make([]float64, len(j.shop))
-	var mean float64
+// judge recommends the top N of the shop's items not shown in the rounds
+// (shown, by shop index), as the service does, and measures their true
+// utility to cons, and its share between the mean and the best N of the
+// same items.
+func (j judge) judge(cons synth.Consumer, theta []float32, shown []bool) outcome {
+	var pred, truth []float64
 	for i, o := range j.shop {
-		pred[i] = dot32(theta, o.phi)
-		truth[i] = cons.Utility(o.truth)
-		mean += truth[i] / float64(len(j.shop))
+		if !shown[i] {
+			pred = append(pred, dot32(theta, o.phi))
+			truth = append(truth, cons.Utility(o.truth))
+		}
+	}
+	n := min(j.topN, len(pred))
+	var mean float64
+	for _, u := range truth {
+		mean += u / float64(len(truth))
 	}
 	rec := meanOfTop(pred, truth, n)
 	best := meanOfTop(truth, truth, n)
@@ -350,17 +373,31 @@ func (j judge) judge(cons synth.Consumer, theta []float32) outcome {
 }
 
 // trueTheta is the consumer's taste in φ space: the ridge least-squares
-// fit of their utility over the shop's φ.
+// fit of their utility over the shop's φ, both centred, since only
+// differences of preference decide a pick or a ranking.
 func (j judge) trueTheta(cons synth.Consumer) []float64 {
 	k := len(j.shop[0].phi)
+	n := float64(len(j.shop))
+	meanPhi := make([]float64, k)
+	var meanU float64
+	for _, o := range j.shop {
+		meanU += cons.Utility(o.truth) / n
+		for p := range k {
+			meanPhi[p] += float64(o.phi[p]) / n
+		}
+	}
 	a := make([]float64, k*k)
 	b := make([]float64, k)
+	x := make([]float64, k)
 	for _, o := range j.shop {
-		u := cons.Utility(o.truth)
+		u := cons.Utility(o.truth) - meanU
 		for p := range k {
-			b[p] += float64(o.phi[p]) * u
+			x[p] = float64(o.phi[p]) - meanPhi[p]
+		}
+		for p := range k {
+			b[p] += x[p] * u
 			for q := range k {
-				a[p*k+q] += float64(o.phi[p]) * float64(o.phi[q])
+				a[p*k+q] += x[p] * x[q]
 			}
 		}
 	}
