@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/gan"
 	"github.com/atelier-app/atelier/internal/progress"
 	"github.com/atelier-app/atelier/internal/synth"
@@ -127,6 +128,15 @@ type ChoicesReport struct {
 func Choices(ctx context.Context, m *gan.Models, rec *recommender.Model, d *recommender.Dataset, personas []synth.Persona,
 	cfg ChoicesConfig, prog progress.Func) (*ChoicesReport, error) {
 	cfg = cfg.withDefaults()
+	shown := cfg.Options * slices.Max(cfg.Rounds)
+	switch {
+	case len(d.Items) <= shown || cfg.SmallCatalog <= shown:
+		return nil, atelier.Errorf(atelier.KindInvalid, "eval choices: %d rounds of %d options show %d items: the catalog (%d) and the small catalog (%d) need more",
+			slices.Max(cfg.Rounds), cfg.Options, shown, len(d.Items), cfg.SmallCatalog)
+	case cfg.Probes < shown:
+		return nil, atelier.Errorf(atelier.KindInvalid, "eval choices: %d rounds of %d options show %d probes, more than the pool's %d",
+			slices.Max(cfg.Rounds), cfg.Options, shown, cfg.Probes)
+	}
 	realism, _, err := catalog.DatasetRealism(ctx, m, d)
 	if err != nil {
 		return nil, err
