@@ -230,12 +230,15 @@ type checkpointConfig struct {
 	ThetaReg       float32 `json:"theta_reg"`
 	CategoryWeight float32 `json:"category_weight"`
 	Seed           uint64  `json:"seed"`
+	// Explicit hashes the explicit triplets ("" for none, as checkpoints
+	// from before them read).
+	Explicit string `json:"explicit,omitempty"`
 }
 
 func (t *trainer) checkpointConfig() checkpointConfig {
 	c := t.cfg
 	return checkpointConfig{Batch: c.Batch, LR: c.LR, LRDecay: c.LRDecay, WeightDecay: c.WeightDecay, ThetaReg: c.ThetaReg,
-		CategoryWeight: c.CategoryWeight, Seed: c.Seed}
+		CategoryWeight: c.CategoryWeight, Seed: c.Seed, Explicit: explicitHash(c.Explicit)}
 }
 
 // save writes the training checkpoint atomically.

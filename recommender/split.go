@@ -199,6 +199,7 @@ func (s *Split) NumTrain() int {
 type TripletSampler struct {
 	split      *Split
 	pairs      [][2]int32
+	explicit   [][3]int32 // (u, i, j) given outright (addExplicit)
 	candidates []int
 	src        *rand.PCG // the state of rng, saved with training checkpoints
 	rng        *rand.Rand
@@ -253,13 +254,20 @@ func NewTripletSampler(split *Split, candidates []int, seed uint64) (*TripletSam
 	return t, nil
 }
 
-// EpochSize is the number of training pairs the sampler draws from; one
-// epoch of SGD draws this many triplets.
-func (t *TripletSampler) EpochSize() int { return len(t.pairs) }
+// EpochSize is the number of training pairs and explicit triplets the
+// sampler draws from; one epoch of SGD draws this many triplets.
+func (t *TripletSampler) EpochSize() int { return len(t.pairs) + len(t.explicit) }
 
-// Next returns a triplet: u took i in training and not j.
+// Next returns a triplet: u took i in training and not j, or u preferred
+// i over j outright. Without explicit triplets the random sequence is the
+// one it always was, so older checkpoints resume alike.
 func (t *TripletSampler) Next() (u, i, j int) {
-	p := t.pairs[t.rng.IntN(len(t.pairs))]
+	n := t.rng.IntN(len(t.pairs) + len(t.explicit))
+	if n >= len(t.pairs) {
+		e := t.explicit[n-len(t.pairs)]
+		return int(e[0]), int(e[1]), int(e[2])
+	}
+	p := t.pairs[n]
 	u, i = int(p[0]), int(p[1])
 	for {
 		// u has at least one candidate it did not take, so this ends; with

@@ -53,6 +53,11 @@ type TrainConfig struct {
 	Workers        int     // goroutines, each with its own graph over a share of the batch (2)
 	Seed           uint64  // initial weights, triplets
 
+	// Explicit are preferences given outright (choice-flow picks), drawn
+	// beside the training pairs; those the split holds out are dropped
+	// (TripletSampler).
+	Explicit []Triplet
+
 	// Checkpoint is where training state is saved (after every epoch,
 	// every CheckpointEvery, and when ctx is cancelled); "" saves none.
 	Checkpoint      string
@@ -218,6 +223,9 @@ func newTrainer(data TrainData, split *Split, cfg TrainConfig) (*trainer, error)
 		return nil, err
 	}
 	if t.sampler, err = NewTripletSampler(split, nil, cfg.Seed); err != nil {
+		return nil, fmt.Errorf("dvbpr: %w", err)
+	}
+	if _, err := t.sampler.addExplicit(cfg.Explicit); err != nil {
 		return nil, fmt.Errorf("dvbpr: %w", err)
 	}
 	for w := 0; w < cfg.Workers; w++ {

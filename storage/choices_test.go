@@ -18,8 +18,12 @@ func TestChoices(t *testing.T) {
 		shown := []string{w.catalog[0].ID, w.catalog[1].ID, w.catalog[2].ID}
 
 		sess := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: w.consumer.ID, Rounds: 2}))(t)
-		if sess.Round != 0 || sess.Done {
+		if sess.Round != 0 || sess.Done || sess.Size != atelier.DefaultRoundSize {
 			t.Fatalf("new session %+v", sess)
+		}
+		nine := testkit.Must(s.CreateChoiceSession(ctx, atelier.ChoiceSession{AnonToken: "tok-9", Rounds: 1, Size: 9}))(t)
+		if got := testkit.Must(s.GetChoiceSession(ctx, nine.ID))(t); got.Size != 9 {
+			t.Fatalf("a session of 9 options reads back %d", got.Size)
 		}
 		// Answering round 1 before round 0 is refused.
 		_, err := s.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 1, Shown: shown, Chosen: shown[0]})
@@ -70,6 +74,8 @@ func TestChoices(t *testing.T) {
 			{ConsumerID: w.consumer.ID, AnonToken: "x", Rounds: 3},
 			{AnonToken: "x", Rounds: 0},
 			{AnonToken: "x", Rounds: storage.MaxChoiceRounds + 1},
+			{AnonToken: "x", Rounds: 1, Size: atelier.MinRoundSize - 1},
+			{AnonToken: "x", Rounds: 1, Size: atelier.MaxRoundSize + 1},
 		} {
 			_, err := s.CreateChoiceSession(ctx, bad)
 			testkit.WantKind(t, err, atelier.KindInvalid)

@@ -55,10 +55,10 @@ func (e *Engine) exportCatalog(ctx context.Context, report progress.Func) (catal
 // their segment label, and every interaction with a catalog item (all
 // kinds) ordered by time. Consumers and items are named by their external
 // ids, the ids the serving runtime looks θ up by.
-func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*recommender.Dataset, *recommender.Images, error) {
+func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*recommender.Dataset, *recommender.Images, []recommender.Triplet, error) {
 	cat, err := e.exportCatalog(ctx, report)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	d := &recommender.Dataset{Items: cat.items}
 	itemIndex, categories, im := cat.index, cat.categories, cat.images
@@ -74,7 +74,7 @@ func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*reco
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("export consumers: %w", err)
+		return nil, nil, nil, fmt.Errorf("export consumers: %w", err)
 	}
 
 	err = e.store.EachInteraction(ctx, func(in atelier.Interaction) error {
@@ -86,16 +86,46 @@ func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*reco
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("export interactions: %w", err)
+		return nil, nil, nil, fmt.Errorf("export interactions: %w", err)
 	}
 	if len(d.Interactions) == 0 {
-		return nil, nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "no interactions with catalog items: import a dataset before training"))
+		return nil, nil, nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "no interactions with catalog items: import a dataset before training"))
 	}
 	// The split orders each consumer's log by time; ties keep the order
 	// the interactions were recorded in.
 	sort.SliceStable(d.Interactions, func(a, b int) bool { return d.Interactions[a].Time < d.Interactions[b].Time })
 	report.Report(progress.Update{Stage: "export interactions", Step: len(d.Interactions), Total: len(d.Interactions)})
-	return d, im, nil
+	picks, err := e.exportPicks(ctx, consIndex, itemIndex)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return d, im, picks, nil
+}
+
+// exportPicks turns the choice-flow picks of known consumers into explicit
+// triplets over the exported dataset (consumers and items by their store
+// ids): the chosen item preferred over each other item shown. Picks of
+// anonymous sessions, and items no longer in the catalog, teach nothing
+// about a consumer the model has and are skipped.
+func (e *Engine) exportPicks(ctx context.Context, consIndex, itemIndex map[string]int) ([]recommender.Triplet, error) {
+	var out []recommender.Triplet
+	err := e.store.EachChoice(ctx, func(consumerID string, c atelier.Choice) error {
+		u, okU := consIndex[consumerID]
+		i, okI := itemIndex[c.Chosen]
+		if !okU || !okI {
+			return nil
+		}
+		for _, o := range c.Others() {
+			if j, ok := itemIndex[o]; ok {
+				out = append(out, recommender.Triplet{Consumer: u, Preferred: i, Other: j})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export picks: %w", err)
+	}
+	return out, nil
 }
 
 func sortedDistinct(xs []string) []string {

@@ -48,7 +48,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	if err != nil {
 		return atelier.ModelVersion{}, jobs.Permanent(err)
 	}
-	d, im, err := e.exportDataset(ctx, report)
+	d, im, picks, err := e.exportDataset(ctx, report)
 	if err != nil {
 		return atelier.ModelVersion{}, err
 	}
@@ -63,6 +63,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	defer state.close()
 	tc := RecommenderConfig(p)
 	tc.Checkpoint = state.path
+	tc.Explicit = picks // consumers' choice-flow picks, beside their interactions
 	if tc.Resume, err = state.fetch(ctx); err != nil {
 		return atelier.ModelVersion{}, err
 	}
@@ -98,7 +99,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	state.drop(ctx)
 	cfg, err := json.Marshal(map[string]any{
 		"source": atelier.JobTrainRecommender, "job_id": job.ID, "params": p,
-		"dataset": model.Info.Dataset, "interactions": len(d.Interactions),
+		"dataset": model.Info.Dataset, "interactions": len(d.Interactions), "pick_triplets": len(picks),
 	})
 	if err != nil {
 		return atelier.ModelVersion{}, err

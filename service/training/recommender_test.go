@@ -63,7 +63,7 @@ func testTrainRecommenderJobResumes(t *testing.T, e *Engine) {
 	// plant saves the state of a one-epoch run as job id's dead attempt.
 	plant := func(id string, p atelier.TrainRecommenderParams) {
 		t.Helper()
-		d, im, err := e.exportDataset(ctx, nil)
+		d, im, _, err := e.exportDataset(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
