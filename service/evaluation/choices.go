@@ -116,11 +116,11 @@ type PoolReport struct {
 // ChoicesReport is the evaluation's result: by catalog (full, small), by
 // mode, by rounds answered.
 type ChoicesReport struct {
-	Consumers    int                                `json:"consumers"`
-	ProbeShare   float64                            `json:"probe_share"`
+	Consumers    int                               `json:"consumers"`
+	ProbeShare   float64                           `json:"probe_share"`
 	Full         map[string]map[string]ChoiceScore `json:"full"`
 	SmallCatalog map[string]map[string]ChoiceScore `json:"small_catalog"`
-	Pool         PoolReport                         `json:"pool"`
+	Pool         PoolReport                        `json:"pool"`
 }
 
 // Choices runs the evaluation with the models on the world d, whose

@@ -79,8 +79,8 @@ type htmlView struct {
 
 type segmentView struct {
 	Segment
-	Top   []pictureView
-	Chart template.HTML
+	Top     []pictureView
+	Chart   template.HTML
 	Shown   []rowView // the first RowsShown rows
 	More    []rowView // the rows after them, up to MaxRowsHTML in all
 	Omitted int       // rows beyond MaxRowsHTML, in the CSV only
