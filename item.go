@@ -15,6 +15,11 @@ type Item struct {
 	Attributes map[string]string
 	Images     []Image // ordered by Position; at least one
 	CreatedAt  time.Time
+	// Generated marks a probe: an AI-generated image the choice flow shows
+	// beside catalog items (service/probes). A probe has no owner, is in
+	// no catalog listing and is no product: it cannot be redesigned,
+	// recommended or reported on.
+	Generated bool
 }
 
 // Image is one picture of an item. The original upload is kept as is; the

@@ -72,7 +72,7 @@ func (s *Server) similarItems(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	it, err := s.store.GetItem(c.Request.Context(), c.Param("id"), scopeOf(c))
+	it, err := s.product(c.Request.Context(), c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -98,7 +98,7 @@ type thumbnailView struct {
 // consumer it is the item's first image.
 func (s *Server) thumbnail(c *gin.Context) {
 	ctx := c.Request.Context()
-	it, err := s.store.GetItem(ctx, c.Param("id"), scopeOf(c))
+	it, err := s.product(ctx, c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return

@@ -136,7 +136,7 @@ func (s *Server) listItems(c *gin.Context) {
 // getItem returns a catalog item or one of the seller's own; another
 // seller's item is not found.
 func (s *Server) getItem(c *gin.Context) {
-	it, err := s.store.GetItem(c.Request.Context(), c.Param("id"), scopeOf(c))
+	it, err := s.product(c.Request.Context(), c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -147,4 +147,19 @@ func (s *Server) getItem(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// product reads an item where a product is expected: an AI-generated
+// probe of the choice flow has an item's id, but is not one to show,
+// redesign or compare, and asking for it so is a client's mistake.
+func (s *Server) product(ctx context.Context, id string, scope atelier.Scope) (atelier.Item, error) {
+	it, err := s.store.GetItem(ctx, id, scope)
+	if err != nil {
+		return atelier.Item{}, err
+	}
+	if it.Generated {
+		return atelier.Item{}, atelier.Errorf(atelier.KindInvalid,
+			"%s is an AI-generated probe of the choice flow, not an item: use a catalog item's or your own item's id", id)
+	}
+	return it, nil
 }

@@ -229,7 +229,7 @@ func (s *Server) queueRedesign(ctx context.Context, seller atelier.Seller, itemI
 	if err != nil {
 		return atelier.RedesignJob{}, false, err
 	}
-	it, err := s.store.GetItem(ctx, itemID, seller.Scope())
+	it, err := s.product(ctx, itemID, seller.Scope())
 	if err != nil {
 		return atelier.RedesignJob{}, false, err
 	}

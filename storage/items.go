@@ -13,7 +13,7 @@ import (
 func toItem(r itemRow, imgs []imageRow) atelier.Item {
 	it := atelier.Item{
 		ID: r.ID, ExternalID: r.ExternalID, OwnerID: valString(r.OwnerID),
-		Category: r.Category, Attributes: r.Attributes, CreatedAt: r.CreatedAt.UTC(),
+		Category: r.Category, Attributes: r.Attributes, CreatedAt: r.CreatedAt.UTC(), Generated: r.Kind == kindProbe,
 	}
 	if it.Attributes == nil {
 		it.Attributes = map[string]string{}
@@ -34,7 +34,10 @@ func fromItem(it atelier.Item) (itemRow, []imageRow) {
 	}
 	row := itemRow{
 		ID: it.ID, ExternalID: it.ExternalID, OwnerID: ptrString(it.OwnerID),
-		Category: it.Category, Attributes: attrs, CreatedAt: dbTime(it.CreatedAt),
+		Category: it.Category, Attributes: attrs, CreatedAt: dbTime(it.CreatedAt), Kind: kindProduct,
+	}
+	if it.Generated {
+		row.Kind = kindProbe
 	}
 	imgs := make([]imageRow, len(it.Images))
 	for i, im := range it.Images {
@@ -53,8 +56,17 @@ type ItemFilter struct {
 	Catalog  bool   // only catalog items
 	OwnerID  string // only this seller's items (unrestricted scope only)
 	Category string // only this category
+	// Probes lists the choice flow's generated probes instead of products
+	// (no owner; Catalog and OwnerID do not apply).
+	Probes bool
 	Page
 }
+
+// Item kinds (itemRow.Kind).
+const (
+	kindProduct = "product"
+	kindProbe   = "probe"
+)
 
 // prepareItem fills the fields the store assigns and validates the rest.
 func (s *Store) prepareItem(it atelier.Item) (atelier.Item, error) {
@@ -113,7 +125,7 @@ func (s *Store) GetItem(ctx context.Context, id string, scope atelier.Scope) (at
 // ItemByExternalID finds an item by its external id among the catalog
 // (ownerID "") or among one seller's items.
 func (s *Store) ItemByExternalID(ctx context.Context, ownerID, externalID string) (atelier.Item, error) {
-	q := s.db.WithContext(ctx).Where("external_id = ?", externalID)
+	q := s.db.WithContext(ctx).Where("external_id = ? AND kind = ?", externalID, kindProduct)
 	if ownerID == "" {
 		q = q.Where("owner_id IS NULL")
 	} else {
@@ -161,7 +173,13 @@ func (s *Store) EachItem(ctx context.Context, f ItemFilter, fn func(atelier.Item
 }
 
 func itemQuery(db *gorm.DB, scope atelier.Scope, f ItemFilter) *gorm.DB {
+	if f.Probes {
+		db = db.Where("kind = ?", kindProbe)
+	} else {
+		db = db.Where("kind = ?", kindProduct)
+	}
 	switch {
+	case f.Probes:
 	case f.Catalog || (!scope.All && scope.SellerID == ""):
 		db = db.Where("owner_id IS NULL")
 	case !scope.All:

@@ -38,6 +38,9 @@ type itemRow struct {
 	Attributes map[string]string `gorm:"serializer:json;type:text;not null"`
 	CreatedAt  time.Time         `gorm:"not null"`
 	Images     []imageRow        `gorm:"foreignKey:ItemID;constraint:OnDelete:CASCADE"`
+	// Kind is "product", or "probe" for a generated image of the choice
+	// flow: a row, so picks of probes are choices like any other.
+	Kind string `gorm:"size:20;not null;default:product;index"`
 }
 
 func (itemRow) TableName() string { return "items" }
