@@ -47,11 +47,12 @@ const (
 	JobRedesign         = "redesign"          // redesign a seller's item (RedesignJob)
 	JobImport           = "import"            // import a dataset
 	JobReport           = "report"            // a batch report for a segment (Report)
+	JobProbePool        = "probe-pool"        // generated probes of the choice flow (ProbePoolArgs)
 )
 
 // JobKinds lists every job kind.
 func JobKinds() []string {
-	return []string{JobTrainRecommender, JobTrainGAN, JobRedesign, JobImport, JobReport}
+	return []string{JobTrainRecommender, JobTrainGAN, JobRedesign, JobImport, JobReport, JobProbePool}
 }
 
 // ValidJobKind reports whether kind is one of JobKinds.
@@ -96,6 +97,16 @@ type Job struct {
 // ImportArgs are the arguments of an import job: a dataset directory on
 // the worker's file system and how to read it. The API checks them before
 // queuing; the import handler reads them strictly.
+// ProbePoolArgs are the arguments of a probe-pool job: draw N probes
+// (kept after the checks) from the GAN version, featured and stored for
+// the recommender version, with latents from Seed.
+type ProbePoolArgs struct {
+	RecommenderVersionID string `json:"recommender_version_id"`
+	GANVersionID         string `json:"gan_version_id"`
+	N                    int    `json:"n"`
+	Seed                 int64  `json:"seed"`
+}
+
 type ImportArgs struct {
 	Dir      string `json:"dir"`      // dataset directory (CSV files with images/, or Amazon review files)
 	Format   string `json:"format"`   // csv or amazon; "" detects it

@@ -34,7 +34,7 @@ type roundView struct {
 }
 
 // optionView is one image of a round. Generated is true for AI-generated
-// probe images (none yet: every option is a catalog item).
+// probe images (service/probes), false for catalog items.
 type optionView struct {
 	ItemID    string `json:"item_id"`
 	ImageURL  string `json:"image_url"`
@@ -60,7 +60,7 @@ func (s *Server) viewRound(ctx context.Context, cs atelier.ChoiceSession) (round
 		if err != nil {
 			return roundView{}, err
 		}
-		v.Options = append(v.Options, optionView{ItemID: id, ImageURL: u})
+		v.Options = append(v.Options, optionView{ItemID: id, ImageURL: u, Generated: s.rec.Generated(id)})
 	}
 	return v, nil
 }

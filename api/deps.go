@@ -28,9 +28,11 @@ type Recommender interface {
 	Describe(ctx context.Context, members map[string][]string) (map[string]map[string]any, error)
 	// Activate loads a recommender version, activates it and serves it.
 	Activate(ctx context.Context, id string) (atelier.ModelVersion, error)
-	// ImageKey is the blob key of a served catalog item's first image
-	// (false: the item is not served).
+	// ImageKey is the blob key of a served catalog item's first image,
+	// or of a probe's (false: the item is not served).
 	ImageKey(itemID string) (string, bool)
+	// Generated reports whether an option id is a generated probe.
+	Generated(itemID string) bool
 }
 
 var _ Recommender = (*serving.Runtime)(nil)
@@ -68,6 +70,7 @@ func errNoRecommender() error {
 
 func (noRecommender) Version() (atelier.ModelVersion, bool) { return atelier.ModelVersion{}, false }
 func (noRecommender) ImageKey(string) (string, bool)        { return "", false }
+func (noRecommender) Generated(string) bool                 { return false }
 func (noRecommender) NextRound(context.Context, serving.Taste, int, uint64) ([]string, error) {
 	return nil, errNoRecommender()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/probes"
 )
 
 // modelView is a trained model version.
@@ -71,6 +72,12 @@ func (s *Server) activateModel(c *gin.Context) {
 	if err != nil {
 		writeError(c, s.log, err)
 		return
+	}
+	// New models, new probes: a pool for the pair now active.
+	if s.probes > 0 {
+		if _, _, err := probes.Ensure(ctx, s.store, s.jobs, s.probes); err != nil {
+			s.log.WarnContext(ctx, "probe pool not queued", "err", err)
+		}
 	}
 	c.JSON(http.StatusOK, s.viewModel(mv))
 }

@@ -37,6 +37,7 @@ type Server struct {
 	jobs     Jobs
 	limits   Limits
 	urlTTL   time.Duration
+	probes   int // probe pool size (Deps.ProbePool)
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -61,6 +62,9 @@ type Deps struct {
 	ImageURLTTL time.Duration
 	// Pages registers the web pages (ui.Register); nil serves none.
 	Pages func(gin.IRoutes)
+	// ProbePool is the size of the choice flow's probe pool queued when
+	// models are activated (0: none).
+	ProbePool int
 }
 
 // Limits bound what clients may send.
@@ -75,7 +79,7 @@ type Limits struct {
 // New builds the router. Gin's global mode is left to the caller (cmd).
 func New(d Deps) *Server {
 	s := &Server{log: d.Log, checks: d.Checks, reg: prometheus.NewRegistry(),
-		store: d.Store, blobs: d.Blobs, rec: d.Recommender, jobs: d.Jobs, limits: d.Limits, urlTTL: d.ImageURLTTL}
+		store: d.Store, blobs: d.Blobs, rec: d.Recommender, jobs: d.Jobs, limits: d.Limits, urlTTL: d.ImageURLTTL, probes: d.ProbePool}
 	if s.rec == nil {
 		s.rec = noRecommender{}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/service/probes"
 	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/ui"
@@ -66,7 +67,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	// The recommender runtime serves the active model version; it follows
 	// activations by other processes and catalog growth by polling.
 	rt := serving.New(serving.Config{Store: b.store, Blobs: b.blobs, Load: recommenderLoader(b.blobs),
-		Log: log.With("component", "serving")})
+		Log: log.With("component", "serving"), ProbeShare: cfg.ProbeShare})
 	if err := rt.Refresh(ctx); err != nil {
 		log.Warn("no recommender served yet", "err", err)
 	}
@@ -84,6 +85,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		Recommender: rt,
 		Jobs:        queue,
 		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels, MaxReportRedesigns: cfg.ReportRedesignMax},
+		ProbePool:   cfg.ProbePool,
 		ImageURLTTL: cfg.ImageURLTTL,
 		Pages:       ui.Register,
 	})
@@ -97,6 +99,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	if err := queue.Start(ctx); err != nil {
 		ln.Close()
 		return err
+	}
+	// The choice flow's probes: a pool for the active models, queued once
+	// per pair (a worker builds it; the runtime loads it when ready).
+	if cfg.ProbePool > 0 {
+		if _, _, err := probes.Ensure(ctx, b.store, queue, cfg.ProbePool); err != nil {
+			log.Warn("probe pool not queued", "err", err)
+		}
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	serveErr := srv.Serve(ctx, ln, cfg.ShutdownTimeout)

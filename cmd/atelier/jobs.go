@@ -8,6 +8,7 @@ import (
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
 	"github.com/atelier-app/atelier/service/dataimport"
+	"github.com/atelier-app/atelier/service/probes"
 	"github.com/atelier-app/atelier/service/redesign"
 	"github.com/atelier-app/atelier/service/report"
 	"github.com/atelier-app/atelier/service/training"
@@ -43,6 +44,7 @@ func jobHandlers(cfg config.Config, b *backends) jobs.Handlers {
 		Redesign:         redesign.NewEngine(b.store, b.blobs, cfg.WatermarkKey).Run,
 		Import: dataimport.Job(b.store, b.blobs, dataimport.Limits{
 			MaxImageBytes: cfg.MaxUploadBytes, MaxImagePixels: cfg.MaxUploadPixels}),
-		Report: report.NewEngine(b.store, b.blobs).Run,
+		Report:    report.NewEngine(b.store, b.blobs).Run,
+		ProbePool: probes.Job(b.store, b.blobs, cfg.WatermarkKey),
 	}
 }

@@ -35,6 +35,10 @@ type Config struct {
 	ImageURLTTL     time.Duration // ATELIER_IMAGE_URL_TTL: how long image URLs in API responses work
 	// ATELIER_REPORT_REDESIGN_MAX: most redesigns one request from a report may queue
 	ReportRedesignMax int
+	// ATELIER_PROBE_POOL: generated probes per pool for the choice flow (0: none)
+	ProbePool int
+	// ATELIER_PROBE_SHARE: share of a round's options that are probes when a pool is ready
+	ProbeShare float64
 }
 
 // MaxImageURLTTL is the longest image URL lifetime: S3 presigned URLs
@@ -98,6 +102,13 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxUploadBytes = int64(maxBytes)
 	if c.ReportRedesignMax, err = intVar(get, "ATELIER_REPORT_REDESIGN_MAX", "20", 1, 1000); err != nil {
 		return c, err
+	}
+	if c.ProbePool, err = intVar(get, "ATELIER_PROBE_POOL", "1000", 0, 100_000); err != nil {
+		return c, err
+	}
+	share := get("ATELIER_PROBE_SHARE", "1")
+	if c.ProbeShare, err = strconv.ParseFloat(share, 64); err != nil || !(c.ProbeShare >= 0 && c.ProbeShare <= 1) {
+		return c, &Error{"ATELIER_PROBE_SHARE", share, "want a share between 0 (catalog only) and 1 (probes only)"}
 	}
 	if c.JobMaxAttempts, err = intVar(get, "ATELIER_JOB_MAX_ATTEMPTS", "3", 1, 100); err != nil {
 		return c, err
@@ -196,5 +207,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_upload_pixels", c.MaxUploadPixels),
 		slog.Duration("image_url_ttl", c.ImageURLTTL),
 		slog.Int("report_redesign_max", c.ReportRedesignMax),
+		slog.Int("probe_pool", c.ProbePool),
+		slog.Float64("probe_share", c.ProbeShare),
 	)
 }

@@ -54,14 +54,18 @@ type Config struct {
 	Log   *slog.Logger
 	// Workers is the number of goroutines computing features (2).
 	Workers int
+	// ProbeShare is the share of a round's options that are generated
+	// probes when a pool is loaded (0: the catalog only).
+	ProbeShare float64
 }
 
 // Runtime serves the active recommender model. Create it with New; it is
 // safe for concurrent use.
 type Runtime struct {
-	cfg Config
-	cur atomic.Pointer[snapshot]
-	mu  sync.Mutex // one build at a time
+	cfg    Config
+	cur    atomic.Pointer[snapshot]
+	probes atomic.Pointer[probePool]
+	mu     sync.Mutex // one build at a time
 }
 
 // New returns a runtime with no model loaded yet: call Refresh (at start)
@@ -85,11 +89,15 @@ func (r *Runtime) ImageKey(itemID string) (string, bool) {
 	if s == nil {
 		return "", false
 	}
-	i, ok := s.index[itemID]
-	if !ok {
-		return "", false
+	if i, ok := s.index[itemID]; ok {
+		return s.items[i].imageKey, true
 	}
-	return s.items[i].imageKey, true
+	if p := r.pool(s); p != nil {
+		if i, ok := p.index[itemID]; ok {
+			return p.keys[i], true
+		}
+	}
+	return "", false
 }
 
 // Version returns the model version being served, false when none is.
@@ -136,7 +144,7 @@ func (r *Runtime) Refresh(ctx context.Context) error {
 	}
 	cur := r.cur.Load()
 	if cur != nil && cur.version.ID == mv.ID && cur.mark == mark {
-		return nil
+		return r.refreshProbes(ctx, cur)
 	}
 	var model Model
 	if cur != nil && cur.version.ID == mv.ID {
@@ -149,7 +157,23 @@ func (r *Runtime) Refresh(ctx context.Context) error {
 		return fmt.Errorf("refresh recommender %s: %w", mv.ID, err)
 	}
 	r.cur.Store(snap)
-	return nil
+	return r.refreshProbes(ctx, snap)
+}
+
+// probeWatch is how often Watch looks for a probe pool while none is
+// loaded.
+const probeWatch = 5 * time.Second
+
+// RefreshProbes loads the newest probe pool of the served version when it
+// is not the one loaded.
+func (r *Runtime) RefreshProbes(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.cur.Load()
+	if s == nil {
+		return nil
+	}
+	return r.refreshProbes(ctx, s)
 }
 
 // Activate makes version id the active recommender: it loads the model
@@ -184,6 +208,10 @@ func (r *Runtime) Activate(ctx context.Context, id string) (atelier.ModelVersion
 	snap.version = mv
 	r.cur.Store(snap)
 	r.cfg.Log.InfoContext(ctx, "recommender activated", "version", id, "catalog_items", len(snap.items))
+	if err := r.refreshProbes(ctx, snap); err != nil {
+		// The flow runs on the catalog alone until the next refresh.
+		r.cfg.Log.WarnContext(ctx, "probe pool not loaded", "err", err)
+	}
 	return mv, nil
 }
 
@@ -227,11 +255,22 @@ func (r *Runtime) catalogMark(ctx context.Context) (string, error) {
 func (r *Runtime) Watch(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	// Until a probe pool is loaded, look for one more often: a pool job
+	// finishes minutes after the models are activated, and the flow should
+	// not wait a whole refresh interval more for it.
+	probeTick := time.NewTicker(min(every, probeWatch))
+	defer probeTick.Stop()
 	var last string
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-probeTick.C:
+			if r.cfg.ProbeShare > 0 && r.probes.Load() == nil {
+				if err := r.RefreshProbes(ctx); err != nil && ctx.Err() == nil {
+					r.cfg.Log.WarnContext(ctx, "probe pool refresh failed", "err", err)
+				}
+			}
 		case <-t.C:
 			err := r.Refresh(ctx)
 			switch {

@@ -38,24 +38,25 @@ func (s *snapshot) prior(t Taste) []float32 {
 }
 
 // theta estimates the consumer's θ: the prior, with the picks folded in
-// (recommender.FoldIn). Picks of items no longer in the catalog, and
-// shown items that are gone, are left out.
-func (s *snapshot) theta(t Taste) ([]float32, error) {
+// (recommender.FoldIn). A pick's images are catalog items or probes of
+// pool p (nil: none); picks of items no longer served, and shown items
+// that are gone, are left out.
+func (s *snapshot) theta(t Taste, p *probePool) ([]float32, error) {
 	prior := s.prior(t)
 	var picks []recommender.Pick
 	for _, c := range t.Picks {
-		ci, ok := s.index[c.Chosen]
+		chosen, ok := s.features(p, c.Chosen)
 		if !ok {
 			continue
 		}
-		p := recommender.Pick{Chosen: s.primary[ci]}
+		pk := recommender.Pick{Chosen: chosen}
 		for _, o := range c.Others() {
-			if oi, ok := s.index[o]; ok {
-				p.Others = append(p.Others, s.primary[oi])
+			if f, ok := s.features(p, o); ok {
+				pk.Others = append(pk.Others, f)
 			}
 		}
-		if len(p.Others) > 0 {
-			picks = append(picks, p)
+		if len(pk.Others) > 0 {
+			picks = append(picks, pk)
 		}
 	}
 	if len(picks) == 0 {
@@ -64,45 +65,96 @@ func (s *snapshot) theta(t Taste) ([]float32, error) {
 	return recommender.FoldIn(picks, recommender.FoldInConfig{Prior: prior})
 }
 
-// NextRound chooses the k catalog items of the next round of a choice
-// session whose answered rounds are t.Picks (see recommender.NextRound).
-// Items shown before are not shown again. seed makes the round
-// reproducible (e.g. derived from the session id and round).
+// features is φ of a served catalog item's first image or of a probe of
+// pool p.
+func (s *snapshot) features(p *probePool, id string) ([]float32, bool) {
+	if i, ok := s.index[id]; ok {
+		return s.primary[i], true
+	}
+	if p != nil {
+		if i, ok := p.index[id]; ok {
+			return p.phi[i], true
+		}
+	}
+	return nil, false
+}
+
+// position is an item's index in a round's feature list: catalog items
+// first, then the probes of pool p.
+func (s *snapshot) position(p *probePool, id string) (int, bool) {
+	if i, ok := s.index[id]; ok {
+		return i, true
+	}
+	if p != nil {
+		if i, ok := p.index[id]; ok {
+			return len(s.items) + i, true
+		}
+	}
+	return 0, false
+}
+
+// NextRound chooses the k options of the next round of a choice session
+// whose answered rounds are t.Picks (see recommender.NextRound): catalog
+// items and, with a probe pool loaded, generated probes in the share the
+// runtime is configured with. Options shown before are not shown again.
+// seed makes the round reproducible (e.g. derived from the session id and
+// round).
 func (r *Runtime) NextRound(ctx context.Context, t Taste, k int, seed uint64) ([]string, error) {
 	s, err := r.snapshot()
 	if err != nil {
 		return nil, err
 	}
-	exclude := make([]bool, len(s.items))
+	p := r.pool(s)
+	feats, generated := s.primary, []bool(nil)
+	if p != nil {
+		feats = append(slices.Clip(s.primary), p.phi...)
+		generated = make([]bool, len(feats))
+		for i := len(s.items); i < len(feats); i++ {
+			generated[i] = true
+		}
+	}
+	exclude := make([]bool, len(feats))
+	shownProbes := 0
 	var picks []recommender.RoundPick
 	for _, c := range t.Picks {
 		for _, id := range c.Shown {
-			if i, ok := s.index[id]; ok {
+			if i, ok := s.position(p, id); ok {
 				exclude[i] = true
+				if i >= len(s.items) {
+					shownProbes++
+				}
 			}
 		}
-		ci, ok := s.index[c.Chosen]
+		ci, ok := s.position(p, c.Chosen)
 		if !ok {
 			continue
 		}
-		p := recommender.RoundPick{Chosen: ci}
+		pk := recommender.RoundPick{Chosen: ci}
 		for _, o := range c.Others() {
-			if oi, ok := s.index[o]; ok {
-				p.Others = append(p.Others, oi)
+			if oi, ok := s.position(p, o); ok {
+				pk.Others = append(pk.Others, oi)
 			}
 		}
-		if len(p.Others) > 0 {
-			picks = append(picks, p)
+		if len(pk.Others) > 0 {
+			picks = append(picks, pk)
 		}
 	}
+	cfg := recommender.RoundConfig{K: k, Prior: s.prior(t)}
+	if p != nil {
+		cfg.Generated, cfg.GeneratedSlots = generated, r.probeSlots(k, len(p.ids)-shownProbes)
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x726f756e64)) // "round"
-	idx, err := recommender.NextRound(s.primary, picks, exclude, recommender.RoundConfig{K: k, Prior: s.prior(t)}, rng)
+	idx, err := recommender.NextRound(feats, picks, exclude, cfg, rng)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]string, len(idx))
 	for j, i := range idx {
-		out[j] = s.items[i].id
+		if i < len(s.items) {
+			out[j] = s.items[i].id
+		} else {
+			out[j] = p.ids[i-len(s.items)]
+		}
 	}
 	return out, nil
 }
@@ -124,7 +176,7 @@ func (r *Runtime) Rank(ctx context.Context, t Taste, n int, exclude []string) ([
 	if n < 1 {
 		return nil, atelier.FieldErrorf("n", "must be positive, got %d", n)
 	}
-	theta, err := s.theta(t)
+	theta, err := s.theta(t, r.pool(s))
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +244,7 @@ func (r *Runtime) Thumbnail(ctx context.Context, it atelier.Item, t *Taste) (int
 	if err != nil {
 		return 0, err
 	}
-	theta, err := s.theta(*t)
+	theta, err := s.theta(*t, r.pool(s))
 	if err != nil {
 		return 0, err
 	}

@@ -62,6 +62,7 @@ func DefaultTimeouts() map[string]time.Duration {
 		atelier.JobRedesign:         30 * time.Minute,
 		atelier.JobImport:           6 * time.Hour,
 		atelier.JobReport:           time.Hour,
+		atelier.JobProbePool:        time.Hour,
 	}
 }
 
@@ -119,6 +120,9 @@ type Handlers struct {
 	Import ImportFunc
 	// Report writes a report's result to the blob store and returns its key.
 	Report ReportFunc
+	// ProbePool draws and stores a pool of the choice flow's generated
+	// probes and returns a summary (JSON) as the result.
+	ProbePool ImportFunc
 }
 
 // Handler signatures, per kind.

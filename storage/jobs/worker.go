@@ -31,6 +31,7 @@ type (
 	redesignArgs         struct{ delivery }
 	importArgs           struct{ delivery }
 	reportArgs           struct{ delivery }
+	probePoolArgs        struct{ delivery }
 )
 
 func (trainRecommenderArgs) Kind() string { return atelier.JobTrainRecommender }
@@ -38,6 +39,7 @@ func (trainGANArgs) Kind() string         { return atelier.JobTrainGAN }
 func (redesignArgs) Kind() string         { return atelier.JobRedesign }
 func (importArgs) Kind() string           { return atelier.JobImport }
 func (reportArgs) Kind() string           { return atelier.JobReport }
+func (probePoolArgs) Kind() string        { return atelier.JobProbePool }
 
 // argsFor returns the River args of a delivery of a job of kind.
 func argsFor(kind string, d delivery) (river.JobArgs, error) {
@@ -52,6 +54,8 @@ func argsFor(kind string, d delivery) (river.JobArgs, error) {
 		return importArgs{d}, nil
 	case atelier.JobReport:
 		return reportArgs{d}, nil
+	case atelier.JobProbePool:
+		return probePoolArgs{d}, nil
 	}
 	return nil, fmt.Errorf("unknown job kind %q", kind)
 }
@@ -68,6 +72,8 @@ func addWorker(ws *river.Workers, kind string, q *Queue) error {
 		return river.AddWorkerSafely(ws, &worker[importArgs]{q: q})
 	case atelier.JobReport:
 		return river.AddWorkerSafely(ws, &worker[reportArgs]{q: q})
+	case atelier.JobProbePool:
+		return river.AddWorkerSafely(ws, &worker[probePoolArgs]{q: q})
 	}
 	return fmt.Errorf("unknown job kind %q", kind)
 }
@@ -129,9 +135,9 @@ func (h Handlers) runners(s *storage.Store) map[string]runner {
 			}, nil
 		}
 	}
-	if h.Import != nil {
-		m[atelier.JobImport] = func(ctx context.Context, job atelier.Job, report progress.Func) (func(context.Context, string) error, error) {
-			res, err := h.Import(ctx, job, report)
+	summary := func(f ImportFunc) runner {
+		return func(ctx context.Context, job atelier.Job, report progress.Func) (func(context.Context, string) error, error) {
+			res, err := f(ctx, job, report)
 			if err != nil {
 				return nil, err
 			}
@@ -139,6 +145,12 @@ func (h Handlers) runners(s *storage.Store) map[string]runner {
 				return s.CompleteJob(ctx, job.ID, token, res)
 			}, nil
 		}
+	}
+	if h.Import != nil {
+		m[atelier.JobImport] = summary(h.Import)
+	}
+	if h.ProbePool != nil {
+		m[atelier.JobProbePool] = summary(h.ProbePool)
 	}
 	if h.Report != nil {
 		m[atelier.JobReport] = func(ctx context.Context, job atelier.Job, report progress.Func) (func(context.Context, string) error, error) {

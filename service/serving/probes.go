@@ -1,0 +1,138 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/recommender"
+	"github.com/atelier-app/atelier/service/catalog"
+	"github.com/atelier-app/atelier/storage"
+)
+
+// probePool is the generated probes a snapshot's rounds may show (package
+// service/probes builds them): their φ under the snapshot's model, by
+// position, after the catalog's in a round's feature list.
+type probePool struct {
+	version string // recommender version the pool was made and featured for
+	pool    string // the probe-pool job that made it
+	mark    string // the newest probe item when loaded
+	ids     []string
+	keys    []string // blob key of each probe's image
+	phi     [][]float32
+	index   map[string]int
+}
+
+// attribute names of probe items (service/probes; not imported, to keep
+// the serving runtime free of the GAN).
+const (
+	probeAttrRecommender = "recommender_version_id"
+	probeAttrPool        = "pool"
+)
+
+// refreshProbes loads the newest probe pool made for the snapshot's
+// version, unless it is the one loaded; with none, the runtime has none.
+func (r *Runtime) refreshProbes(ctx context.Context, s *snapshot) error {
+	// Probes are only ever added: the newest one's id says whether any
+	// came since the pool was loaded, without reading them all.
+	last, err := r.cfg.Store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Probes: true, Page: storage.Page{Limit: 1, Desc: true}})
+	if err != nil {
+		return fmt.Errorf("newest probe: %w", err)
+	}
+	cur := r.probes.Load()
+	if len(last) == 0 || (cur != nil && cur.version == s.version.ID && cur.mark == last[0].ID) {
+		if len(last) == 0 {
+			r.probes.Store(nil)
+		}
+		return nil
+	}
+	var newest []atelier.Item
+	pool := ""
+	err = r.cfg.Store.EachItem(ctx, storage.ItemFilter{Probes: true}, func(it atelier.Item) error {
+		if it.Attributes[probeAttrRecommender] != s.version.ID {
+			return nil
+		}
+		// Item ids grow with time: the last pool seen is the newest.
+		if p := it.Attributes[probeAttrPool]; p != pool {
+			pool, newest = p, nil
+		}
+		newest = append(newest, it)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list probes: %w", err)
+	}
+	switch {
+	case len(newest) == 0:
+		r.probes.Store(nil)
+		return nil
+	case cur != nil && cur.version == s.version.ID && cur.pool == pool && len(cur.ids) == len(newest):
+		return nil
+	}
+	p, err := r.featureProbes(ctx, s, pool, newest)
+	if err != nil {
+		return err
+	}
+	p.mark = last[0].ID
+	r.probes.Store(p)
+	r.cfg.Log.InfoContext(ctx, "probe pool loaded", "pool", pool, "probes", len(p.ids), "version", s.version.ID)
+	return nil
+}
+
+// featureProbes computes φ of each probe under the snapshot's model.
+func (r *Runtime) featureProbes(ctx context.Context, s *snapshot, pool string, items []atelier.Item) (*probePool, error) {
+	size := s.model.ImageSize()
+	p := &probePool{version: s.version.ID, pool: pool, index: map[string]int{}}
+	for lo := 0; lo < len(items); lo += chunk {
+		part := items[lo:min(lo+chunk, len(items))]
+		im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
+		for n, it := range part {
+			t, err := catalog.ItemImage(ctx, r.cfg.Blobs, it, size)
+			if err != nil {
+				return nil, fmt.Errorf("probe %s: %w", it.ID, err)
+			}
+			copy(im.Item(n).Pix, t.Pix)
+		}
+		f, err := s.model.ImageFeatures(ctx, im, r.cfg.Workers)
+		if err != nil {
+			return nil, fmt.Errorf("probe features: %w", err)
+		}
+		for n, it := range part {
+			p.index[it.ID] = len(p.ids)
+			p.ids = append(p.ids, it.ID)
+			p.keys = append(p.keys, it.Images[0].OriginalKey)
+			p.phi = append(p.phi, f[n])
+		}
+	}
+	return p, nil
+}
+
+// pool returns the loaded probe pool when it belongs to s, else nil.
+func (r *Runtime) pool(s *snapshot) *probePool {
+	p := r.probes.Load()
+	if p == nil || p.version != s.version.ID {
+		return nil
+	}
+	return p
+}
+
+// Generated reports whether id is a probe of the loaded pool.
+func (r *Runtime) Generated(id string) bool {
+	p := r.probes.Load()
+	if p == nil {
+		return false
+	}
+	_, ok := p.index[id]
+	return ok
+}
+
+// probeSlots is how many of a round's k options are probes at the
+// runtime's share, when the pool has that many not shown yet.
+func (r *Runtime) probeSlots(k, left int) int {
+	n := int(math.Round(r.cfg.ProbeShare * float64(k)))
+	if n > left {
+		return 0 // too few left: the catalog alone
+	}
+	return n
+}
