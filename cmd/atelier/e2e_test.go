@@ -42,6 +42,9 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 		"ATELIER_ADMIN_KEY":         admin,
 		"ATELIER_JOB_RESCUE_AFTER":  "2s",
 		"ATELIER_JOB_RETRY_BACKOFF": "100ms",
+		// The untrained test GAN makes no probes worth showing; the
+		// choice flow with probes is TestPagesInChromium's.
+		"ATELIER_PROBE_POOL": "0",
 	}
 	_, b := openImported(ctx, t, env, f.world)
 	registerFiles(ctx, t, b, map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec})

@@ -82,7 +82,8 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dataDir := t.TempDir()
-	vars := map[string]string{"ATELIER_DATA_DIR": dataDir, "ATELIER_ADDR": freeAddr(t), "ATELIER_WORKERS": "1"}
+	vars := map[string]string{"ATELIER_DATA_DIR": dataDir, "ATELIER_ADDR": freeAddr(t), "ATELIER_WORKERS": "1",
+		"ATELIER_PROBE_POOL": "40"} // a small pool of generated probes, built at start
 	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +151,9 @@ func TestPagesInChromium(t *testing.T) {
 	}
 
 	t.Run("consumer", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(browser, 90*time.Second)
+		ctx, cancel := context.WithTimeout(browser, 150*time.Second)
 		defer cancel()
+		waitProbes(t, ctx, base)
 		act(t, ctx, chromedp.Navigate(base+"/"), chromedp.Click("#start-button", chromedp.ByQuery))
 		for round := 1; round <= 3; round++ {
 			var title string
@@ -165,6 +167,11 @@ func TestPagesInChromium(t *testing.T) {
 			n := countLoaded(t, ctx, "#choices img", 3)
 			if n != 3 {
 				t.Fatalf("round %d shows %d loaded images, want 3", round, n)
+			}
+			// Rounds are generated probes (a share of 1), each badged, and
+			// the last one is picked below.
+			if b := countNodes(t, ctx, sel+" .badge"); b != 3 {
+				t.Fatalf("round %d shows %d AI-generated badges, want 3", round, b)
 			}
 			if round == 1 {
 				screenshot(t, ctx, filepath.Join(shots, "consumer-round.png"))
@@ -296,6 +303,30 @@ func TestPagesInChromium(t *testing.T) {
 		csvRows := checkCSVDownload(t, ctx, dir, doc)
 		checkHTMLOffline(t, browser, download(t, ctx, dir, "#html-button", "html"), csvRows)
 	})
+}
+
+// waitProbes waits until the service's choice rounds show generated
+// probes: the probe pool is built by the worker after the service starts.
+func waitProbes(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	for {
+		resp, err := http.Post(base+"/api/v1/choice-sessions", "application/json", strings.NewReader(`{"rounds":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var round struct {
+			Options []struct{ Generated bool } `json:"options"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&round)
+		resp.Body.Close()
+		if err == nil && len(round.Options) > 0 && round.Options[0].Generated {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no probes in the choice flow before the deadline (%v)", err)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // reportDoc is the part of a report's result the reports page shows.
