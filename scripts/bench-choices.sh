@@ -8,6 +8,11 @@
 # during the run; fails if more than 0.1% of the picks are not 2xx.
 # Run through scripts/with-servers.sh (make bench-choices does).
 #
+# With the demo GAN active the rounds are generated probes, as the service
+# serves them by default: a worker builds the probe pool of
+# ATELIER_PROBE_POOL probes (default 1000; 0 benchmarks catalog rounds)
+# before the sessions are made, and stops.
+#
 # RATE (requests/s, default 300), DURATION (s, default 20), THREADS (wrk
 # threads = connections, default 8), BIN (default bin/atelier).
 set -euo pipefail
@@ -35,6 +40,7 @@ export ATELIER_BLOB_URL=${ATELIER_BLOB_URL//_/-}
 export ATELIER_DATA_DIR=$work/data
 export ATELIER_LOG_LEVEL=warn
 export ATELIER_WORKERS=0
+export ATELIER_PROBE_POOL=${ATELIER_PROBE_POOL:-1000}
 
 echo "bench: preparing the default world and the demo recommender" >&2
 "$bin" demo --prepare-only >/dev/null 2>"$work/prepare.log" || { cat "$work/prepare.log" >&2; exit 1; }
@@ -49,6 +55,20 @@ for _ in $(seq 1 150); do
 	sleep 0.2
 done
 curl -fsS "$base/healthz" >/dev/null
+
+if [ "$ATELIER_PROBE_POOL" -gt 0 ]; then
+	echo "bench: building a pool of $ATELIER_PROBE_POOL probes" >&2
+	ATELIER_WORKERS=1 "$bin" worker >"$work/worker.log" 2>&1 &
+	worker_pid=$!
+	for _ in $(seq 1 600); do
+		gen=$(curl -fsS -H "Content-Type: application/json" -d '{"rounds":1}' "$base/api/v1/choice-sessions" | jq -r '.options[0].generated')
+		[ "$gen" = true ] && break
+		kill -0 "$worker_pid" 2>/dev/null || { cat "$work/worker.log" >&2; exit 1; }
+		sleep 1
+	done
+	kill "$worker_pid"; wait "$worker_pid" 2>/dev/null || true
+	[ "$gen" = true ] || { echo "bench: no probes in the rounds after 10 minutes" >&2; cat "$work/worker.log" >&2; exit 1; }
+fi
 
 # Each session takes 3 picks (its rounds); 30% more sessions than the run
 # needs at the target rate, so no thread runs out.
