@@ -13,8 +13,11 @@ package probes
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -36,6 +39,10 @@ const (
 	AttrGAN         = "gan_version_id"
 	AttrPool        = "pool" // the probe-pool job that made it
 	AttrRealism     = "realism"
+	// AttrLatent is the probe's latent code z: little-endian float32s in
+	// base64, so the generator can draw it again (at another size, or
+	// shifted as a redesign shifts).
+	AttrLatent = "z"
 )
 
 // Summary is a probe-pool job's result.
@@ -116,7 +123,7 @@ func build(ctx context.Context, store *storage.Store, blobs blob.Store, key, poo
 		}
 		items[n] = atelier.Item{ExternalID: fmt.Sprintf("probe-%s-%04d", pool, n), Category: p.Category, Generated: true,
 			Attributes: map[string]string{AttrRecommender: rv.ID, AttrGAN: gv.ID, AttrPool: pool,
-				AttrRealism: strconv.FormatFloat(p.Realism, 'f', 3, 64)},
+				AttrRealism: strconv.FormatFloat(p.Realism, 'f', 3, 64), AttrLatent: encodeLatent(p.Z)},
 			Images: []atelier.Image{{OriginalKey: blobKey, ModelKey: blobKey, Width: p.Image.W, Height: p.Image.H, ContentType: "image/png"}}}
 	}
 	if _, err := store.ImportItems(ctx, items); err != nil {
@@ -125,6 +132,28 @@ func build(ctx context.Context, store *storage.Store, blobs blob.Store, key, poo
 	report.Report(progress.Update{Stage: "store", Step: len(probes), Total: len(probes)})
 	return Summary{Size: len(probes), Drawn: stats.Drawn, Categories: stats.Categories, Seconds: stats.Seconds,
 		Recommender: rv.ID, GAN: gv.ID}, nil
+}
+
+// encodeLatent is AttrLatent's encoding of z.
+func encodeLatent(z []float32) string {
+	b := make([]byte, 4*len(z))
+	for i, v := range z {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// DecodeLatent reads a probe's latent code from its attributes.
+func DecodeLatent(attrs map[string]string) ([]float32, error) {
+	b, err := base64.StdEncoding.DecodeString(attrs[AttrLatent])
+	if err != nil || len(b)%4 != 0 || len(b) == 0 {
+		return nil, atelier.Errorf(atelier.KindInvalid, "probe latent code: not base64 float32s")
+	}
+	z := make([]float32, len(b)/4)
+	for i := range z {
+		z[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return z, nil
 }
 
 // markPNG encodes a probe with the invisible mark and the AI-generated

@@ -12,8 +12,8 @@ import (
 	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/service/demo"
 	"github.com/atelier-app/atelier/service/probes"
-	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/service/servicetest"
+	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
 )
@@ -51,6 +51,9 @@ func TestProbePool(t *testing.T) {
 			}
 		}
 		items, _ := store.ListItems(ctx, atelier.AllScope(), storage.ItemFilter{Probes: true, Page: storage.Page{Limit: 1}})
+		if z, err := probes.DecodeLatent(items[0].Attributes); err != nil || len(z) == 0 {
+			t.Errorf("a probe's latent code: %d values (%v)", len(z), err)
+		}
 		png := readAll(t, blobs, items[0].Images[0].ModelKey)
 		chunks, err := watermark.ReadText(png)
 		if err != nil || !hasChunk(chunks, watermark.KeyAIGenerated, "true") {
