@@ -189,6 +189,35 @@ func TestPagesInChromium(t *testing.T) {
 		screenshot(t, ctx, filepath.Join(shots, "consumer-results.png"))
 	})
 
+	// A 3 × 3 round on a phone-width screen: nine badged images, all
+	// within the screen's width.
+	t.Run("consumer on a phone", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+		defer cancel()
+		act(t, ctx, chromedp.EmulateViewport(390, 844),
+			chromedp.Navigate(base+"/"),
+			chromedp.SetValue("#options", "9", chromedp.ByQuery),
+			chromedp.Click("#start-button", chromedp.ByQuery),
+			chromedp.WaitVisible(`#round[data-round="1"] button.choice`, chromedp.ByQuery))
+		if n := countLoaded(t, ctx, "#choices img", 9); n != 9 {
+			t.Fatalf("a round of 9 shows %d loaded images", n)
+		}
+		var widest, page float64
+		act(t, ctx,
+			chromedp.Evaluate(`Math.max(...Array.from(document.querySelectorAll("#choices .choice"), (c) => c.getBoundingClientRect().right))`, &widest),
+			chromedp.Evaluate(`document.documentElement.scrollWidth`, &page))
+		if widest > 390 || page > 390 {
+			t.Errorf("on a 390-px screen the round reaches %.0f px and the page is %.0f px wide", widest, page)
+		}
+		if b := countNodes(t, ctx, "#choices .badge"); b != 9 {
+			t.Errorf("%d of 9 generated options are badged", b)
+		}
+		screenshot(t, ctx, filepath.Join(shots, "consumer-phone.png"))
+		act(t, ctx, chromedp.Click("#choices .choice:nth-child(5)", chromedp.ByQuery),
+			chromedp.WaitVisible(`#round[data-round="2"] button.choice`, chromedp.ByQuery),
+			chromedp.EmulateViewport(1200, 900))
+	})
+
 	t.Run("seller", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(browser, 90*time.Second)
 		defer cancel()

@@ -13,7 +13,7 @@
     const button = $("start-button");
     button.disabled = true;
     try {
-      const body = {};
+      const body = { options: Number($("options").value) };
       const consumer = $("consumer-id").value.trim();
       if (consumer) body.consumer_id = consumer;
       showRound(await api("POST", "/api/v1/choice-sessions", { body }));
@@ -42,6 +42,9 @@
     $("round-total").textContent = view.rounds;
     const box = $("choices");
     box.replaceChildren();
+    // More than four options are laid out three to a row at any width, so
+    // a 3 × 3 round fits a phone's screen.
+    box.classList.toggle("grid3", view.options.length > 4);
     view.options.forEach((opt, i) => {
       const label = "Option " + (i + 1) + (opt.generated ? " (AI-generated)" : "");
       const card = el("button", { type: "button", class: "choice", "data-item": opt.item_id, "aria-label": "Pick " + label, onclick: () => pick(opt.item_id) },
