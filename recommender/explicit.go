@@ -8,8 +8,9 @@ import (
 	"github.com/atelier-app/atelier"
 )
 
-// Triplet is an explicit preference to train on: Consumer preferred item
-// Preferred over item Other, as a pick in the choice flow says of the
+// Triplet is an explicit preference to train on: Consumer preferred image
+// Preferred over image Other (indexes of the training images: items, or
+// generated probes after them), as a pick in the choice flow says of the
 // chosen item and each one shown beside it. An interaction only says that
 // a consumer took an item; BPR then compares it with an item drawn at
 // random, which the consumer may well have liked too. A pick names the
@@ -20,20 +21,23 @@ type Triplet struct {
 }
 
 // addExplicit adds triplets to the sampler's draws: an epoch then draws
-// EpochSize triplets from the training pairs and these alike. Triplets
-// that would teach the model what the split holds out are dropped: any
-// with a cold item (nothing may be learned of those), and any whose
-// preferred item is the consumer's validation or test item. It returns
-// how many were kept; an index out of range is an error.
-func (t *TripletSampler) addExplicit(ts []Triplet) (int, error) {
+// EpochSize triplets from the training pairs and these alike. Their images
+// index the training images, numImages of them: the split's items, then
+// any others (generated probes). Triplets that would teach the model what
+// the split holds out are dropped: any with a cold item (nothing may be
+// learned of those), and any whose preferred item is the consumer's
+// validation or test item. It returns how many were kept; an index out of
+// range is an error.
+func (t *TripletSampler) addExplicit(ts []Triplet, numImages int) (int, error) {
 	s := t.split
+	cold := func(i int) bool { return i < s.NumItems && s.cold[i] }
 	for _, tr := range ts {
 		switch {
 		case tr.Consumer < 0 || tr.Consumer >= s.NumConsumers():
 			return 0, atelier.Errorf(atelier.KindInvalid, "explicit triplet: consumer %d of %d", tr.Consumer, s.NumConsumers())
-		case tr.Preferred < 0 || tr.Preferred >= s.NumItems || tr.Other < 0 || tr.Other >= s.NumItems:
-			return 0, atelier.Errorf(atelier.KindInvalid, "explicit triplet: items %d and %d of %d", tr.Preferred, tr.Other, s.NumItems)
-		case tr.Preferred == tr.Other || s.cold[tr.Preferred] || s.cold[tr.Other]:
+		case tr.Preferred < 0 || tr.Preferred >= numImages || tr.Other < 0 || tr.Other >= numImages:
+			return 0, atelier.Errorf(atelier.KindInvalid, "explicit triplet: images %d and %d of %d", tr.Preferred, tr.Other, numImages)
+		case tr.Preferred == tr.Other || cold(tr.Preferred) || cold(tr.Other):
 			continue
 		case tr.Preferred == s.Val[tr.Consumer] || tr.Preferred == s.Test[tr.Consumer]:
 			continue

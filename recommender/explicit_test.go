@@ -3,6 +3,7 @@ package recommender
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -33,7 +34,7 @@ func TestExplicitTripletsInTheSampler(t *testing.T) {
 		t.Fatal(err)
 	}
 	pairs := sm.EpochSize()
-	if kept, err := sm.addExplicit(ts); err != nil || kept != 1 || sm.EpochSize() != pairs+1 {
+	if kept, err := sm.addExplicit(ts, s.NumItems); err != nil || kept != 1 || sm.EpochSize() != pairs+1 {
 		t.Fatalf("kept %d (%v), epoch %d; want 1 kept of 4 and an epoch of %d", kept, err, sm.EpochSize(), pairs+1)
 	}
 	seen := 0
@@ -48,7 +49,7 @@ func TestExplicitTripletsInTheSampler(t *testing.T) {
 		t.Errorf("the explicit triplet came up %d times in 200 epochs, want about 200", seen)
 	}
 	for _, bad := range []Triplet{{-1, a, b}, {0, a, s.NumItems}, {s.NumConsumers(), a, b}} {
-		if _, err := sm.addExplicit([]Triplet{bad}); err == nil {
+		if _, err := sm.addExplicit([]Triplet{bad}, s.NumItems); err == nil {
 			t.Errorf("triplet %+v accepted", bad)
 		}
 	}
@@ -147,4 +148,35 @@ func (w colourWorld) coldColourAccuracy(t *testing.T, m *Model) float64 {
 		}
 	}
 	return right / pairs
+}
+
+// TestExplicitTripletsOfImagesPastTheItems: a triplet may compare an
+// image no one took (a generated probe, appended after the items) with an
+// item; training takes it and evaluates on the items alone.
+func TestExplicitTripletsOfImagesPastTheItems(t *testing.T) {
+	w := newColourWorld(t, 12, 40, 3, 2)
+	stride := w.data.Images.Stride()
+	probe := slices.Clone(w.data.Images.Pix[:stride]) // a copy of item 0's image
+	data := w.data
+	data.Images = &Images{Size: w.data.Images.Size, Pix: append(slices.Clone(w.data.Images.Pix), probe...)}
+	data.ItemCategories = append(slices.Clone(w.data.ItemCategories), w.data.ItemCategories[0])
+	n := w.split.NumItems
+	sm, err := NewTripletSampler(w.split, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := sm.addExplicit([]Triplet{{0, n, 1}}, n+1); err != nil || kept != 1 {
+		t.Fatalf("a triplet of image %d of %d: kept %d (%v)", n, n+1, kept, err)
+	}
+	cfg := tinyConfig()
+	cfg.Epochs, cfg.Explicit = 1, []Triplet{{0, n, 1}, {1, n, 2}}
+	m, err := Train(context.Background(), data, w.split, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	data.ItemCategories = data.ItemCategories[:n]
+	if _, err := Train(context.Background(), data, w.split, cfg, nil); err == nil {
+		t.Error("images without a category each were accepted")
+	}
 }

@@ -16,6 +16,9 @@ import (
 
 // TrainData is what DVBPR learns from besides the split: every item's
 // image and category, and the consumers' ids (θ rows follow their order).
+// Images may go on past the split's items: images no one took, such as
+// the choice flow's generated probes, which explicit triplets
+// (TrainConfig.Explicit) compare with the items.
 type TrainData struct {
 	Images         *Images
 	Categories     []string
@@ -55,7 +58,8 @@ type TrainConfig struct {
 
 	// Explicit are preferences given outright (choice-flow picks), drawn
 	// beside the training pairs; those the split holds out are dropped
-	// (TripletSampler).
+	// (TripletSampler). Their images index TrainData.Images, so they may
+	// name images past the items.
 	Explicit []Triplet
 
 	// Checkpoint is where training state is saved (after every epoch,
@@ -195,10 +199,10 @@ func newTrainer(data TrainData, split *Split, cfg TrainConfig) (*trainer, error)
 	}
 	im := data.Images
 	switch {
-	case im == nil || im.Len() != split.NumItems:
+	case im == nil || im.Len() < split.NumItems:
 		return nil, atelier.Errorf(atelier.KindInvalid, "dvbpr: need one image per item (%d items)", split.NumItems)
-	case len(data.ItemCategories) != split.NumItems:
-		return nil, atelier.Errorf(atelier.KindInvalid, "dvbpr: %d item categories for %d items", len(data.ItemCategories), split.NumItems)
+	case len(data.ItemCategories) != im.Len():
+		return nil, atelier.Errorf(atelier.KindInvalid, "dvbpr: %d image categories for %d images", len(data.ItemCategories), im.Len())
 	case len(data.ConsumerIDs) != split.NumConsumers():
 		return nil, atelier.Errorf(atelier.KindInvalid, "dvbpr: %d consumer ids for %d consumers", len(data.ConsumerIDs), split.NumConsumers())
 	}
@@ -225,7 +229,7 @@ func newTrainer(data TrainData, split *Split, cfg TrainConfig) (*trainer, error)
 	if t.sampler, err = NewTripletSampler(split, nil, cfg.Seed); err != nil {
 		return nil, fmt.Errorf("dvbpr: %w", err)
 	}
-	if _, err := t.sampler.addExplicit(cfg.Explicit); err != nil {
+	if _, err := t.sampler.addExplicit(cfg.Explicit, im.Len()); err != nil {
 		return nil, fmt.Errorf("dvbpr: %w", err)
 	}
 	for w := 0; w < cfg.Workers; w++ {
@@ -375,6 +379,9 @@ func (t *trainer) validate(ctx context.Context, prog progress.Func) (auc, acc fl
 	for u := range thetas {
 		thetas[u] = t.model.row(u)
 	}
+	// Images past the split's items (generated probes) are in no one's
+	// log: evaluation is over the items.
+	feats = feats[:t.split.NumItems]
 	sc, err := NewDotScorer(thetas, feats)
 	if err != nil {
 		return 0, 0, err
@@ -387,5 +394,5 @@ func (t *trainer) validate(ctx context.Context, prog progress.Func) (auc, acc fl
 	if len(items) == 0 {
 		items = nil
 	}
-	return m.AUC, CategoryAccuracy(t.model, feats, t.data.ItemCategories, items), nil
+	return m.AUC, CategoryAccuracy(t.model, feats, t.data.ItemCategories[:t.split.NumItems], items), nil
 }

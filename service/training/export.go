@@ -55,10 +55,10 @@ func (e *Engine) exportCatalog(ctx context.Context, report progress.Func) (catal
 // their segment label, and every interaction with a catalog item (all
 // kinds) ordered by time. Consumers and items are named by their external
 // ids, the ids the serving runtime looks θ up by.
-func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*recommender.Dataset, *recommender.Images, []recommender.Triplet, error) {
+func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*recommender.Dataset, *recommender.Images, picksExport, error) {
 	cat, err := e.exportCatalog(ctx, report)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, picksExport{}, err
 	}
 	d := &recommender.Dataset{Items: cat.items}
 	itemIndex, categories, im := cat.index, cat.categories, cat.images
@@ -74,7 +74,7 @@ func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*reco
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("export consumers: %w", err)
+		return nil, nil, picksExport{}, fmt.Errorf("export consumers: %w", err)
 	}
 
 	err = e.store.EachInteraction(ctx, func(in atelier.Interaction) error {
@@ -86,44 +86,90 @@ func (e *Engine) exportDataset(ctx context.Context, report progress.Func) (*reco
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("export interactions: %w", err)
+		return nil, nil, picksExport{}, fmt.Errorf("export interactions: %w", err)
 	}
 	if len(d.Interactions) == 0 {
-		return nil, nil, nil, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "no interactions with catalog items: import a dataset before training"))
+		return nil, nil, picksExport{}, jobs.Permanent(atelier.Errorf(atelier.KindInvalid, "no interactions with catalog items: import a dataset before training"))
 	}
 	// The split orders each consumer's log by time; ties keep the order
 	// the interactions were recorded in.
 	sort.SliceStable(d.Interactions, func(a, b int) bool { return d.Interactions[a].Time < d.Interactions[b].Time })
 	report.Report(progress.Update{Stage: "export interactions", Step: len(d.Interactions), Total: len(d.Interactions)})
-	picks, err := e.exportPicks(ctx, consIndex, itemIndex)
+	picks, err := e.exportPicks(ctx, d, im, consIndex, itemIndex)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, picksExport{}, err
 	}
 	return d, im, picks, nil
 }
 
+// picksExport is what the choice flow's picks add to training: explicit
+// triplets over the training images, and the images they need past the
+// catalog's (generated probes), appended to the catalog's with their
+// categories.
+type picksExport struct {
+	triplets   []recommender.Triplet
+	categories []int // of each appended image, into the dataset's categories
+}
+
 // exportPicks turns the choice-flow picks of known consumers into explicit
-// triplets over the exported dataset (consumers and items by their store
-// ids): the chosen item preferred over each other item shown. Picks of
-// anonymous sessions, and items no longer in the catalog, teach nothing
-// about a consumer the model has and are skipped.
-func (e *Engine) exportPicks(ctx context.Context, consIndex, itemIndex map[string]int) ([]recommender.Triplet, error) {
-	var out []recommender.Triplet
+// triplets: the chosen image preferred over each other image shown. A
+// catalog item is its dataset index; a generated probe is appended to im
+// (once) and indexed after the catalog. Picks of anonymous sessions teach
+// nothing about a consumer the model has and are skipped, as are images
+// gone from the catalog and probes of a category the catalog lacks.
+func (e *Engine) exportPicks(ctx context.Context, d *recommender.Dataset, im *recommender.Images, consIndex, itemIndex map[string]int) (picksExport, error) {
+	var out picksExport
+	probes := map[string]int{} // probe id → image index, -1 when it cannot be used
+	index := func(id string) (int, error) {
+		if i, ok := itemIndex[id]; ok {
+			return i, nil
+		}
+		if i, ok := probes[id]; ok {
+			return i, nil
+		}
+		probes[id] = -1
+		it, err := e.store.GetItem(ctx, id, atelier.AllScope())
+		if atelier.ErrorKind(err) == atelier.KindNotFound {
+			return -1, nil
+		}
+		if err != nil {
+			return -1, err
+		}
+		c := sort.SearchStrings(d.Categories, it.Category)
+		if !it.Generated || c == len(d.Categories) || d.Categories[c] != it.Category {
+			return -1, nil
+		}
+		t, err := catalog.ItemImage(ctx, e.blobs, it, im.Size)
+		if err != nil {
+			return -1, fmt.Errorf("probe %s: %w", id, err)
+		}
+		im.Pix = append(im.Pix, t.Pix...)
+		out.categories = append(out.categories, c)
+		probes[id] = im.Len() - 1
+		return probes[id], nil
+	}
 	err := e.store.EachChoice(ctx, func(consumerID string, c atelier.Choice) error {
-		u, okU := consIndex[consumerID]
-		i, okI := itemIndex[c.Chosen]
-		if !okU || !okI {
+		u, ok := consIndex[consumerID]
+		if !ok {
 			return nil
 		}
+		i, err := index(c.Chosen)
+		if err != nil || i < 0 {
+			return err
+		}
 		for _, o := range c.Others() {
-			if j, ok := itemIndex[o]; ok {
-				out = append(out, recommender.Triplet{Consumer: u, Preferred: i, Other: j})
+			j, err := index(o)
+			if err != nil {
+				return err
+			}
+			if j >= 0 {
+				out.triplets = append(out.triplets, recommender.Triplet{Consumer: u, Preferred: i, Other: j})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("export picks: %w", err)
+		return picksExport{}, fmt.Errorf("export picks: %w", err)
 	}
 	return out, nil
 }

@@ -38,10 +38,25 @@ func TestExportPicks(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		d, _, picks, err := e.exportDataset(ctx, nil)
+		// A pick of a generated probe over a catalog item: the probe's
+		// image joins the training images, after the catalog's.
+		probe, err := store.CreateItem(ctx, atelier.Item{ExternalID: "probe-p-0", Category: items[0].Category, Generated: true,
+			Images: items[0].Images})
 		if err != nil {
 			t.Fatal(err)
 		}
+		sess, err := store.CreateChoiceSession(ctx, atelier.ChoiceSession{ConsumerID: consumer.ID, Rounds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RecordChoice(ctx, atelier.Choice{SessionID: sess.ID, Round: 0, Shown: []string{probe.ID, items[2].ID}, Chosen: probe.ID}); err != nil {
+			t.Fatal(err)
+		}
+		d, im, exported, err := e.exportDataset(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		picks := exported.triplets
 		index := func(externalID string) int {
 			return slices.IndexFunc(d.Items, func(it recommender.Item) bool { return it.ID == externalID })
 		}
@@ -49,9 +64,18 @@ func TestExportPicks(t *testing.T) {
 		want := []recommender.Triplet{
 			{Consumer: u, Preferred: index(items[1].ExternalID), Other: index(items[0].ExternalID)},
 			{Consumer: u, Preferred: index(items[1].ExternalID), Other: index(items[2].ExternalID)},
+			{Consumer: u, Preferred: len(d.Items), Other: index(items[2].ExternalID)},
 		}
-		if u < 0 || !slices.Equal(picks, want) {
+		if u < 0 || !slices.ContainsFunc(picks, func(p recommender.Triplet) bool { return p == want[2] }) {
+			t.Fatalf("picks %+v, want %+v among them", picks, want[2])
+		}
+		slices.SortFunc(picks, func(a, b recommender.Triplet) int { return a.Preferred*1000 + a.Other - b.Preferred*1000 - b.Other })
+		slices.SortFunc(want, func(a, b recommender.Triplet) int { return a.Preferred*1000 + a.Other - b.Preferred*1000 - b.Other })
+		if !slices.Equal(picks, want) {
 			t.Fatalf("picks %+v, want %+v", picks, want)
+		}
+		if im.Len() != len(d.Items)+1 || len(exported.categories) != 1 {
+			t.Fatalf("%d training images for %d items and one probe; %d probe categories", im.Len(), len(d.Items), len(exported.categories))
 		}
 	})
 }

@@ -63,7 +63,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	defer state.close()
 	tc := RecommenderConfig(p)
 	tc.Checkpoint = state.path
-	tc.Explicit = picks // consumers' choice-flow picks, beside their interactions
+	tc.Explicit = picks.triplets // consumers' choice-flow picks, beside their interactions
 	if tc.Resume, err = state.fetch(ctx); err != nil {
 		return atelier.ModelVersion{}, err
 	}
@@ -75,6 +75,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 		return state.store(sctx)
 	}
 	data := recommender.NewTrainData(d, im)
+	data.ItemCategories = append(data.ItemCategories, picks.categories...) // the probes' images, after the items
 	model, err := recommender.Train(ctx, data, split, tc, report)
 	if errors.Is(err, recommender.ErrStaleCheckpoint) {
 		report.Report(progress.Update{Stage: "saved training state is from other data: starting over"})
@@ -99,7 +100,7 @@ func (e *Engine) TrainRecommender(ctx context.Context, job atelier.Job, report p
 	state.drop(ctx)
 	cfg, err := json.Marshal(map[string]any{
 		"source": atelier.JobTrainRecommender, "job_id": job.ID, "params": p,
-		"dataset": model.Info.Dataset, "interactions": len(d.Interactions), "pick_triplets": len(picks),
+		"dataset": model.Info.Dataset, "interactions": len(d.Interactions), "pick_triplets": len(picks.triplets),
 	})
 	if err != nil {
 		return atelier.ModelVersion{}, err
