@@ -143,6 +143,43 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
+// Parallel runs fn(0), ..., fn(n−1), each exactly once, on the calling
+// goroutine and on the process's free helpers, as layers do with the parts
+// of a batch: for callers with independent pieces of work (the optimiser
+// updates of separate networks) that should use idle cores without adding
+// threads when there are none. fn must write disjoint outputs.
+func Parallel(n int, fn func(i int)) { parallel(n, fn) }
+
+// Concurrent runs fn(0), ..., fn(n−1) all at once, fn(0) on the calling
+// goroutine and each other on a goroutine of its own, whatever the thread
+// count: for work whose pieces must overlap, such as a trainer's batch
+// shards. Each extra goroutine holds a helper token while one is free, so
+// the layers it runs count it among Threads(): without that, on two cores,
+// two shards would each also start helpers for their layers' parts and
+// three or four goroutines would contend for the two cores (7% slower GAN
+// training steps).
+func Concurrent(n int, fn func(i int)) {
+	Threads()
+	pool := helpers
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-pool:
+				defer func() { pool <- struct{}{} }()
+			default:
+			}
+			fn(i)
+		}()
+	}
+	if n > 0 {
+		fn(0)
+	}
+	wg.Wait()
+}
+
 // eachPart runs fn(lo, hi) for the parts [lo, hi) of a batch (splitBatch),
 // in parallel: for layers whose samples are independent.
 func eachPart(batch int, fn func(lo, hi int)) {
