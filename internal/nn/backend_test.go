@@ -25,7 +25,10 @@ func eachBackend(t *testing.T, test func(t *testing.T)) {
 // agreementNet is a stack of every convolution shape the networks use
 // (3×3 same, 3×3 stride 2, 1×1, 4×4 stride 2 without bias, channel counts
 // that are not multiples of a vector width) with leaky ReLUs between.
-type agreementNet struct{ convs []*Conv2d }
+type agreementNet struct {
+	convs []*Conv2d
+	fused bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
+}
 
 func newAgreementNet(rng *rand.Rand) *agreementNet {
 	cfgs := []ConvConfig{
@@ -50,7 +53,11 @@ func newAgreementNet(rng *rand.Rand) *agreementNet {
 
 func (n *agreementNet) forward(g *Graph, x *G.Node) *G.Node {
 	for _, c := range n.convs {
-		x = LeakyReLU(g, c.Forward(g, x), 0.2)
+		if n.fused {
+			x = c.ForwardLeaky(g, x, 0.2)
+		} else {
+			x = LeakyReLU(g, c.Forward(g, x), 0.2)
+		}
 	}
 	return x
 }
@@ -92,6 +99,31 @@ func (n *agreementNet) run(t *testing.T, backend string, x Param, r []float32) [
 		res = append(res, append([]float32(nil), g.Grad(p).Data().([]float32)...))
 	}
 	return res
+}
+
+// TestFusedLeakyReLU checks, on every backend, that convolutions with the
+// leaky ReLU fused in give the output and gradients of the two ops apart.
+func TestFusedLeakyReLU(t *testing.T) {
+	for _, batch := range []int{1, 5} {
+		rng := rand.New(rand.NewSource(22))
+		net := newAgreementNet(rng)
+		x := randParam("x", rng, batch, 3, 10, 10)
+		r := make([]float32, batch*16*2*2)
+		for i := range r {
+			r[i] = float32(rng.NormFloat64())
+		}
+		for _, b := range Backends() {
+			net.fused = false
+			want := net.run(t, b, x, r)
+			net.fused = true
+			got := net.run(t, b, x, r)
+			for i := range want {
+				if err := closeSlices(got[i], want[i], 1e-6); err != nil {
+					t.Errorf("batch %d, %s: result %d: %v", batch, b, i, err)
+				}
+			}
+		}
+	}
 }
 
 // TestBackendsAgree checks every backend against the im2col one on the

@@ -10,6 +10,10 @@ package nn
 // tensors stay NCHW: each call reorders its operands into the primitive's
 // layout and the result back, as PyTorch does for plain tensors.
 //
+// A leaky ReLU that follows a convolution (Conv2d.ForwardLeaky) is fused
+// into it as a post-op: applied to the output in registers, it costs no
+// pass over memory of its own.
+//
 // Each call runs on the calling thread only (one OpenMP thread): the
 // parallelism of a job is ours (see threads.go), so oneDNN's OpenMP team
 // never spin-waits against another job's goroutines, and the result for a
@@ -107,7 +111,22 @@ static const char *atl_run(atl_conv *c, dnnl_primitive_t p, int n, dnnl_exec_arg
 
 static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d);
 
-static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias) {
+// atl_leaky_attr sets *attr to a leaky ReLU of that slope as a post-op,
+// which the convolution applies to its output in registers, or to NULL
+// (plain attributes) when slope is 0.
+static const char *atl_leaky_attr(dnnl_primitive_attr_t *attr, float slope) {
+	*attr = NULL;
+	if (slope == 0) return NULL;
+	dnnl_post_ops_t po;
+	ATL_TRY(dnnl_post_ops_create(&po));
+	dnnl_status_t s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f);
+	if (s == dnnl_success) s = dnnl_primitive_attr_create(attr);
+	if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(*attr, po);
+	dnnl_post_ops_destroy(po);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias, float slope) {
 	// oneDNN sizes its work split by the thread count at creation: the
 	// primitive must be made for the one thread it will run on.
 	omp_set_num_threads(1);
@@ -132,7 +151,11 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	dnnl_convolution_desc_t cd;
 	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
 		&as, &aw, bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
-	ATL_TRY(dnnl_primitive_desc_create(&c->fwd_pd, &cd, NULL, c->eng, NULL));
+	dnnl_primitive_attr_t attr;
+	if ((e = atl_leaky_attr(&attr, slope))) return e;
+	dnnl_status_t st = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, c->eng, NULL);
+	if (attr) dnnl_primitive_attr_destroy(attr);
+	if (st != dnnl_success) return dnnl_status2str(st);
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
 	const dnnl_primitive_desc_t pd = c->fwd_pd;
 	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1))) return e;
@@ -402,14 +425,14 @@ type oneDNNConv struct {
 	owner *oneDNNConv
 }
 
-func newOneDNNConv(geo convGeom, batch, nOut int, bias bool) (convOps, error) {
+func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
 	var c *C.atl_conv
 	b := C.int(0)
 	if bias {
 		b = 1
 	}
 	msg := C.atl_conv_new(&c, C.int(batch), C.int(geo.c), C.int(geo.h), C.int(geo.w), C.int(nOut),
-		C.int(geo.k), C.int(geo.s), C.int(geo.p), b)
+		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope))
 	d := &oneDNNConv{c: c}
 	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
