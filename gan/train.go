@@ -322,6 +322,7 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	sh := &shard{n: n}
 
 	gg := nn.NewGraph(nn.Train, seed)
+	gg.RunsAlongside(cfg.Shards)
 	sh.gg = gg
 	sh.z = gg.Input("z", n, m.G.Config.ZDim)
 	fake := m.G.Forward(gg, sh.z)
@@ -374,6 +375,7 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	}
 
 	dg := nn.NewGraph(nn.Train, seed)
+	dg.RunsAlongside(cfg.Shards)
 	sh.dg = dg
 	sh.x = dg.Input("x", 2*n, 3, size, size)
 	sh.augD = dg.Input("aug", 2*n, augParams)

@@ -222,6 +222,7 @@ type encShard struct {
 func newEncShard(m *Models, e *Encoder, n int, cfg EncoderTrainConfig) (*encShard, error) {
 	size := m.Size()
 	g := nn.NewGraph(nn.Train, 1)
+	g.RunsAlongside(cfg.Shards)
 	sh := &encShard{g: g}
 	sh.x = g.Input("x", n, 3, size, size)
 	sh.z = g.Input("z", n, m.ZDim())

@@ -68,7 +68,7 @@ func eltwise(g *Graph, x *G.Node, f eltwiseFunc) *G.Node {
 	if !ok {
 		return g.Fail(fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends()), "nn: %s", f)
 	}
-	parts, bounds, err := perPart(batch, func(n int) (eltwiseOps, error) { return mk(f, n*per) })
+	parts, bounds, err := perPart(batch, g.parts, func(n int) (eltwiseOps, error) { return mk(f, n*per) })
 	if err != nil {
 		return g.Fail(err, "nn: %s", f)
 	}

@@ -26,8 +26,9 @@ func eachBackend(t *testing.T, test func(t *testing.T)) {
 // (3×3 same, 3×3 stride 2, 1×1, 4×4 stride 2 without bias, channel counts
 // that are not multiples of a vector width) with leaky ReLUs between.
 type agreementNet struct {
-	convs []*Conv2d
-	fused bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
+	convs     []*Conv2d
+	fused     bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
+	alongside int  // Graph.RunsAlongside, when above 1
 }
 
 func newAgreementNet(rng *rand.Rand) *agreementNet {
@@ -76,6 +77,9 @@ func (n *agreementNet) run(t *testing.T, backend string, x Param, r []float32) [
 	t.Setenv("ATELIER_NN_BACKEND", backend)
 	g := NewGraph(Infer, 1)
 	defer g.Close()
+	if n.alongside > 1 {
+		g.RunsAlongside(n.alongside)
+	}
 	y := n.forward(g, g.Param(x))
 	rn := g.Const("r", r, y.Shape()...)
 	prod, err := G.HadamardProd(y, rn)
@@ -226,7 +230,9 @@ func TestBackwardSkipsFrozenWeights(t *testing.T) {
 
 // TestSameResultsWhateverTheThreads checks that the output and every
 // gradient are bit-for-bit the same on one thread and on three, on every
-// backend: the batch is split the same way whatever the thread count.
+// backend: the batch is split the same way whatever the thread count. It
+// does so for a lone graph and for graphs that run alongside others
+// (fewer parts), whose results match the lone graph's up to rounding.
 func TestSameResultsWhateverTheThreads(t *testing.T) {
 	Threads()
 	defer setThreads(threads)
@@ -238,14 +244,28 @@ func TestSameResultsWhateverTheThreads(t *testing.T) {
 		r[i] = float32(rng.NormFloat64())
 	}
 	for _, b := range Backends() {
-		setThreads(1)
-		one := net.run(t, b, x, r)
-		setThreads(3)
-		three := net.run(t, b, x, r)
-		for i := range one {
-			for j := range one[i] {
-				if one[i][j] != three[i][j] {
-					t.Fatalf("%s: result %d differs at %d: %v on one thread, %v on three", b, i, j, one[i][j], three[i][j])
+		var all [][]float32 // the results with every part
+		for _, alongside := range []int{1, 2, 4} {
+			net.alongside = alongside
+			setThreads(1)
+			one := net.run(t, b, x, r)
+			setThreads(3)
+			three := net.run(t, b, x, r)
+			for i := range one {
+				for j := range one[i] {
+					if one[i][j] != three[i][j] {
+						t.Fatalf("%s, alongside %d: result %d differs at %d: %v on one thread, %v on three", b, alongside, i, j, one[i][j], three[i][j])
+					}
+				}
+			}
+			// Fewer parts change only the order of the weight
+			// gradients' sums.
+			if all == nil {
+				all = one
+			}
+			for i := range one {
+				if err := closeSlices(one[i], all[i], 1e-5); err != nil {
+					t.Errorf("%s, alongside %d: result %d: %v", b, alongside, i, err)
 				}
 			}
 		}

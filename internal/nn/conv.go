@@ -114,7 +114,7 @@ func (c *Conv2d) forward(g *Graph, x *G.Node, slope float32) *G.Node {
 	if !g.ok(inputs...) {
 		return nil
 	}
-	k, err := convKernel(inputs, c.Stride, c.Pad, slope)
+	k, err := convKernel(inputs, c.Stride, c.Pad, slope, g.parts)
 	if err != nil {
 		return g.Fail(err, "nn: conv %s", c.Name)
 	}

@@ -70,15 +70,16 @@ func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool, slope 
 
 // convKernel is a whole convolution as one op on (x, W[, bias]), followed
 // by a leaky ReLU of that slope unless slope is 0, computed by the
-// backend's convOps, one per part of the batch (threads.go): parts run in
-// parallel, and the weight gradient adds the parts' in order. The bias
-// gradient is a sum over the output gradient, the same for every backend.
-func convKernel(inputs []*G.Node, stride, pad int, slope float32) (*Kernel, error) {
+// backend's convOps, one per part of the batch split into nParts
+// (threads.go): parts run in parallel, and the weight gradient adds the
+// parts' in order. The bias gradient is a sum over the output gradient,
+// the same for every backend.
+func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*Kernel, error) {
 	xs, ws := inputs[0].Shape(), inputs[1].Shape()
 	batch, nOut := xs[0], ws[0]
 	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
 	bias := len(inputs) == 3
-	parts, bounds, err := perPart(batch, func(n int) (convOps, error) {
+	parts, bounds, err := perPart(batch, nParts, func(n int) (convOps, error) {
 		return newConvOps(Backend(), geo, n, nOut, bias, slope)
 	})
 	if err != nil {
