@@ -173,9 +173,9 @@ func (a *actGrad) grad(y, dy []float32) []float32 {
 	}
 	if a.computed != a.run || len(a.pre) != len(dy) {
 		a.pre = grow(a.pre, len(dy))
-		pre, y := a.pre, y[:len(dy)]
+		pre, y, f := a.pre[:len(dy)], y[:len(dy)], a.factor
 		for i, v := range dy {
-			pre[i] = v * a.factor[math.Float32bits(y[i])>>31]
+			pre[i] = v * f[math.Float32bits(y[i])>>31]
 		}
 		a.computed = a.run
 	}
