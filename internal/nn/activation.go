@@ -31,9 +31,13 @@ func Sigmoid(g *Graph, x *G.Node) *G.Node {
 }
 
 // eltwiseFunc is an elementwise function: the sigmoid, or a leaky ReLU.
+// A leaky ReLU with fromOutput takes its derivative from the sign of its
+// output, which is that of its input (slope > 0): the one fused into a
+// convolution has no stored input.
 type eltwiseFunc struct {
-	sigmoid bool
-	slope   float32
+	sigmoid    bool
+	slope      float32
+	fromOutput bool
 }
 
 func (f eltwiseFunc) String() string {
@@ -129,6 +133,9 @@ func (e *goEltwise) backward(dx, x, y, dy []float32) {
 			dx[i] = dy[i] * v * (1 - v)
 		}
 		return
+	}
+	if e.f.fromOutput {
+		x = y
 	}
 	x = x[:len(dx)]
 	for i, v := range x {

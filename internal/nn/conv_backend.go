@@ -100,7 +100,10 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 	if slope != 0 {
 		name += fmt.Sprintf("+LeakyReLU(%g)", slope)
 	}
-	act := newActGrad(slope)
+	act, err := newActGrad(slope, bounds, outSize)
+	if err != nil {
+		return nil, err
+	}
 	return &Kernel{
 		Name: name,
 		In:   shapes,
@@ -150,33 +153,56 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 // actGrad is the leaky ReLU fused into a convolution, seen from the
 // backward pass: the gradient with respect to the convolution's own output,
 // dy·f'(y), which all three of its gradients read. It is computed once per
-// run of the graph, by whichever gradient runs first.
+// run of the graph, by whichever gradient runs first, with the backend's
+// elementwise ops (the slope is positive, so the output has the sign of
+// the convolution's: the derivative is read off the output), over the
+// same parts as the convolution.
 type actGrad struct {
-	factor   [2]float32 // f' by the output's sign bit: 1, slope
-	on       bool
-	run      uint64 // forward passes so far
-	computed uint64 // the run whose dy·f'(y) pre holds
+	parts    []eltwiseOps // nil without activation
+	bounds   []int        // of the parts, in floats
+	run      uint64       // forward passes so far
+	computed uint64       // the run whose dy·f'(y) pre holds
 	pre      []float32
 }
 
-func newActGrad(slope float32) *actGrad {
-	return &actGrad{factor: [2]float32{1, slope}, on: slope != 0}
+// newActGrad returns the derivative of a leaky ReLU of that slope (none
+// for 0) over the output of a convolution whose parts end at bounds
+// (samples) with per floats each.
+func newActGrad(slope float32, bounds []int, per int) (*actGrad, error) {
+	a := &actGrad{}
+	if slope == 0 {
+		return a, nil
+	}
+	mk, ok := eltwiseBackends[Backend()]
+	if !ok {
+		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends())
+	}
+	f := eltwiseFunc{slope: slope, fromOutput: true}
+	for i := range len(bounds) - 1 {
+		ops, err := mk(f, (bounds[i+1]-bounds[i])*per)
+		if err != nil {
+			return nil, err
+		}
+		a.parts = append(a.parts, ops)
+	}
+	for _, b := range bounds {
+		a.bounds = append(a.bounds, b*per)
+	}
+	return a, nil
 }
 
 // grad returns dy·f'(y) of this run for the activated output y and its
-// gradient dy (dy itself without activation). The slope is positive, so
-// the output has the sign of the convolution's: the derivative is read off
-// its sign bit, without a branch (see goEltwise).
+// gradient dy (dy itself without activation).
 func (a *actGrad) grad(y, dy []float32) []float32 {
-	if !a.on {
+	if a.parts == nil {
 		return dy
 	}
 	if a.computed != a.run || len(a.pre) != len(dy) {
 		a.pre = grow(a.pre, len(dy))
-		pre, y, f := a.pre[:len(dy)], y[:len(dy)], a.factor
-		for i, v := range dy {
-			pre[i] = v * f[math.Float32bits(y[i])>>31]
-		}
+		parallel(len(a.parts), func(i int) {
+			lo, hi := a.bounds[i], a.bounds[i+1]
+			a.parts[i].backward(a.pre[lo:hi], nil, y[lo:hi], dy[lo:hi])
+		})
 		a.computed = a.run
 	}
 	return a.pre

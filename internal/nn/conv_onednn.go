@@ -333,14 +333,15 @@ static void atl_conv_free(atl_conv *c) {
 
 // atl_eltwise is an elementwise function over n contiguous floats, forward
 // and backward: oneDNN's relu with a negative slope (the leaky ReLU; its
-// backward reads x) or its logistic (the sigmoid; its backward reads y).
+// backward reads x, or y with use_dst: the sign is the same) or its
+// logistic (the sigmoid; its backward reads y).
 typedef struct {
 	dnnl_stream_t stream;
 	dnnl_memory_t src, dst, ddst, dsrc;
 	dnnl_primitive_t fwd, bwd;
 } atl_eltwise;
 
-static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float slope) {
+static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float slope, int use_dst) {
 	omp_set_num_threads(1);
 	const char *e = atl_init();
 	if (e) return e;
@@ -354,7 +355,8 @@ static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float
 	dnnl_memory_t *ms[] = {&l->src, &l->dst, &l->ddst, &l->dsrc};
 	for (int i = 0; i < 4; i++) ATL_TRY(dnnl_memory_create(ms[i], &md, atl_engine, DNNL_MEMORY_NONE));
 	dnnl_eltwise_desc_t fd, bd;
-	dnnl_alg_kind_t alg = logistic ? dnnl_eltwise_logistic_use_dst_for_bwd : dnnl_eltwise_relu;
+	dnnl_alg_kind_t alg = logistic ? dnnl_eltwise_logistic_use_dst_for_bwd
+		: use_dst ? dnnl_eltwise_relu_use_dst_for_bwd : dnnl_eltwise_relu;
 	ATL_TRY(dnnl_eltwise_forward_desc_init(&fd, dnnl_forward_training, alg, &md, slope, 0));
 	dnnl_primitive_desc_t fpd, bpd;
 	ATL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, atl_engine, NULL));
@@ -381,12 +383,12 @@ static const char *atl_eltwise_forward(atl_eltwise *l, const float *x, float *y)
 }
 
 // atl_eltwise_backward reads v = x for the leaky ReLU, v = y for the sigmoid.
-static const char *atl_eltwise_backward(atl_eltwise *l, int logistic, const float *v, const float *dy, float *dx) {
+static const char *atl_eltwise_backward(atl_eltwise *l, int use_dst, const float *v, const float *dy, float *dx) {
 	omp_set_num_threads(1);
 	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)v));
 	ATL_TRY(dnnl_memory_set_data_handle(l->ddst, (void *)dy));
 	ATL_TRY(dnnl_memory_set_data_handle(l->dsrc, dx));
-	dnnl_exec_arg_t args[3] = {{logistic ? DNNL_ARG_DST : DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
+	dnnl_exec_arg_t args[3] = {{use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
 	ATL_TRY(dnnl_primitive_execute(l->bwd, l->stream, 3, args));
 	return NULL;
 }
@@ -492,6 +494,7 @@ func (d *oneDNNConv) backwardWeights(dw, x, gy []float32) {
 type oneDNNEltwise struct {
 	l        *C.atl_eltwise
 	logistic C.int
+	useY     C.int // the backward pass reads y (the sigmoid, and a leaky ReLU told so)
 }
 
 func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
@@ -500,7 +503,10 @@ func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
 	if f.sigmoid {
 		d.logistic = 1
 	}
-	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope))
+	if f.sigmoid || f.fromOutput {
+		d.useY = 1
+	}
+	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope), d.useY)
 	d.l = l
 	runtime.SetFinalizer(d, func(d *oneDNNEltwise) { C.atl_eltwise_free(d.l) })
 	if msg != nil {
@@ -520,8 +526,8 @@ func (d *oneDNNEltwise) forward(y, x []float32) { d.check(C.atl_eltwise_forward(
 
 func (d *oneDNNEltwise) backward(dx, x, y, dy []float32) {
 	v := x
-	if d.logistic != 0 {
+	if d.useY != 0 {
 		v = y
 	}
-	d.check(C.atl_eltwise_backward(d.l, d.logistic, ptr(v), ptr(dy), ptr(dx)))
+	d.check(C.atl_eltwise_backward(d.l, d.useY, ptr(v), ptr(dy), ptr(dx)))
 }
