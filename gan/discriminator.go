@@ -175,7 +175,7 @@ func (m *Discriminator) Features(g *nn.Graph, x *G.Node) []*G.Node {
 	feats := make([]*G.Node, 0, len(m.convs))
 	h := x
 	for _, c := range m.convs {
-		h = nn.LeakyReLU(g, c.Forward(g, h), 0.2)
+		h = c.ForwardLeaky(g, h, 0.2)
 		feats = append(feats, h)
 	}
 	if g.Err() != nil {
@@ -195,7 +195,7 @@ func (m *Discriminator) Forward(g *nn.Graph, x *G.Node, group int) *G.Node {
 		return nil
 	}
 	h := minibatchStddev(g, feats[len(feats)-1], group)
-	h = nn.LeakyReLU(g, m.final.Forward(g, h), 0.2)
+	h = m.final.ForwardLeaky(g, h, 0.2)
 	return m.head.Forward(g, nn.Flatten(g, h))
 }
 

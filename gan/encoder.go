@@ -92,7 +92,7 @@ func (m *Encoder) Forward(g *nn.Graph, x *G.Node) *G.Node {
 	}
 	h := x
 	for _, c := range m.convs {
-		h = nn.LeakyReLU(g, c.Forward(g, h), 0.2)
+		h = c.ForwardLeaky(g, h, 0.2)
 	}
 	return standardize(g, m.fc.Forward(g, nn.Flatten(g, h)))
 }

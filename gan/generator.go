@@ -130,7 +130,7 @@ func (m *Generator) Forward(g *nn.Graph, z *G.Node) *G.Node {
 	h = nn.PixelNorm(g, nn.LeakyReLU(g, h, 0.2), eps)
 	for _, c := range m.convs {
 		h = nn.Upsample(g, h, 2)
-		h = nn.PixelNorm(g, nn.LeakyReLU(g, c.Forward(g, h), 0.2), eps)
+		h = nn.PixelNorm(g, c.ForwardLeaky(g, h, 0.2), eps)
 	}
 	return nn.Sigmoid(g, depthToSpace(g, m.toRGB.Forward(g, h), 2))
 }

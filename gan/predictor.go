@@ -72,7 +72,7 @@ func (p *ShiftPredictor) Forward(g *nn.Graph, x *G.Node) (logits, shift *G.Node)
 	}
 	h := x
 	for _, c := range p.convs {
-		h = nn.LeakyReLU(g, c.Forward(g, h), 0.2)
+		h = c.ForwardLeaky(g, h, 0.2)
 	}
 	h = nn.GlobalAvgPool(g, h)
 	return p.class.Forward(g, h), p.shift.Forward(g, h)

@@ -2,10 +2,10 @@ package gan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
-	"sync"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -231,6 +231,7 @@ type Trainer struct {
 	gradG      []*tensor.Dense // summed per G parameter
 	gradD      []*tensor.Dense // per trainable D parameter
 	dBound     []nn.Param
+	boundGrads map[string][]float32 // D's summed gradients by bound parameter name
 }
 
 // shard is one part of the batch with its two graphs.
@@ -321,6 +322,7 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	sh := &shard{n: n}
 
 	gg := nn.NewGraph(nn.Train, seed)
+	gg.RunsAlongside(cfg.Shards)
 	sh.gg = gg
 	sh.z = gg.Input("z", n, m.G.Config.ZDim)
 	fake := m.G.Forward(gg, sh.z)
@@ -373,6 +375,7 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	}
 
 	dg := nn.NewGraph(nn.Train, seed)
+	dg.RunsAlongside(cfg.Shards)
 	sh.dg = dg
 	sh.x = dg.Input("x", 2*n, 3, size, size)
 	sh.augD = dg.Input("aug", 2*n, augParams)
@@ -430,17 +433,42 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	if math.IsNaN(stats.LossD) || math.IsNaN(stats.LossG) || math.IsInf(stats.LossD, 0) || math.IsInf(stats.LossG, 0) {
 		return stats, atelier.Errorf(atelier.KindInternal, "training diverged at step %d (losses %v, %v)", stats.Step, stats.LossD, stats.LossG)
 	}
-	if err := t.updateGenerator(); err != nil {
-		return stats, err
-	}
-	if err := t.updateDiscriminator(); err != nil {
+	if err := t.update(); err != nil {
 		return stats, err
 	}
 	t.step++
-	m := t.GAN
-	updateEMA(m.GEMA.Params(), m.G.Params(), emaDecay(t.Config.EMA, t.step))
-	m.D.powerStep()
 	return stats, nil
+}
+
+// update applies the step's gradients: G's (then its moving average), E's
+// when trained along, and D's (then its power iteration). The three touch
+// disjoint state, so they run in parallel on the cores the shards leave
+// idle between steps.
+func (t *Trainer) update() error {
+	m := t.GAN
+	decay := emaDecay(t.Config.EMA, t.step+1)
+	updates := []func() error{
+		func() error {
+			if err := t.updateGenerator(); err != nil {
+				return err
+			}
+			updateEMA(m.GEMA.Params(), m.G.Params(), decay)
+			return nil
+		},
+		func() error {
+			if err := t.updateDiscriminator(); err != nil {
+				return err
+			}
+			m.D.powerStep()
+			return nil
+		},
+	}
+	if t.optE != nil {
+		updates = append(updates, t.updateEncoder)
+	}
+	errs := make([]error, len(updates))
+	nn.Parallel(len(updates), func(i int) { errs[i] = updates[i]() })
+	return errors.Join(errs...)
 }
 
 // fillInputs writes the step's random draws into the shards' graph inputs.
@@ -500,21 +528,16 @@ func (t *Trainer) runShards() error {
 	size := t.GAN.G.Config.Size()
 	imageLen := 3 * size * size
 	errs := make([]error, len(t.shards))
-	var wg sync.WaitGroup
-	for s, sh := range t.shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sh.gg.Run(); err != nil {
-				errs[s] = err
-				return
-			}
-			discInput := sh.dg.InputData(sh.x)
-			copy(discInput[sh.n*imageLen:], sh.fake.Data().([]float32))
-			errs[s] = sh.dg.Run()
-		}()
-	}
-	wg.Wait()
+	nn.Concurrent(len(t.shards), func(s int) {
+		sh := t.shards[s]
+		if err := sh.gg.Run(); err != nil {
+			errs[s] = err
+			return
+		}
+		discInput := sh.dg.InputData(sh.x)
+		copy(discInput[sh.n*imageLen:], sh.fake.Data().([]float32))
+		errs[s] = sh.dg.Run()
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -558,21 +581,20 @@ func (t *Trainer) stepStats() StepStats {
 	return stats
 }
 
-// updateGenerator applies the generator graphs' gradients, summed over
-// shards, to G and (when training one) to the encoder.
+// updateGenerator applies the generator graphs' gradients of G, summed
+// over shards, to G.
 func (t *Trainer) updateGenerator() error {
-	m := t.GAN
-	genParams := m.G.Params()
+	genParams := t.GAN.G.Params()
 	for i, p := range genParams {
 		sumGrads(t.gradG[i].Data().([]float32), p, t.shards, generatorGraph)
 	}
-	if err := t.optG.Step(gradByName(genParams, t.gradG)); err != nil {
-		return err
-	}
-	if t.optE == nil {
-		return nil
-	}
-	encParams := m.E.Params()
+	return t.optG.Step(gradByName(genParams, t.gradG))
+}
+
+// updateEncoder applies the generator graphs' gradients of the encoder
+// trained along, summed over shards, to it.
+func (t *Trainer) updateEncoder() error {
+	encParams := t.GAN.E.Params()
 	for i, p := range encParams {
 		sumGrads(t.gradE[i].Data().([]float32), p, t.shards, generatorGraph)
 	}
@@ -584,13 +606,16 @@ func (t *Trainer) updateGenerator() error {
 // their gradients are mapped onto the raw weights the optimiser updates.
 func (t *Trainer) updateDiscriminator() error {
 	m := t.GAN
-	boundGrads := map[string][]float32{} // by bound parameter name
-	for _, p := range t.dBound {
-		sum := make([]float32, p.Value.Size())
-		sumGrads(sum, p, t.shards, discriminatorGraph)
-		boundGrads[p.Name] = sum
+	if t.boundGrads == nil {
+		t.boundGrads = map[string][]float32{}
+		for _, p := range t.dBound {
+			t.boundGrads[p.Name] = make([]float32, p.Value.Size())
+		}
 	}
-	m.D.gradients(func(p nn.Param) []float32 { return boundGrads[p.Name] }, t.gradD)
+	for _, p := range t.dBound {
+		sumGrads(t.boundGrads[p.Name], p, t.shards, discriminatorGraph)
+	}
+	m.D.gradients(func(p nn.Param) []float32 { return t.boundGrads[p.Name] }, t.gradD)
 	return t.optD.Step(gradByName(m.D.trainable(), t.gradD))
 }
 

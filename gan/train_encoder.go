@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"sync"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -150,15 +149,7 @@ func TrainEncoder(ctx context.Context, m *Models, data ImageSet, cfg EncoderTrai
 			copy(sh.g.InputData(sh.z), SampleZ(rng, n, m.ZDim()))
 		}
 		errs := make([]error, len(shards))
-		var wg sync.WaitGroup
-		for s, sh := range shards {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[s] = sh.g.Run()
-			}()
-		}
-		wg.Wait()
+		nn.Concurrent(len(shards), func(s int) { errs[s] = shards[s].g.Run() })
 		for _, err := range errs {
 			if err != nil {
 				return fmt.Errorf("gan: encoder step %d: %w", step, err)
@@ -231,6 +222,7 @@ type encShard struct {
 func newEncShard(m *Models, e *Encoder, n int, cfg EncoderTrainConfig) (*encShard, error) {
 	size := m.Size()
 	g := nn.NewGraph(nn.Train, 1)
+	g.RunsAlongside(cfg.Shards)
 	sh := &encShard{g: g}
 	sh.x = g.Input("x", n, 3, size, size)
 	sh.z = g.Input("z", n, m.ZDim())

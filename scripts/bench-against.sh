@@ -25,7 +25,8 @@ go build -tags "$(scripts/tags.sh)" -o "$work/new" ./cmd/atelier
 "$work/new" synth --out "$work/world" --seed 1 >/dev/null
 
 m=models/demo
-photo=$(ls "$work/world/images" | head -1)
+photos=("$work/world/images"/*) # the first, by name (a glob: `ls | head` dies of SIGPIPE under pipefail)
+photo=$(basename "${photos[0]}")
 redesign() { "$@" redesign --gan $m/gan.safetensors --recommender $m/recommender.safetensors \
 	--dataset "$work/world" --segment warm-pattern --image "$work/world/images/$photo" --out "$work/out"; }
 gan() { "$@" train gan --dataset "$work/world" --out "$work/gan.safetensors" --steps 200; }

@@ -31,9 +31,13 @@ func Sigmoid(g *Graph, x *G.Node) *G.Node {
 }
 
 // eltwiseFunc is an elementwise function: the sigmoid, or a leaky ReLU.
+// A leaky ReLU with fromOutput takes its derivative from the sign of its
+// output, which is that of its input (slope > 0): the one fused into a
+// convolution has no stored input.
 type eltwiseFunc struct {
-	sigmoid bool
-	slope   float32
+	sigmoid    bool
+	slope      float32
+	fromOutput bool
 }
 
 func (f eltwiseFunc) String() string {
@@ -68,7 +72,7 @@ func eltwise(g *Graph, x *G.Node, f eltwiseFunc) *G.Node {
 	if !ok {
 		return g.Fail(fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends()), "nn: %s", f)
 	}
-	parts, bounds, err := perPart(batch, func(n int) (eltwiseOps, error) { return mk(f, n*per) })
+	parts, bounds, err := perPart(batch, g.parts, func(n int) (eltwiseOps, error) { return mk(f, n*per) })
 	if err != nil {
 		return g.Fail(err, "nn: %s", f)
 	}
@@ -129,6 +133,9 @@ func (e *goEltwise) backward(dx, x, y, dy []float32) {
 			dx[i] = dy[i] * v * (1 - v)
 		}
 		return
+	}
+	if e.f.fromOutput {
+		x = y
 	}
 	x = x[:len(dx)]
 	for i, v := range x {

@@ -25,7 +25,11 @@ func eachBackend(t *testing.T, test func(t *testing.T)) {
 // agreementNet is a stack of every convolution shape the networks use
 // (3×3 same, 3×3 stride 2, 1×1, 4×4 stride 2 without bias, channel counts
 // that are not multiples of a vector width) with leaky ReLUs between.
-type agreementNet struct{ convs []*Conv2d }
+type agreementNet struct {
+	convs     []*Conv2d
+	fused     bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
+	alongside int  // Graph.RunsAlongside, when above 1
+}
 
 func newAgreementNet(rng *rand.Rand) *agreementNet {
 	cfgs := []ConvConfig{
@@ -50,7 +54,11 @@ func newAgreementNet(rng *rand.Rand) *agreementNet {
 
 func (n *agreementNet) forward(g *Graph, x *G.Node) *G.Node {
 	for _, c := range n.convs {
-		x = LeakyReLU(g, c.Forward(g, x), 0.2)
+		if n.fused {
+			x = c.ForwardLeaky(g, x, 0.2)
+		} else {
+			x = LeakyReLU(g, c.Forward(g, x), 0.2)
+		}
 	}
 	return x
 }
@@ -69,6 +77,9 @@ func (n *agreementNet) run(t *testing.T, backend string, x Param, r []float32) [
 	t.Setenv("ATELIER_NN_BACKEND", backend)
 	g := NewGraph(Infer, 1)
 	defer g.Close()
+	if n.alongside > 1 {
+		g.RunsAlongside(n.alongside)
+	}
 	y := n.forward(g, g.Param(x))
 	rn := g.Const("r", r, y.Shape()...)
 	prod, err := G.HadamardProd(y, rn)
@@ -92,6 +103,31 @@ func (n *agreementNet) run(t *testing.T, backend string, x Param, r []float32) [
 		res = append(res, append([]float32(nil), g.Grad(p).Data().([]float32)...))
 	}
 	return res
+}
+
+// TestFusedLeakyReLU checks, on every backend, that convolutions with the
+// leaky ReLU fused in give the output and gradients of the two ops apart.
+func TestFusedLeakyReLU(t *testing.T) {
+	for _, batch := range []int{1, 5} {
+		rng := rand.New(rand.NewSource(22))
+		net := newAgreementNet(rng)
+		x := randParam("x", rng, batch, 3, 10, 10)
+		r := make([]float32, batch*16*2*2)
+		for i := range r {
+			r[i] = float32(rng.NormFloat64())
+		}
+		for _, b := range Backends() {
+			net.fused = false
+			want := net.run(t, b, x, r)
+			net.fused = true
+			got := net.run(t, b, x, r)
+			for i := range want {
+				if err := closeSlices(got[i], want[i], 1e-6); err != nil {
+					t.Errorf("batch %d, %s: result %d: %v", batch, b, i, err)
+				}
+			}
+		}
+	}
 }
 
 // TestBackendsAgree checks every backend against the im2col one on the
@@ -194,7 +230,9 @@ func TestBackwardSkipsFrozenWeights(t *testing.T) {
 
 // TestSameResultsWhateverTheThreads checks that the output and every
 // gradient are bit-for-bit the same on one thread and on three, on every
-// backend: the batch is split the same way whatever the thread count.
+// backend: the batch is split the same way whatever the thread count. It
+// does so for a lone graph and for graphs that run alongside others
+// (fewer parts), whose results match the lone graph's up to rounding.
 func TestSameResultsWhateverTheThreads(t *testing.T) {
 	Threads()
 	defer setThreads(threads)
@@ -206,14 +244,28 @@ func TestSameResultsWhateverTheThreads(t *testing.T) {
 		r[i] = float32(rng.NormFloat64())
 	}
 	for _, b := range Backends() {
-		setThreads(1)
-		one := net.run(t, b, x, r)
-		setThreads(3)
-		three := net.run(t, b, x, r)
-		for i := range one {
-			for j := range one[i] {
-				if one[i][j] != three[i][j] {
-					t.Fatalf("%s: result %d differs at %d: %v on one thread, %v on three", b, i, j, one[i][j], three[i][j])
+		var all [][]float32 // the results with every part
+		for _, alongside := range []int{1, 2, 4} {
+			net.alongside = alongside
+			setThreads(1)
+			one := net.run(t, b, x, r)
+			setThreads(3)
+			three := net.run(t, b, x, r)
+			for i := range one {
+				for j := range one[i] {
+					if one[i][j] != three[i][j] {
+						t.Fatalf("%s, alongside %d: result %d differs at %d: %v on one thread, %v on three", b, alongside, i, j, one[i][j], three[i][j])
+					}
+				}
+			}
+			// Fewer parts change only the order of the weight
+			// gradients' sums.
+			if all == nil {
+				all = one
+			}
+			for i := range one {
+				if err := closeSlices(one[i], all[i], 1e-5); err != nil {
+					t.Errorf("%s, alongside %d: result %d: %v", b, alongside, i, err)
 				}
 			}
 		}

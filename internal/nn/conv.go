@@ -78,7 +78,24 @@ func (c *Conv2d) OutSize(n int) int {
 }
 
 // Forward applies the convolution to x of shape (B, In, H, W).
-func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node {
+func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node { return c.forward(g, x, 0) }
+
+// ForwardLeaky returns LeakyReLU(c.Forward(x), slope), slope in (0, 1), as
+// one op with the same results: the backend applies the activation as the
+// convolution writes its output (with oneDNN, a post-op of the
+// convolution), which saves an op, a pass over the output and the output's
+// memory; the backward pass reads the activation's derivative off the sign
+// of the output.
+func (c *Conv2d) ForwardLeaky(g *Graph, x *G.Node, slope float32) *G.Node {
+	if !(slope > 0 && slope < 1) {
+		return g.Fail(fmt.Errorf("slope %v not in (0, 1)", slope), "nn: conv %s", c.Name)
+	}
+	return c.forward(g, x, slope)
+}
+
+// forward adds the convolution, followed by a leaky ReLU of that slope
+// unless slope is 0.
+func (c *Conv2d) forward(g *Graph, x *G.Node, slope float32) *G.Node {
 	if !g.ok(x) {
 		return nil
 	}
@@ -97,7 +114,7 @@ func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node {
 	if !g.ok(inputs...) {
 		return nil
 	}
-	k, err := convKernel(inputs, c.Stride, c.Pad)
+	k, err := convKernel(inputs, c.Stride, c.Pad, slope, g.parts)
 	if err != nil {
 		return g.Fail(err, "nn: conv %s", c.Name)
 	}

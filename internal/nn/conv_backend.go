@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 
@@ -13,7 +14,10 @@ import (
 // convOps computes one convolution of fixed geometry and batch size: the
 // forward pass and the two gradients. A backend (im2col + BLAS, oneDNN)
 // implements it; convKernel turns it into a graph op. Buffers are flat NCHW
-// (x, y, dx, dy) and OIHW (w, dw); b is nil without bias. Implementations
+// (x, y, dx, dy) and OIHW (w, dw); b is nil without bias. With a leaky
+// ReLU fused in (slope > 0 at creation), forward writes the activated
+// output, and the gradients take dy with respect to the convolution's own
+// output (convKernel applies the activation's derivative). Implementations
 // keep scratch space and are not safe for concurrent use.
 type convOps interface {
 	forward(y, x, w, b []float32)
@@ -31,7 +35,7 @@ type convOps interface {
 // convBackends are the compiled-in convolution backends by name: "im2col"
 // (Go loops and BLAS: gonum's, or OpenBLAS with -tags openblas) always,
 // "onednn" with -tags onednn (conv_onednn.go).
-var convBackends = map[string]func(geo convGeom, batch, nOut int, bias bool) (convOps, error){"im2col": newIm2colConv}
+var convBackends = map[string]func(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error){"im2col": newIm2colConv}
 
 // defaultBackend is the fastest backend compiled in.
 var defaultBackend = "im2col"
@@ -56,26 +60,27 @@ func Backend() string {
 	return defaultBackend
 }
 
-func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool) (convOps, error) {
+func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
 	mk, ok := convBackends[backend]
 	if !ok {
 		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", backend, Backends())
 	}
-	return mk(geo, batch, nOut, bias)
+	return mk(geo, batch, nOut, bias, slope)
 }
 
-// convKernel is a whole convolution as one op on (x, W[, bias]), computed
-// by the backend's convOps, one per part of the batch (threads.go): parts
-// run in parallel, and the weight gradient adds the parts' in order. The
-// bias gradient is a sum over the output gradient, the same for every
-// backend.
-func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
+// convKernel is a whole convolution as one op on (x, W[, bias]), followed
+// by a leaky ReLU of that slope unless slope is 0, computed by the
+// backend's convOps, one per part of the batch split into nParts
+// (threads.go): parts run in parallel, and the weight gradient adds the
+// parts' in order. The bias gradient is a sum over the output gradient,
+// the same for every backend.
+func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*Kernel, error) {
 	xs, ws := inputs[0].Shape(), inputs[1].Shape()
 	batch, nOut := xs[0], ws[0]
 	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
 	bias := len(inputs) == 3
-	parts, bounds, err := perPart(batch, func(n int) (convOps, error) {
-		return newConvOps(Backend(), geo, n, nOut, bias)
+	parts, bounds, err := perPart(batch, nParts, func(n int) (convOps, error) {
+		return newConvOps(Backend(), geo, n, nOut, bias, slope)
 	})
 	if err != nil {
 		return nil, err
@@ -91,8 +96,16 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 	// part returns samples [bounds[i], bounds[i+1]) of a batch buffer.
 	part := func(buf []float32, size, i int) []float32 { return buf[bounds[i]*size : bounds[i+1]*size] }
 	var partialDW [][]float32 // the weight gradients of parts 1..n−1
+	name := fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad)
+	if slope != 0 {
+		name += fmt.Sprintf("+LeakyReLU(%g)", slope)
+	}
+	act, err := newActGrad(slope, bounds, outSize)
+	if err != nil {
+		return nil, err
+	}
 	return &Kernel{
-		Name: fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad),
+		Name: name,
 		In:   shapes,
 		Out:  tensor.Shape{batch, nOut, geo.oh, geo.ow},
 		Forward: func(out []float32, in [][]float32) {
@@ -100,19 +113,22 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 			if bias {
 				b = in[2]
 			}
+			act.run++
 			parts[0].prepareWeights(in[1], false)
 			parallel(len(parts), func(i int) {
 				parts[i].forward(part(out, outSize, i), part(in[0], inSize, i), in[1], b)
 			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
-			func(dst []float32, in [][]float32, _, gout []float32) {
+			func(dst []float32, in [][]float32, out, gout []float32) {
+				gout = act.grad(out, gout)
 				parts[0].prepareWeights(in[1], true)
 				parallel(len(parts), func(i int) {
 					parts[i].backwardData(part(dst, inSize, i), in[1], part(gout, outSize, i))
 				})
 			},
-			func(dst []float32, in [][]float32, _, gout []float32) {
+			func(dst []float32, in [][]float32, out, gout []float32) {
+				gout = act.grad(out, gout)
 				if partialDW == nil {
 					partialDW = make([][]float32, len(parts))
 					for i := 1; i < len(parts); i++ {
@@ -124,26 +140,81 @@ func convKernel(inputs []*G.Node, stride, pad int) (*Kernel, error) {
 					parts[i].backwardWeights(partialDW[i], part(in[0], inSize, i), part(gout, outSize, i))
 				})
 				for _, p := range partialDW[1:] {
-					for j, v := range p {
-						dst[j] += v
-					}
+					addTo(dst, p)
 				}
 			},
-			func(dst []float32, _ [][]float32, _, gout []float32) { biasGrad(dst, gout, batch, nOut) },
+			func(dst []float32, _ [][]float32, out, gout []float32) {
+				biasGrad(dst, act.grad(out, gout), batch, nOut)
+			},
 		},
 	}, nil
 }
 
-// biasGrad writes dst[o] = Σ over samples and positions of dy[b, o, ·].
+// actGrad is the leaky ReLU fused into a convolution, seen from the
+// backward pass: the gradient with respect to the convolution's own output,
+// dy·f'(y), which all three of its gradients read. It is computed once per
+// run of the graph, by whichever gradient runs first, with the backend's
+// elementwise ops (the slope is positive, so the output has the sign of
+// the convolution's: the derivative is read off the output), over the
+// same parts as the convolution.
+type actGrad struct {
+	parts    []eltwiseOps // nil without activation
+	bounds   []int        // of the parts, in floats
+	run      uint64       // forward passes so far
+	computed uint64       // the run whose dy·f'(y) pre holds
+	pre      []float32
+}
+
+// newActGrad returns the derivative of a leaky ReLU of that slope (none
+// for 0) over the output of a convolution whose parts end at bounds
+// (samples) with per floats each.
+func newActGrad(slope float32, bounds []int, per int) (*actGrad, error) {
+	a := &actGrad{}
+	if slope == 0 {
+		return a, nil
+	}
+	mk, ok := eltwiseBackends[Backend()]
+	if !ok {
+		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", Backend(), Backends())
+	}
+	f := eltwiseFunc{slope: slope, fromOutput: true}
+	for i := range len(bounds) - 1 {
+		ops, err := mk(f, (bounds[i+1]-bounds[i])*per)
+		if err != nil {
+			return nil, err
+		}
+		a.parts = append(a.parts, ops)
+	}
+	for _, b := range bounds {
+		a.bounds = append(a.bounds, b*per)
+	}
+	return a, nil
+}
+
+// grad returns dy·f'(y) of this run for the activated output y and its
+// gradient dy (dy itself without activation).
+func (a *actGrad) grad(y, dy []float32) []float32 {
+	if a.parts == nil {
+		return dy
+	}
+	if a.computed != a.run || len(a.pre) != len(dy) {
+		a.pre = grow(a.pre, len(dy))
+		parallel(len(a.parts), func(i int) {
+			lo, hi := a.bounds[i], a.bounds[i+1]
+			a.parts[i].backward(a.pre[lo:hi], nil, y[lo:hi], dy[lo:hi])
+		})
+		a.computed = a.run
+	}
+	return a.pre
+}
+
+// biasGrad writes dst[o] = Σ over samples and positions of dy[b, o, ·],
+// each plane summed in four lanes (sum).
 func biasGrad(dst, dy []float32, batch, nOut int) {
 	clear(dst)
 	sp := len(dy) / (batch * nOut)
 	for p := 0; p < batch*nOut; p++ {
-		var s float32
-		for _, v := range dy[p*sp : (p+1)*sp] {
-			s += v
-		}
-		dst[p%nOut] += s
+		dst[p%nOut] += float32(sum(dy[p*sp : (p+1)*sp]))
 	}
 }
 
@@ -160,7 +231,9 @@ func biasGrad(dst, dy []float32, batch, nOut int) {
 type im2colConv struct {
 	geo         convGeom
 	batch, nOut int
-	group       int // samples per sgemm
+	group       int        // samples per sgemm
+	leaky       [2]float32 // factors of a fused leaky ReLU by sign bit: 1, slope
+	act         bool       // whether one is fused
 	col, tmp    []float32
 	sgemm       func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
@@ -169,9 +242,10 @@ type im2colConv struct {
 // variable so that tests can cut batches into several groups.
 var colBudget = 1 << 22
 
-func newIm2colConv(geo convGeom, batch, nOut int, _ bool) (convOps, error) {
+func newIm2colConv(geo convGeom, batch, nOut int, _ bool, slope float32) (convOps, error) {
 	group := max(1, min(batch, colBudget/max(1, geo.ckk*geo.patches)))
-	return &im2colConv{geo: geo, batch: batch, nOut: nOut, group: group, sgemm: G.WhichBLAS().Sgemm}, nil
+	return &im2colConv{geo: geo, batch: batch, nOut: nOut, group: group, sgemm: G.WhichBLAS().Sgemm,
+		leaky: [2]float32{1, slope}, act: slope != 0}, nil
 }
 
 func (c *im2colConv) shareWeights(convOps)                  {}
@@ -214,6 +288,11 @@ func (c *im2colConv) forward(y, x, w, b []float32) {
 				if b != nil {
 					for i := range row {
 						row[i] += b[o]
+					}
+				}
+				if c.act {
+					for i, v := range row {
+						row[i] = v * c.leaky[math.Float32bits(v)>>31]
 					}
 				}
 			}

@@ -10,6 +10,10 @@ package nn
 // tensors stay NCHW: each call reorders its operands into the primitive's
 // layout and the result back, as PyTorch does for plain tensors.
 //
+// A leaky ReLU that follows a convolution (Conv2d.ForwardLeaky) is fused
+// into it as a post-op: applied to the output in registers, it costs no
+// pass over memory of its own.
+//
 // Each call runs on the calling thread only (one OpenMP thread): the
 // parallelism of a job is ours (see threads.go), so oneDNN's OpenMP team
 // never spin-waits against another job's goroutines, and the result for a
@@ -107,7 +111,22 @@ static const char *atl_run(atl_conv *c, dnnl_primitive_t p, int n, dnnl_exec_arg
 
 static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d);
 
-static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias) {
+// atl_leaky_attr sets *attr to a leaky ReLU of that slope as a post-op,
+// which the convolution applies to its output in registers, or to NULL
+// (plain attributes) when slope is 0.
+static const char *atl_leaky_attr(dnnl_primitive_attr_t *attr, float slope) {
+	*attr = NULL;
+	if (slope == 0) return NULL;
+	dnnl_post_ops_t po;
+	ATL_TRY(dnnl_post_ops_create(&po));
+	dnnl_status_t s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f);
+	if (s == dnnl_success) s = dnnl_primitive_attr_create(attr);
+	if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(*attr, po);
+	dnnl_post_ops_destroy(po);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias, float slope) {
 	// oneDNN sizes its work split by the thread count at creation: the
 	// primitive must be made for the one thread it will run on.
 	omp_set_num_threads(1);
@@ -132,7 +151,11 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	dnnl_convolution_desc_t cd;
 	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
 		&as, &aw, bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
-	ATL_TRY(dnnl_primitive_desc_create(&c->fwd_pd, &cd, NULL, c->eng, NULL));
+	dnnl_primitive_attr_t attr;
+	if ((e = atl_leaky_attr(&attr, slope))) return e;
+	dnnl_status_t st = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, c->eng, NULL);
+	if (attr) dnnl_primitive_attr_destroy(attr);
+	if (st != dnnl_success) return dnnl_status2str(st);
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
 	const dnnl_primitive_desc_t pd = c->fwd_pd;
 	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1))) return e;
@@ -310,14 +333,15 @@ static void atl_conv_free(atl_conv *c) {
 
 // atl_eltwise is an elementwise function over n contiguous floats, forward
 // and backward: oneDNN's relu with a negative slope (the leaky ReLU; its
-// backward reads x) or its logistic (the sigmoid; its backward reads y).
+// backward reads x, or y with use_dst: the sign is the same) or its
+// logistic (the sigmoid; its backward reads y).
 typedef struct {
 	dnnl_stream_t stream;
 	dnnl_memory_t src, dst, ddst, dsrc;
 	dnnl_primitive_t fwd, bwd;
 } atl_eltwise;
 
-static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float slope) {
+static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float slope, int use_dst) {
 	omp_set_num_threads(1);
 	const char *e = atl_init();
 	if (e) return e;
@@ -331,7 +355,8 @@ static const char *atl_eltwise_new(atl_eltwise **out, int n, int logistic, float
 	dnnl_memory_t *ms[] = {&l->src, &l->dst, &l->ddst, &l->dsrc};
 	for (int i = 0; i < 4; i++) ATL_TRY(dnnl_memory_create(ms[i], &md, atl_engine, DNNL_MEMORY_NONE));
 	dnnl_eltwise_desc_t fd, bd;
-	dnnl_alg_kind_t alg = logistic ? dnnl_eltwise_logistic_use_dst_for_bwd : dnnl_eltwise_relu;
+	dnnl_alg_kind_t alg = logistic ? dnnl_eltwise_logistic_use_dst_for_bwd
+		: use_dst ? dnnl_eltwise_relu_use_dst_for_bwd : dnnl_eltwise_relu;
 	ATL_TRY(dnnl_eltwise_forward_desc_init(&fd, dnnl_forward_training, alg, &md, slope, 0));
 	dnnl_primitive_desc_t fpd, bpd;
 	ATL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, atl_engine, NULL));
@@ -358,12 +383,12 @@ static const char *atl_eltwise_forward(atl_eltwise *l, const float *x, float *y)
 }
 
 // atl_eltwise_backward reads v = x for the leaky ReLU, v = y for the sigmoid.
-static const char *atl_eltwise_backward(atl_eltwise *l, int logistic, const float *v, const float *dy, float *dx) {
+static const char *atl_eltwise_backward(atl_eltwise *l, int use_dst, const float *v, const float *dy, float *dx) {
 	omp_set_num_threads(1);
 	ATL_TRY(dnnl_memory_set_data_handle(l->src, (void *)v));
 	ATL_TRY(dnnl_memory_set_data_handle(l->ddst, (void *)dy));
 	ATL_TRY(dnnl_memory_set_data_handle(l->dsrc, dx));
-	dnnl_exec_arg_t args[3] = {{logistic ? DNNL_ARG_DST : DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
+	dnnl_exec_arg_t args[3] = {{use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, l->src}, {DNNL_ARG_DIFF_DST, l->ddst}, {DNNL_ARG_DIFF_SRC, l->dsrc}};
 	ATL_TRY(dnnl_primitive_execute(l->bwd, l->stream, 3, args));
 	return NULL;
 }
@@ -402,14 +427,14 @@ type oneDNNConv struct {
 	owner *oneDNNConv
 }
 
-func newOneDNNConv(geo convGeom, batch, nOut int, bias bool) (convOps, error) {
+func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
 	var c *C.atl_conv
 	b := C.int(0)
 	if bias {
 		b = 1
 	}
 	msg := C.atl_conv_new(&c, C.int(batch), C.int(geo.c), C.int(geo.h), C.int(geo.w), C.int(nOut),
-		C.int(geo.k), C.int(geo.s), C.int(geo.p), b)
+		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope))
 	d := &oneDNNConv{c: c}
 	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
@@ -469,6 +494,7 @@ func (d *oneDNNConv) backwardWeights(dw, x, gy []float32) {
 type oneDNNEltwise struct {
 	l        *C.atl_eltwise
 	logistic C.int
+	useY     C.int // the backward pass reads y (the sigmoid, and a leaky ReLU told so)
 }
 
 func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
@@ -477,7 +503,10 @@ func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
 	if f.sigmoid {
 		d.logistic = 1
 	}
-	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope))
+	if f.sigmoid || f.fromOutput {
+		d.useY = 1
+	}
+	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope), d.useY)
 	d.l = l
 	runtime.SetFinalizer(d, func(d *oneDNNEltwise) { C.atl_eltwise_free(d.l) })
 	if msg != nil {
@@ -497,8 +526,8 @@ func (d *oneDNNEltwise) forward(y, x []float32) { d.check(C.atl_eltwise_forward(
 
 func (d *oneDNNEltwise) backward(dx, x, y, dy []float32) {
 	v := x
-	if d.logistic != 0 {
+	if d.useY != 0 {
 		v = y
 	}
-	d.check(C.atl_eltwise_backward(d.l, d.logistic, ptr(v), ptr(dy), ptr(dx)))
+	d.check(C.atl_eltwise_backward(d.l, d.useY, ptr(v), ptr(dy), ptr(dx)))
 }

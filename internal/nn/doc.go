@@ -43,9 +43,10 @@
 //
 // # Layers
 //
-// Conv2d (NCHW, weights (Out, In, K, K)), Linear, Embedding, LeakyReLU,
-// Sigmoid, Dropout, Upsample (nearest neighbour), PixelNorm, GroupNorm,
-// AvgPool, GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one
+// Conv2d (NCHW, weights (Out, In, K, K); ForwardLeaky fuses the leaky ReLU
+// that follows it), Linear, Embedding, LeakyReLU, Sigmoid, Dropout,
+// Upsample (nearest neighbour), PixelNorm, GroupNorm, AvgPool,
+// GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one
 // gorgonia op with hand-written loops (or a backend's primitives) for the
 // forward pass and each input's gradient, checked against finite
 // differences in the tests. Models can add their own kernels with
@@ -94,7 +95,8 @@
 //   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's direct
 //     convolutions and eltwise primitives, the library PyTorch uses on CPUs.
 //     Operands are reordered to and from oneDNN's blocked layouts around
-//     each call; activations stay NCHW between layers.
+//     each call; activations stay NCHW between layers. A fused leaky ReLU
+//     is a post-op of the convolution.
 //   - "im2col" (always): the column matrix of a group of samples side by
 //     side and one sgemm per group, then Go loops.
 //
@@ -119,5 +121,8 @@
 // Threads() goroutines (ATELIER_THREADS, default all cores): results for a
 // seed are the same on any number of cores, and two jobs in one process
 // share the cores. oneDNN runs single-threaded inside each call, so its
-// OpenMP threads never spin against ours.
+// OpenMP threads never spin against ours. Work that runs several graphs at
+// once (a trainer's batch shards) starts them with Concurrent, whose
+// goroutines count against the same pool, and builds them with
+// Graph.RunsAlongside, which splits their layers into fewer parts.
 package nn

@@ -38,7 +38,10 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 	}
 	invC := 1 / float32(ch)
 	// rs fills r[s] = 1/√(mean_c x² + ε) for one sample.
+	// The loops reslice their operands to one channel's length, so the
+	// compiler drops the bounds checks of the inner loops.
 	rs := func(r []float32, x []float32) {
+		r = r[:sp]
 		clear(r)
 		for c := 0; c < ch; c++ {
 			for i, v := range x[c*sp : (c+1)*sp] {
@@ -61,7 +64,8 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 					xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
 					rs(r, xb)
 					for c := 0; c < ch; c++ {
-						xc, yc := xb[c*sp:(c+1)*sp], ob[c*sp:(c+1)*sp]
+						xc := xb[c*sp : (c+1)*sp]
+						yc, r := ob[c*sp : (c+1)*sp][:len(xc)], r[:len(xc)]
 						for i, v := range xc {
 							yc[i] = v * r[i]
 						}
@@ -79,19 +83,22 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 						lo, hi := b*ch*sp, (b+1)*ch*sp
 						xb, gb, db := in[0][lo:hi], gout[lo:hi], dst[lo:hi]
 						rs(r, xb)
+						dot, r := dot[:sp], r[:sp]
 						clear(dot)
 						for c := 0; c < ch; c++ {
-							gc := gb[c*sp : (c+1)*sp]
-							for i, v := range xb[c*sp : (c+1)*sp] {
+							xc := xb[c*sp : (c+1)*sp]
+							gc := gb[c*sp : (c+1)*sp][:len(xc)]
+							for i, v := range xc {
 								dot[i] += v * gc[i]
 							}
 						}
-						for i := range dot {
-							dot[i] *= r[i] * r[i] * r[i] * invC
+						for i, ri := range r {
+							dot[i] *= ri * ri * ri * invC
 						}
 						for c := 0; c < ch; c++ {
-							gc, dc := gb[c*sp:(c+1)*sp], db[c*sp:(c+1)*sp]
-							for i, v := range xb[c*sp : (c+1)*sp] {
+							xc := xb[c*sp : (c+1)*sp]
+							gc, dc := gb[c*sp : (c+1)*sp][:len(xc)], db[c*sp : (c+1)*sp][:len(xc)]
+							for i, v := range xc {
 								dc[i] = r[i]*gc[i] - v*dot[i]
 							}
 						}

@@ -1,10 +1,11 @@
 package nn
 
-// Sums over long float32 slices for the normalisation layers. A single
-// float64 accumulator makes every add wait for the previous one (a
-// dependency chain of the add's latency per element); four float32 lanes
-// run in parallel, and flushing them into float64 every reduceBlock
-// elements keeps the rounding error of a long sum at that of a short one.
+// Sums over long float32 slices for the normalisation layers and the
+// gradients of biases and of a batch's parts. A single float64 accumulator
+// makes every add wait for the previous one (a dependency chain of the
+// add's latency per element); four float32 lanes run in parallel, and
+// flushing them into float64 every reduceBlock elements keeps the rounding
+// error of a long sum at that of a short one.
 
 const reduceBlock = 64
 
@@ -78,4 +79,22 @@ func dotDev(g, x []float32, mu float32) float64 {
 		g, x = g[n:], x[n:]
 	}
 	return total
+}
+
+// addTo adds src to dst elementwise (equal lengths), four elements per
+// iteration with one bounds check each: the sum of the weight gradients of
+// a batch's parts, which runs over every weight of a layer.
+func addTo(dst, src []float32) {
+	src = src[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
 }
