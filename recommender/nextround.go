@@ -220,17 +220,37 @@ func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k
 		}
 	}
 	// fits, by pool position: may pool item c join the positions in set?
+	// Counted here rather than through cfg.fits, which would allocate the
+	// set's items for every one of the pool's pairs.
 	fits := func(set []int, c int) bool {
 		if cfg.Generated == nil {
 			return true
 		}
-		items := make([]int, len(set))
-		for n, p := range set {
-			items[n] = pool[p]
+		gen := 0
+		for _, p := range set {
+			if cfg.Generated[pool[p]] {
+				gen++
+			}
 		}
-		return cfg.fits(items, pool[c])
+		if cfg.Generated[pool[c]] {
+			return gen < cfg.GeneratedSlots
+		}
+		return len(set)-gen < k-cfg.GeneratedSlots
 	}
-	set := bestPair(scores, len(pool), fits)
+	pairFits := func(a, b int) bool {
+		if cfg.Generated == nil {
+			return true
+		}
+		gen := 0
+		if cfg.Generated[pool[a]] {
+			gen++
+		}
+		if cfg.Generated[pool[b]] {
+			gen++
+		}
+		return gen <= cfg.GeneratedSlots && 2-gen <= k-cfg.GeneratedSlots
+	}
+	set := bestPair(scores, len(pool), pairFits)
 	for len(set) < k {
 		best, bestGain := -1, math.Inf(-1)
 		for c := range pool {
@@ -401,11 +421,11 @@ func candidatePool(features [][]float32, theta []float32, eligible []int, size i
 
 // bestPair returns the pair of pool positions that fits with the most
 // mutual information (ties: the first found).
-func bestPair(scores [][]float64, n int, fits func([]int, int) bool) []int {
+func bestPair(scores [][]float64, n int, fits func(a, b int) bool) []int {
 	best, bestGain := []int{0, 1}, math.Inf(-1)
 	for a := 0; a < n; a++ {
 		for b := a + 1; b < n; b++ {
-			if !fits([]int{a}, b) {
+			if !fits(a, b) {
 				continue
 			}
 			// For two items p_m(a) = σ(s_a − s_b): no softmax needed.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"sync/atomic"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/recommender"
@@ -22,6 +24,30 @@ type probePool struct {
 	keys    []string // blob key of each probe's image
 	phi     [][]float32
 	index   map[string]int
+	// union caches a round's feature list for one snapshot (the catalog's
+	// φ, then the probes'), so picks do not copy thousands of vectors.
+	union atomic.Pointer[roundFeatures]
+}
+
+// roundFeatures is a snapshot's catalog followed by a pool's probes.
+type roundFeatures struct {
+	snap      *snapshot
+	feats     [][]float32
+	generated []bool
+}
+
+// roundFeatures returns the feature list of rounds over s's catalog and
+// the pool, built once per snapshot.
+func (p *probePool) roundFeatures(s *snapshot) *roundFeatures {
+	if u := p.union.Load(); u != nil && u.snap == s {
+		return u
+	}
+	u := &roundFeatures{snap: s, feats: append(slices.Clip(s.primary), p.phi...), generated: make([]bool, len(s.primary)+len(p.phi))}
+	for i := len(s.primary); i < len(u.generated); i++ {
+		u.generated[i] = true
+	}
+	p.union.Store(u)
+	return u
 }
 
 // attribute names of probe items (service/probes; not imported, to keep

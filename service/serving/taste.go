@@ -107,11 +107,8 @@ func (r *Runtime) NextRound(ctx context.Context, t Taste, k int, seed uint64) ([
 	p := r.pool(s)
 	feats, generated := s.primary, []bool(nil)
 	if p != nil {
-		feats = append(slices.Clip(s.primary), p.phi...)
-		generated = make([]bool, len(feats))
-		for i := len(s.items); i < len(feats); i++ {
-			generated[i] = true
-		}
+		u := p.roundFeatures(s)
+		feats, generated = u.feats, u.generated
 	}
 	exclude := make([]bool, len(feats))
 	shownProbes := 0
