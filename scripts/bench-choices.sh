@@ -10,7 +10,7 @@
 #
 # With the demo GAN active the rounds are generated probes, as the service
 # serves them by default: a worker builds the probe pool of
-# ATELIER_PROBE_POOL probes (default 1000; 0 benchmarks catalog rounds)
+# ATELIER_PROBE_POOL probes (default 300; 0 benchmarks catalog rounds)
 # before the sessions are made, and stops.
 #
 # RATE (requests/s, default 300), DURATION (s, default 20), THREADS (wrk
@@ -40,7 +40,7 @@ export ATELIER_BLOB_URL=${ATELIER_BLOB_URL//_/-}
 export ATELIER_DATA_DIR=$work/data
 export ATELIER_LOG_LEVEL=warn
 export ATELIER_WORKERS=0
-export ATELIER_PROBE_POOL=${ATELIER_PROBE_POOL:-1000}
+export ATELIER_PROBE_POOL=${ATELIER_PROBE_POOL:-300}
 
 echo "bench: preparing the default world and the demo recommender" >&2
 "$bin" demo --prepare-only >/dev/null 2>"$work/prepare.log" || { cat "$work/prepare.log" >&2; exit 1; }

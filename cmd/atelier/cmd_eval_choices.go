@@ -19,14 +19,14 @@ import (
 // the choice flow with catalog-only, probes-only and mixed rounds, on the
 // whole catalog and a small one, judged by the oracle: `atelier eval
 // choices --dataset DIR --gan FILE --recommender FILE [--consumers 500
-// --probes 1000 --probe-share 0.67 --options 3 --seed 7] [--json]`.
+// --probes 300 --probe-share 0.67 --options 3 --seed 7] [--json]`.
 func runEvalChoices(ctx context.Context, e env, args []string) error {
 	fs := newFlags("eval choices", e)
 	dataset := fs.String("dataset", "", "synthetic world `directory` with personas.json (required)")
 	ganPath := fs.String("gan", "", "GAN models `file` (required)")
 	recPath := fs.String("recommender", "", "recommender model `file` (required)")
 	consumers := fs.Int("consumers", 500, "simulated consumers")
-	probes := fs.Int("probes", 1000, "generated probes in the pool")
+	probes := fs.Int("probes", 300, "generated probes in the pool")
 	share := fs.Float64("probe-share", 2.0/3, "mixed rounds: the share of each round's options that are probes")
 	options := fs.Int("options", 3, "options per round (3 to 9)")
 	small := fs.Int("small-catalog", 120, "items of the small catalog")

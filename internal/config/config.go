@@ -35,7 +35,8 @@ type Config struct {
 	ImageURLTTL     time.Duration // ATELIER_IMAGE_URL_TTL: how long image URLs in API responses work
 	// ATELIER_REPORT_REDESIGN_MAX: most redesigns one request from a report may queue
 	ReportRedesignMax int
-	// ATELIER_PROBE_POOL: generated probes per pool for the choice flow (0: none)
+	// ATELIER_PROBE_POOL: generated probes per pool for the choice flow (0: none);
+	// 300 served the flow best (docs/choice-probes.md)
 	ProbePool int
 	// ATELIER_PROBE_SHARE: share of a round's options that are probes when a pool is ready
 	ProbeShare float64
@@ -103,7 +104,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.ReportRedesignMax, err = intVar(get, "ATELIER_REPORT_REDESIGN_MAX", "20", 1, 1000); err != nil {
 		return c, err
 	}
-	if c.ProbePool, err = intVar(get, "ATELIER_PROBE_POOL", "1000", 0, 100_000); err != nil {
+	if c.ProbePool, err = intVar(get, "ATELIER_PROBE_POOL", "300", 0, 100_000); err != nil {
 		return c, err
 	}
 	share := get("ATELIER_PROBE_SHARE", "1")

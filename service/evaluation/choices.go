@@ -38,7 +38,7 @@ const (
 // ChoicesConfig sets up the evaluation; zero fields take the defaults.
 type ChoicesConfig struct {
 	Consumers    int     // simulated consumers (500)
-	Probes       int     // probe pool size (1000)
+	Probes       int     // probe pool size (300)
 	ProbeShare   float64 // mixed rounds: the share of each round's options that are probes (2/3)
 	Options      int     // options per round (3)
 	Rounds       []int   // rounds after which the taste is judged (0, 3, 5)
@@ -50,7 +50,7 @@ type ChoicesConfig struct {
 
 func (c ChoicesConfig) withDefaults() ChoicesConfig {
 	orInt(&c.Consumers, 500)
-	orInt(&c.Probes, 1000)
+	orInt(&c.Probes, 300)
 	orInt(&c.Options, 3)
 	orInt(&c.SmallCatalog, 120)
 	orInt(&c.TopN, 10)

@@ -30,9 +30,6 @@ import (
 	"github.com/atelier-app/atelier/storage/blob"
 )
 
-// DefaultSize is how many probes a pool holds.
-const DefaultSize = 1000
-
 // Attributes of a probe item.
 const (
 	AttrRecommender = "recommender_version_id" // the version the pool is for
