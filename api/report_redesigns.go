@@ -44,7 +44,7 @@ func (s *Server) createReportRedesigns(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
+	_, doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -92,13 +92,10 @@ func (s *Server) reportRedesignItems(doc report.Doc, req reportRedesignsRequest)
 	if req.N != nil {
 		return report.Bottom(doc, req.SegmentID, *req.N)
 	}
-	if _, err := report.Bottom(doc, req.SegmentID, 0); err != nil {
-		return nil, err // the segment is not in the report
+	if err := doc.CheckSegment(req.SegmentID); err != nil {
+		return nil, err
 	}
-	in := make(map[string]bool, len(doc.Items))
-	for _, it := range doc.Items {
-		in[it.ItemID] = true
-	}
+	in := doc.ItemSet()
 	for _, id := range req.ItemIDs {
 		if !in[id] {
 			return nil, atelier.FieldErrorf("item_ids", "item %q is not in report %s", id, doc.ReportID)
@@ -118,19 +115,16 @@ func (s *Server) listReportRedesigns(c *gin.Context) {
 		writeError(c, s.log, atelier.FieldErrorf("segment_id", "is required"))
 		return
 	}
-	doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
+	_, doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	if _, err := report.Bottom(doc, segmentID, 0); err != nil {
+	if err := doc.CheckSegment(segmentID); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	in := make(map[string]bool, len(doc.Items))
-	for _, it := range doc.Items {
-		in[it.ItemID] = true
-	}
+	in := doc.ItemSet()
 	out := reportRedesignsView{SegmentID: segmentID, Redesigns: []redesignView{}}
 	seen := map[string]bool{}
 	f := storage.RedesignFilter{SegmentID: segmentID, Page: storage.Page{Desc: true, Limit: storage.MaxLimit}}
@@ -168,12 +162,13 @@ func (s *Server) listReportRedesigns(c *gin.Context) {
 // finishedReport reads the document of a succeeded report of the scope:
 // another seller's is not found, an unfinished one a conflict naming its
 // status.
-func (s *Server) finishedReport(ctx context.Context, id string, scope atelier.Scope) (report.Doc, error) {
+func (s *Server) finishedReport(ctx context.Context, id string, scope atelier.Scope) (atelier.Report, report.Doc, error) {
 	r, err := s.store.GetReport(ctx, id, scope)
 	if err != nil {
-		return report.Doc{}, err
+		return atelier.Report{}, report.Doc{}, err
 	}
-	return report.Load(ctx, s.blobs, r)
+	doc, err := report.Load(ctx, s.blobs, r)
+	return r, doc, err
 }
 
 // reportRedesignKey is the idempotency key of a redesign asked for from a

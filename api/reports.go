@@ -180,12 +180,7 @@ func (s *Server) export(c *gin.Context, id, format string) {
 		writeError(c, s.log, atelier.FieldErrorf("format", "unknown export format %q: want csv, html or json", format))
 		return
 	}
-	r, err := s.store.GetReport(ctx, id, scopeOf(c))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	doc, err := report.Load(ctx, s.blobs, r)
+	r, doc, err := s.finishedReport(ctx, id, scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -209,7 +204,7 @@ func (s *Server) export(c *gin.Context, id, format string) {
 // and /reports/{id}/charts/distribution.svg?segment_id=.
 func (s *Server) reportChart(c *gin.Context) {
 	ctx := c.Request.Context()
-	doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
+	_, doc, err := s.finishedReport(ctx, c.Param("id"), scopeOf(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return

@@ -13,8 +13,8 @@ import (
 // action redesigns. Fewer come back when fewer items are candidates; a
 // segment the report does not cover is KindNotFound.
 func Bottom(doc Doc, segmentID string, n int) ([]string, error) {
-	if !slices.ContainsFunc(doc.Segments, func(s Segment) bool { return s.ID == segmentID }) {
-		return nil, atelier.Errorf(atelier.KindNotFound, "report %s does not cover segment %q", doc.ReportID, segmentID)
+	if _, err := doc.segment(segmentID); err != nil {
+		return nil, err
 	}
 	type ranked struct {
 		id   string
@@ -36,4 +36,30 @@ func Bottom(doc Doc, segmentID string, n int) ([]string, error) {
 		out = append(out, r.id)
 	}
 	return out, nil
+}
+
+// segment is the position of a segment in the report; one it does not
+// cover is KindNotFound.
+func (d Doc) segment(id string) (int, error) {
+	s := slices.IndexFunc(d.Segments, func(sg Segment) bool { return sg.ID == id })
+	if s < 0 {
+		return -1, atelier.Errorf(atelier.KindNotFound, "report %s does not cover segment %q", d.ReportID, id)
+	}
+	return s, nil
+}
+
+// CheckSegment says whether the report covers the segment (KindNotFound
+// when it does not).
+func (d Doc) CheckSegment(id string) error {
+	_, err := d.segment(id)
+	return err
+}
+
+// ItemSet is the ids of the items the report ranks.
+func (d Doc) ItemSet() map[string]bool {
+	in := make(map[string]bool, len(d.Items))
+	for _, it := range d.Items {
+		in[it.ItemID] = true
+	}
+	return in
 }

@@ -1,9 +1,6 @@
 package report
 
 import (
-	"slices"
-
-	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/chart"
 )
 
@@ -16,9 +13,9 @@ func HeatMapSVG(doc Doc) string { return chart.HeatMap(heatMatrix(doc)) }
 // for the segment against the catalog's, as a standalone SVG document; a
 // segment the report does not cover is KindNotFound.
 func DistributionSVG(doc Doc, segmentID string) (string, error) {
-	s := slices.IndexFunc(doc.Segments, func(sg Segment) bool { return sg.ID == segmentID })
-	if s < 0 {
-		return "", atelier.Errorf(atelier.KindNotFound, "report %s does not cover segment %q", doc.ReportID, segmentID)
+	s, err := doc.segment(segmentID)
+	if err != nil {
+		return "", err
 	}
 	return chart.Distribution(distSample(doc, s)), nil
 }
