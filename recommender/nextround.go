@@ -133,9 +133,7 @@ func (c *RoundConfig) mayShow(i int) bool {
 	return c.Generated == nil || c.GeneratedSlots < c.K
 }
 
-// fits tells whether item i may join the round set: a generated item
-// while the round holds fewer than GeneratedSlots of them, a catalog item
-// while it holds fewer than the other K − GeneratedSlots.
+// fits tells whether item i may join the round set (see admits).
 func (c *RoundConfig) fits(set []int, i int) bool {
 	if c.Generated == nil {
 		return true
@@ -146,10 +144,18 @@ func (c *RoundConfig) fits(set []int, i int) bool {
 			gen++
 		}
 	}
-	if c.generated(i) {
+	return c.admits(gen, len(set)-gen, c.generated(i), c.K)
+}
+
+// admits tells whether a round of k options that holds gen generated and
+// found catalog items has room for one more of a kind: a generated item
+// while it holds fewer than GeneratedSlots of them, a catalog item while
+// it holds fewer than the other k − GeneratedSlots.
+func (c *RoundConfig) admits(gen, found int, generated bool, k int) bool {
+	if generated {
 		return gen < c.GeneratedSlots
 	}
-	return len(set)-gen < c.K-c.GeneratedSlots
+	return found < k-c.GeneratedSlots
 }
 
 // farthestPoints picks k of the eligible items by farthest-point sampling
@@ -222,33 +228,28 @@ func informativeRound(features [][]float32, picks []RoundPick, eligible []int, k
 	// fits, by pool position: may pool item c join the positions in set?
 	// Counted here rather than through cfg.fits, which would allocate the
 	// set's items for every one of the pool's pairs.
+	generated := func(p int) int {
+		if cfg.Generated[pool[p]] {
+			return 1
+		}
+		return 0
+	}
 	fits := func(set []int, c int) bool {
 		if cfg.Generated == nil {
 			return true
 		}
 		gen := 0
 		for _, p := range set {
-			if cfg.Generated[pool[p]] {
-				gen++
-			}
+			gen += generated(p)
 		}
-		if cfg.Generated[pool[c]] {
-			return gen < cfg.GeneratedSlots
-		}
-		return len(set)-gen < k-cfg.GeneratedSlots
+		return cfg.admits(gen, len(set)-gen, generated(c) == 1, k)
 	}
 	pairFits := func(a, b int) bool {
 		if cfg.Generated == nil {
 			return true
 		}
-		gen := 0
-		if cfg.Generated[pool[a]] {
-			gen++
-		}
-		if cfg.Generated[pool[b]] {
-			gen++
-		}
-		return gen <= cfg.GeneratedSlots && 2-gen <= k-cfg.GeneratedSlots
+		ga := generated(a)
+		return cfg.admits(0, 0, ga == 1, k) && cfg.admits(ga, 1-ga, generated(b) == 1, k)
 	}
 	set := bestPair(scores, len(pool), pairFits)
 	for len(set) < k {
