@@ -6,10 +6,10 @@ import (
 	"sync"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/taste"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/catalog"
-	"github.com/atelier-app/atelier/storage/blob"
 )
 
 // reportChunk is how many images one feature pass takes.
@@ -81,43 +81,22 @@ func (e *Engine) features(ctx context.Context, rec *recommender.Model, versionID
 	done(ready)
 	for lo := 0; lo < len(todo); lo += reportChunk {
 		part := todo[lo:min(lo+reportChunk, len(todo))]
-		ms, err := measure(ctx, e.blobs, rec, items, part)
+		batch := make([]atelier.Item, len(part))
+		for n, i := range part {
+			batch[n] = items[i]
+		}
+		looks := make([]taste.Look, len(part))
+		phi, err := catalog.ItemFeatures(ctx, e.blobs, rec, batch, 1, func(n int, t imaging.Tensor) { looks[n] = taste.Measure(t) })
 		if err != nil {
 			return nil, err
 		}
 		for n, i := range part {
-			out[i].phi, out[i].look = ms[n].phi, ms[n].look
-			e.cache.put(keys[i], ms[n])
+			m := measured{phi: phi[n], look: looks[n]}
+			out[i].phi, out[i].look = m.phi, m.look
+			e.cache.put(keys[i], m)
 		}
 		ready += len(part)
 		done(ready)
-	}
-	return out, nil
-}
-
-// measure computes φ and the look of items[i] for each i of part in one
-// network pass.
-func measure(ctx context.Context, blobs blob.Store, rec *recommender.Model, items []atelier.Item, part []int) ([]measured, error) {
-	size := rec.ImageSize()
-	im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
-	out := make([]measured, len(part))
-	for n, i := range part {
-		t, err := catalog.ItemImage(ctx, blobs, items[i], size)
-		if err != nil {
-			return nil, fmt.Errorf("item %s: %w", items[i].ID, err)
-		}
-		copy(im.Item(n).Pix, t.Pix)
-		out[n].look = taste.Measure(t)
-	}
-	f, err := rec.ImageFeatures(ctx, im, 1)
-	if err != nil {
-		return nil, fmt.Errorf("features: %w", err)
-	}
-	if len(f) != len(part) {
-		return nil, fmt.Errorf("features: %d vectors for %d images", len(f), len(part))
-	}
-	for n := range out {
-		out[n].phi = f[n]
 	}
 	return out, nil
 }

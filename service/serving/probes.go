@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/atelier-app/atelier"
-	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/catalog"
 	"github.com/atelier-app/atelier/storage"
 )
@@ -108,28 +107,15 @@ func (r *Runtime) refreshProbes(ctx context.Context, s *snapshot) error {
 
 // featureProbes computes φ of each probe under the snapshot's model.
 func (r *Runtime) featureProbes(ctx context.Context, s *snapshot, pool string, items []atelier.Item) (*probePool, error) {
-	size := s.model.ImageSize()
-	p := &probePool{version: s.version.ID, pool: pool, index: map[string]int{}}
-	for lo := 0; lo < len(items); lo += chunk {
-		part := items[lo:min(lo+chunk, len(items))]
-		im := &recommender.Images{Size: size, Pix: make([]float32, len(part)*3*size*size)}
-		for n, it := range part {
-			t, err := catalog.ItemImage(ctx, r.cfg.Blobs, it, size)
-			if err != nil {
-				return nil, fmt.Errorf("probe %s: %w", it.ID, err)
-			}
-			copy(im.Item(n).Pix, t.Pix)
-		}
-		f, err := s.model.ImageFeatures(ctx, im, r.cfg.Workers)
-		if err != nil {
-			return nil, fmt.Errorf("probe features: %w", err)
-		}
-		for n, it := range part {
-			p.index[it.ID] = len(p.ids)
-			p.ids = append(p.ids, it.ID)
-			p.keys = append(p.keys, it.Images[0].OriginalKey)
-			p.phi = append(p.phi, f[n])
-		}
+	phi, err := catalog.ItemFeatures(ctx, r.cfg.Blobs, s.model, items, r.cfg.Workers, nil)
+	if err != nil {
+		return nil, fmt.Errorf("probe pool %s: %w", pool, err)
+	}
+	p := &probePool{version: s.version.ID, pool: pool, index: map[string]int{}, phi: phi}
+	for _, it := range items {
+		p.index[it.ID] = len(p.ids)
+		p.ids = append(p.ids, it.ID)
+		p.keys = append(p.keys, it.Images[0].OriginalKey)
 	}
 	return p, nil
 }
