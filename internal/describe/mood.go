@@ -1,0 +1,145 @@
+package describe
+
+import (
+	"fmt"
+	"strings"
+)
+
+var (
+	warmFamilies    = []string{"red", "orange", "yellow", "pink", "brown", "beige"}
+	coolFamilies    = []string{"green", "blue", "purple"}
+	naturalFamilies = []string{"brown", "beige", "green"}
+)
+
+// moods applies the rules of the package doc, in their order.
+func moods(d Description, cs []cluster) []string {
+	main := d.Colours[0]
+	_, s, v := main.RGB.HSV()
+	L := cs[0].centre.L
+	patterned := d.Pattern != "solid"
+	gap := 0.0
+	if len(cs) > 1 && patterned {
+		gap = cs[0].centre.Dist(cs[1].centre)
+	}
+	var out []string
+	add := func(ok bool, word string) {
+		if ok {
+			out = append(out, word)
+		}
+	}
+	warm := contains(warmFamilies, main.Family) && s >= 0.15
+	cool := contains(coolFamilies, main.Family)
+	dark := L < 35
+	bright := v >= 0.75 && s >= 0.45
+	soft := s < 0.35 && !dark && gap <= 25
+	add(warm, "warm")
+	add(cool, "cool")
+	add(bright, "bright")
+	add(dark, "dark")
+	add(s >= 0.7 || gap >= 50, "bold")
+	add(soft, "soft")
+	add(d.Pattern == "dots" || d.Pattern == "checks" || (bright && secondHue(d)), "playful")
+	add((dark || s < 0.2) && !patterned, "elegant")
+	add(!warm && soft, "calm")
+	add(contains(naturalFamilies, main.Family) && s < 0.6, "natural")
+	return out
+}
+
+// secondHue reports whether a colour after the first is saturated and of
+// another family.
+func secondHue(d Description) bool {
+	for _, c := range d.Colours[1:] {
+		_, s, _ := c.RGB.HSV()
+		if s >= 0.45 && c.Family != d.Colours[0].Family {
+			return true
+		}
+	}
+	return false
+}
+
+var patternWords = map[string]string{
+	"solid": "", "stripes": "striped", "checks": "checked", "dots": "dotted", "other": "patterned",
+}
+
+var categoryWords = map[string]string{"tshirt": "t-shirt", "sneaker": "sneaker", "heel": "heel"}
+
+// sentence is "a bold red striped t-shirt, large in frame, warm and
+// playful": the first mood leads, colours (two for a pattern), pattern,
+// category, size, then the next two moods.
+func sentence(d Description) string {
+	var b strings.Builder
+	lead, rest := splitMoods(d.Moods)
+	words := []string{}
+	if lead != "" {
+		words = append(words, lead)
+	}
+	words = append(words, colourWords(d))
+	if p := patternWords[d.Pattern]; p != "" {
+		words = append(words, p)
+	}
+	noun := d.Category
+	if w, ok := categoryWords[noun]; ok {
+		noun = w
+	}
+	if noun == "" {
+		noun = "product"
+	}
+	words = append(words, noun)
+	phrase := strings.Join(words, " ")
+	fmt.Fprintf(&b, "%s %s, %s in frame", article(phrase), phrase, d.Size)
+	if len(rest) > 0 {
+		b.WriteString(", " + joinAnd(rest))
+	}
+	return b.String()
+}
+
+func sceneSentence(d Description) string {
+	lead, rest := splitMoods(d.Moods)
+	words := []string{}
+	if lead != "" {
+		words = append(words, lead)
+	}
+	words = append(words, colourWords(d))
+	if p := patternWords[d.Pattern]; p != "" {
+		words = append(words, p)
+	}
+	words = append(words, "backdrop")
+	phrase := strings.Join(words, " ")
+	s := article(phrase) + " " + phrase
+	if len(rest) > 0 {
+		s += ", " + joinAnd(rest)
+	}
+	return s
+}
+
+func splitMoods(m []string) (lead string, rest []string) {
+	if len(m) == 0 {
+		return "", nil
+	}
+	rest = m[1:]
+	if len(rest) > 2 {
+		rest = rest[:2]
+	}
+	return m[0], rest
+}
+
+func colourWords(d Description) string {
+	if d.Pattern != "solid" && len(d.Colours) > 1 && d.Colours[1].Name != d.Colours[0].Name {
+		return d.Colours[0].Name + " and " + d.Colours[1].Name
+	}
+	return d.Colours[0].Name
+}
+
+func joinAnd(w []string) string {
+	if len(w) == 1 {
+		return w[0]
+	}
+	return strings.Join(w[:len(w)-1], ", ") + " and " + w[len(w)-1]
+}
+
+func article(phrase string) string {
+	if phrase != "" && strings.ContainsRune("aeiou", rune(phrase[0])) {
+		return "an"
+	}
+	return "a"
+}
