@@ -198,7 +198,7 @@ func allRows() []any {
 		&sellerRow{}, &consumerRow{}, &itemRow{}, &imageRow{}, &interactionRow{},
 		&choiceSessionRow{}, &choiceRow{}, &modelVersionRow{}, &segmentRow{},
 		&membershipRow{}, &jobRow{}, &idempotencyKeyRow{}, &redesignJobRow{},
-		&variantRow{}, &reportRow{},
+		&variantRow{}, &reportRow{}, &backgroundRow{},
 	}
 }
 
