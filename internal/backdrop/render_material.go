@@ -25,7 +25,8 @@ func renderWood(c *canvas, s Spec) {
 		ph := hash2(j, 7, c.nz.seed)
 		tint := 0.9 + 0.18*unit(ph)
 		rings := fract(ly*(2+2*unit(ph>>3)) + 3.2*warp.at(x, y) + float64(j)*0.37)
-		ring := math.Pow(0.5+0.5*math.Sin(2*math.Pi*rings), 3)
+		ring := 0.5 + 0.5*math.Sin(2*math.Pi*rings)
+		ring *= ring * ring
 		t := 0.6*ring + 0.25*fibre.at(u*8, v*220)
 		col := scale(mix(s.Main(), s.second(), t), tint)
 		// Seams: along the plank's edges and at its end joint.
@@ -33,29 +34,33 @@ func renderWood(c *canvas, s Spec) {
 		joint := unit(hash2(j, 11, c.nz.seed))
 		dx := math.Abs(u-joint) * float64(c.n)
 		gap := 1 - smoothstep(seam*0.5, seam*1.5, math.Min(dy, dx))
-		return scale(col, (1-0.45*gap)*vignette(u, v, 0.14))
+		return scale(col, (1-0.35*gap)*vignette(u, v, 0.14))
 	})
 }
 
-// renderMarble is polished stone: a soft cloudiness of the ground colour
-// and veins of the second colour where a sine of a diagonal coordinate,
-// warped by turbulence, crosses zero; a second, finer set of veins at a
-// lower opacity.
+// renderMarble is polished stone after Perlin's marble: veins of the
+// second colour where sin(k·t + a·turbulence) is near zero, t a diagonal
+// coordinate, so veins run mostly one way and wander; each vein has a
+// thin core and a faint halo, its width varying along it. A finer set of
+// veins at a lower opacity, and a soft cloudiness of the ground toward the
+// vein colour, give depth.
 func renderMarble(c *canvas, s Spec) {
 	n2 := noise{c.nz.seed + 21}
-	turb := newField(c.n, func(u, v float64) float64 { return c.nz.turbulence(u*2.2, v*2.2, 5) })
-	turb2 := newField(c.n, func(u, v float64) float64 { return n2.turbulence(u*4, v*4, 4) })
-	cloud := newField(c.n, func(u, v float64) float64 { return noise{c.nz.seed + 33}.fbm(u*3, v*3, 4) })
-	width := newField(c.n, func(u, v float64) float64 { return noise{c.nz.seed + 44}.at(u*3, v*3) })
-	angle := 0.6 + 0.8*unit(hash2(5, 6, c.nz.seed))
+	turb := newField(c.n, func(u, v float64) float64 { return c.nz.turbulence(u*1.6, v*1.6, 5) })
+	turb2 := newField(c.n, func(u, v float64) float64 { return n2.turbulence(u*3, v*3, 4) })
+	cloud := newField(c.n, func(u, v float64) float64 { return noise{c.nz.seed + 33}.fbm(u*2.5, v*2.5, 4) })
+	width := newField(c.n, func(u, v float64) float64 { return noise{c.nz.seed + 44}.fbm(u*4, v*4, 2) })
+	angle := 0.5 + 0.9*unit(hash2(5, 6, c.nz.seed))
+	ca, sa := math.Cos(angle), math.Sin(angle)
 	c.each(func(x, y int, u, v float64) colour.RGB {
-		t := u*math.Cos(angle) + v*math.Sin(angle)
-		main := math.Abs(math.Sin(math.Pi * (t*2 + 2.4*turb.at(x, y))))
-		fine := math.Abs(math.Sin(math.Pi * (t*5 - u*2 + 3*turb2.at(x, y))))
-		w := 0.02 + 0.1*width.at(x, y)
-		vein := 0.9*(1-smoothstep(0, w, main)) + 0.35*(1-smoothstep(0, 0.03, fine))
-		col := scale(s.Main(), 1+0.07*(cloud.at(x, y)-0.5))
-		col = mix(col, s.second(), math.Min(1, vein))
+		t, tb := u*ca+v*sa, turb.at(x, y)
+		main := math.Sin(math.Pi * (t*2.2 + 1.6*tb))
+		fine := math.Sin(math.Pi * (t*6 + 1.6*tb + 1.2*turb2.at(x, y)))
+		w := 0.015 + 0.09*sq(width.at(x, y))
+		vein := 0.85*gauss(main/w) + 0.2*gauss(main/(5*w))
+		vein += 0.3 * gauss(fine/0.02) * smoothstep(0.35, 0.7, width.at(x, y))
+		vein += 0.12 * smoothstep(0.45, 0.85, cloud.at(x, y))
+		col := mix(s.Main(), s.second(), math.Min(1, vein))
 		return scale(col, vignette(u, v, 0.1))
 	})
 }

@@ -59,19 +59,21 @@ func (l leaf) cover(u, v, soft float64) (cov, a, b float64) {
 	du, dv := u-l.cx, v-l.cy
 	a = (du*l.cos + dv*l.sin) / l.length
 	b = (-du*l.sin + dv*l.cos) / l.width
-	if a <= -1 || a >= 1 {
+	if a <= -1 || a >= 1 || math.Abs(b)*l.width > l.width+soft {
 		return 0, a, b
 	}
-	hw := math.Pow(1-a*a, 0.75) * (1 - 0.25*a) // pointed tip at a = 1
-	d := (math.Abs(b) - hw) * l.width          // normalised units, < 0 inside
+	q := math.Sqrt(1 - a*a)
+	hw := q * math.Sqrt(q) * (1 - 0.25*a) // (1 − a²)^¾: a pointed tip at a = ±1
+	d := (math.Abs(b) - hw) * l.width     // normalised units, < 0 inside
 	return 1 - smoothstep(-soft, soft, d), a, b
 }
 
 // box is the leaf's bounding box in pixels, grown by pad, clipped to n.
 func (l leaf) box(n int, pad float64) (x0, y0, x1, y1 int) {
-	r := (l.length + pad) * float64(n)
+	rx := (l.length*math.Abs(l.cos) + l.width*math.Abs(l.sin) + pad) * float64(n)
+	ry := (l.length*math.Abs(l.sin) + l.width*math.Abs(l.cos) + pad) * float64(n)
 	cx, cy := l.cx*float64(n), l.cy*float64(n)
-	return max(0, int(cx-r)), max(0, int(cy-r)), min(n, int(cx+r)+1), min(n, int(cy+r)+1)
+	return max(0, int(cx-rx)), max(0, int(cy-ry)), min(n, int(cx+rx)+1), min(n, int(cy+ry)+1)
 }
 
 // leafShadow darkens the ground under a leaf, offset down and right and

@@ -13,12 +13,16 @@ import (
 func renderStudio(c *canvas, s Spec) {
 	wall, floor := s.Main(), s.second()
 	horizon := 0.64 + 0.06*unit(hash2(1, 2, c.nz.seed))
+	// The key light, exp(−r²/0.09), is separable: one factor per column.
+	keyX := make([]float64, c.n)
+	for x := range keyX {
+		keyX[x] = math.Exp(-sq((float64(x)+0.5)/float64(c.n)-0.5) / 0.09)
+	}
 	c.each(func(x, y int, u, v float64) colour.RGB {
 		t := smoothstep(horizon-0.1, horizon+0.12, v)
 		col := mix(wall, floor, t)
-		bend := math.Exp(-sq((v-horizon-0.01)/0.035)) * 0.035
-		du, dv := u-0.5, v-0.3
-		key := 0.07 * math.Exp(-(du*du+dv*dv)/0.09)
+		bend := gauss((v-horizon-0.01)/0.035) * 0.035
+		key := 0.07 * keyX[x] * math.Exp(-sq(v-0.3)/0.09)
 		return scale(col, (1+key-bend)*vignette(u, v, 0.22))
 	})
 }
