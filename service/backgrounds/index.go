@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -19,9 +18,10 @@ import (
 // Index is the search index of background captions. Open it with
 // OpenIndex; it is safe for concurrent use.
 type Index struct {
-	mu   sync.Mutex
-	idx  bleve.Index
-	mark storage.BackgroundMark
+	mu     sync.Mutex
+	idx    bleve.Index
+	mark   storage.BackgroundMark
+	closed sync.Once
 }
 
 // doc is what the index stores of a background.
@@ -87,8 +87,12 @@ func OpenIndex(path string) (*Index, error) {
 	return &Index{idx: idx}, nil
 }
 
-// Close closes the index.
-func (x *Index) Close() error { return x.idx.Close() }
+// Close closes the index; closing it again does nothing.
+func (x *Index) Close() error {
+	var err error
+	x.closed.Do(func() { err = x.idx.Close() })
+	return err
+}
 
 // Add indexes backgrounds (again, when their ids are indexed already).
 func (x *Index) Add(bgs ...atelier.Background) error {
@@ -178,6 +182,3 @@ func (x *Index) Search(q Searchable, n int) ([]Hit, error) {
 	}
 	return out, nil
 }
-
-// removeIndex deletes an index folder (tests, and a corrupt index).
-func removeIndex(path string) error { return os.RemoveAll(path) }

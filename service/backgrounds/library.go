@@ -17,12 +17,12 @@ const LibrarySize = 1024
 // BuiltinKey is where a built-in scene's image is stored.
 func BuiltinKey(id string) string { return "backgrounds/builtin/" + id + ".png" }
 
-// Builtin is the background record of a library scene (its image is
-// stored under BuiltinKey).
-func Builtin(s backdrop.Spec) atelier.Background {
+// Builtin is the background record of a library scene rendered at size
+// (its image is stored under BuiltinKey).
+func Builtin(s backdrop.Spec, size int) atelier.Background {
 	return atelier.Background{
 		ID: s.ID, Caption: s.Caption(), Words: specWords(s),
-		ImageKey: BuiltinKey(s.ID), Width: LibrarySize, Height: LibrarySize,
+		ImageKey: BuiltinKey(s.ID), Width: size, Height: size,
 	}
 }
 
@@ -61,7 +61,7 @@ func (s *Service) EnsureLibrary(ctx context.Context) error {
 		known[b.ID] = true
 	}
 	missing := 0
-	for _, spec := range backdrop.Library() {
+	for _, spec := range s.cfg.Library {
 		if known[spec.ID] {
 			continue
 		}
@@ -82,10 +82,10 @@ func (s *Service) EnsureLibrary(ctx context.Context) error {
 
 func (s *Service) storeBuiltin(ctx context.Context, spec backdrop.Spec) error {
 	var buf bytes.Buffer
-	if err := imaging.WritePNG(&buf, spec.Render(LibrarySize)); err != nil {
+	if err := imaging.WritePNG(&buf, spec.Render(s.cfg.SceneSize)); err != nil {
 		return err
 	}
-	b := Builtin(spec)
+	b := Builtin(spec, s.cfg.SceneSize)
 	if err := s.cfg.Blobs.Put(ctx, b.ImageKey, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "image/png"); err != nil {
 		return fmt.Errorf("store scene %s: %w", spec.ID, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/backdrop"
 	"github.com/atelier-app/atelier/internal/describe"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/transfer"
@@ -31,6 +32,11 @@ type Config struct {
 	IndexPath  string
 	Categorize Categorizer // nil: descriptions carry no category
 	Log        *slog.Logger
+	// Library is the built-in scenes (nil: backdrop.Library()) and
+	// SceneSize their side in pixels (0: LibrarySize); tests use fewer and
+	// smaller.
+	Library   []backdrop.Spec
+	SceneSize int
 }
 
 // Service suggests backgrounds for sellers' items. Create it with New and
@@ -47,6 +53,12 @@ type Service struct {
 func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Library == nil {
+		cfg.Library = backdrop.Library()
+	}
+	if cfg.SceneSize <= 0 {
+		cfg.SceneSize = LibrarySize
 	}
 	idx, err := OpenIndex(cfg.IndexPath)
 	if err != nil {

@@ -1,0 +1,80 @@
+package backgrounds
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/composite"
+	"github.com/atelier-app/atelier/internal/transfer"
+	"github.com/atelier-app/atelier/internal/watermark"
+)
+
+// CompositeKey is where the composite of an item's photo on a scene is
+// kept: derived from both ids, so it is made once.
+func CompositeKey(itemID, backgroundID string) string {
+	return "composites/" + itemID + "/" + backgroundID + ".png"
+}
+
+// Composite returns the blob key of the item's photo on the scene,
+// making and storing it when it is not stored yet. The scene must be one
+// the seller may use.
+func (s *Service) Composite(ctx context.Context, sellerID string, it atelier.Item, backgroundID string) (string, error) {
+	b, err := s.cfg.Store.GetBackground(ctx, sellerID, backgroundID)
+	if err != nil {
+		return "", err
+	}
+	key := CompositeKey(it.ID, b.ID)
+	if _, err := s.cfg.Blobs.Stat(ctx, key); err == nil {
+		return key, nil
+	} else if atelier.ErrorKind(err) != atelier.KindNotFound {
+		return "", err
+	}
+	photo, err := s.photo(ctx, it)
+	if err != nil {
+		return "", err
+	}
+	bg, err := s.readImage(ctx, b.ImageKey)
+	if err != nil {
+		return "", err
+	}
+	data, err := Render(photo, bg, b.Caption)
+	if err != nil {
+		return "", err
+	}
+	if err := s.cfg.Blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/png"); err != nil {
+		return "", fmt.Errorf("store composite: %w", err)
+	}
+	return key, nil
+}
+
+// Render places the photo's product on bg and encodes the PNG, with a
+// text chunk saying how it was made (the product is the seller's own
+// pixels; the scene is not).
+func Render(photo *transfer.Photo, bg image.Image, caption string) ([]byte, error) {
+	out, err := composite.Place(photo.Pix.Image(), photo.Mask, bg, composite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	note := "Product photo placed on a suggested background by Atelier: " + caption
+	if err := watermark.EncodePNG(&buf, out, watermark.TextChunk{Keyword: "Description", Text: note}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *Service) readImage(ctx context.Context, key string) (image.Image, error) {
+	rc, _, err := s.cfg.Blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	img, _, err := image.Decode(rc)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "background image %s does not decode", key)
+	}
+	return img, nil
+}
