@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"image"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/service/backgrounds"
 	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage"
 )
@@ -115,4 +117,26 @@ func (noJobs) Cancel(context.Context, string, atelier.Scope) (atelier.Job, error
 }
 func (noJobs) List(context.Context, atelier.Scope, storage.JobFilter) ([]atelier.Job, error) {
 	return nil, errNoJobs()
+}
+
+type noBackgrounds struct{}
+
+func errNoBackgrounds() error {
+	return atelier.Errorf(atelier.KindUnavailable, "this service does not suggest backgrounds")
+}
+
+func (noBackgrounds) ForItem(context.Context, string, atelier.Item, int) (backgrounds.Result, error) {
+	return backgrounds.Result{}, errNoBackgrounds()
+}
+
+func (noBackgrounds) Composite(context.Context, string, atelier.Item, string) (string, error) {
+	return "", errNoBackgrounds()
+}
+
+func (noBackgrounds) Upload(context.Context, string, image.Image, string) (atelier.Background, error) {
+	return atelier.Background{}, errNoBackgrounds()
+}
+
+func (noBackgrounds) List(context.Context, string) ([]atelier.Background, error) {
+	return nil, errNoBackgrounds()
 }

@@ -38,6 +38,8 @@ type Server struct {
 	limits   Limits
 	urlTTL   time.Duration
 	probes   int // probe pool size (Deps.ProbePool)
+	// backgrounds suggests scenes for items (noBackgrounds: 503).
+	backgrounds Backgrounds
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -65,6 +67,9 @@ type Deps struct {
 	// ProbePool is the size of the choice flow's probe pool queued when
 	// models are activated (0: none).
 	ProbePool int
+	// Backgrounds suggests scenes for items (*backgrounds.Service); nil
+	// answers background requests 503.
+	Backgrounds Backgrounds
 }
 
 // Limits bound what clients may send.
@@ -85,6 +90,9 @@ func New(d Deps) *Server {
 	}
 	if s.jobs == nil {
 		s.jobs = noJobs{}
+	}
+	if s.backgrounds = d.Backgrounds; s.backgrounds == nil {
+		s.backgrounds = noBackgrounds{}
 	}
 	s.segments = segments.New(s.store, s.rec)
 	if s.limits.MaxUploadBytes <= 0 {
@@ -158,6 +166,9 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	seller.GET("/reports/:id/redesigns", s.listReportRedesigns)
 	seller.GET("/reports/:id/charts/:chart", s.reportChart)
 	seller.GET("/segments", s.listSegments)
+	seller.GET("/items/:id/backgrounds", s.itemBackgrounds)
+	seller.GET("/backgrounds", s.listBackgrounds)
+	seller.POST("/backgrounds", s.createBackground)
 
 	anyone.GET("/items/:id/similar", s.similarItems)
 	anyone.GET("/items/:id/thumbnail", s.thumbnail)

@@ -58,8 +58,7 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return itemUpload{}, atelier.Errorf(atelier.KindInvalid, "the body must be multipart/form-data with an image file field")
 	}
-	body := http.MaxBytesReader(c.Writer, r.Body, s.limits.MaxUploadBytes+formSlack)
-	mr := multipart.NewReader(body, params["boundary"])
+	mr := multipartReader(c, s.limits.MaxUploadBytes+formSlack, params["boundary"])
 	up := itemUpload{attributes: map[string]string{}}
 	fromJSON := map[string]string{}
 	seen := map[string]bool{}
@@ -130,6 +129,12 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 		return itemUpload{}, err
 	}
 	return up, nil
+}
+
+// multipartReader reads the request's multipart body, cut off at limit
+// bytes.
+func multipartReader(c *gin.Context, limit int64, boundary string) *multipart.Reader {
+	return multipart.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, limit), boundary)
 }
 
 // readLimited reads r to its end, failing with errTooLong past max bytes.
@@ -213,45 +218,63 @@ const (
 	maxAspect    = 10
 )
 
-// checkImage checks the uploaded file and converts it: the type is sniffed
-// from the bytes (the client's word for it is ignored), the pixel size is
-// read from the header and checked against the limit before anything is
-// decoded (a small file can claim a huge image), then the image is
-// decoded and scaled to the model's size.
-func (s *Server) checkImage(up *itemUpload) error {
-	ct, format, ok := sniffImage(up.original)
+// picture is a checked, decoded image upload.
+type picture struct {
+	img         image.Image
+	contentType string // sniffed from the bytes
+	format      string
+	width       int
+	height      int
+}
+
+// checkPicture checks an uploaded image file and decodes it: the type is
+// sniffed from the bytes (the client's word for it is ignored), the pixel
+// size is read from the header and checked against the limit before
+// anything is decoded (a small file can claim a huge image).
+func (s *Server) checkPicture(b []byte) (picture, error) {
+	ct, format, ok := sniffImage(b)
 	if !ok {
-		return atelier.FieldErrorf("image", "is not a JPEG, PNG or WebP image")
+		return picture{}, atelier.FieldErrorf("image", "is not a JPEG, PNG or WebP image")
 	}
-	cfg, decFormat, err := decodeConfig(up.original)
+	cfg, decFormat, err := decodeConfig(b)
 	if err != nil {
-		return atelier.FieldErrorf("image", "has an unreadable %s header", format)
+		return picture{}, atelier.FieldErrorf("image", "has an unreadable %s header", format)
 	}
 	if decFormat != format {
-		return atelier.FieldErrorf("image", "looks like %s but decodes as %s", format, decFormat)
+		return picture{}, atelier.FieldErrorf("image", "looks like %s but decodes as %s", format, decFormat)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
-		return atelier.FieldErrorf("image", "has no pixels (%dx%d)", cfg.Width, cfg.Height)
+		return picture{}, atelier.FieldErrorf("image", "has no pixels (%dx%d)", cfg.Width, cfg.Height)
 	}
 	if min(cfg.Width, cfg.Height) < minImageSide {
-		return atelier.FieldErrorf("image", "is %dx%d: too small to show a product, want at least %d pixels on each side", cfg.Width, cfg.Height, minImageSide)
+		return picture{}, atelier.FieldErrorf("image", "is %dx%d: too small, want at least %d pixels on each side", cfg.Width, cfg.Height, minImageSide)
 	}
 	if long, short := max(cfg.Width, cfg.Height), min(cfg.Width, cfg.Height); long > maxAspect*short {
-		return atelier.FieldErrorf("image", "is %dx%d: a strip, not a product photo (sides differ by more than %d times)", cfg.Width, cfg.Height, maxAspect)
+		return picture{}, atelier.FieldErrorf("image", "is %dx%d: a strip, not a photo (sides differ by more than %d times)", cfg.Width, cfg.Height, maxAspect)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > int64(s.limits.MaxUploadPixels) {
-		return &atelier.Error{Kind: atelier.KindTooLarge, Field: "image",
+		return picture{}, &atelier.Error{Kind: atelier.KindTooLarge, Field: "image",
 			Message: fmt.Sprintf("is %dx%d = %d pixels, over the limit of %d pixels", cfg.Width, cfg.Height, px, s.limits.MaxUploadPixels)}
 	}
-	img, err := decodeImage(up.original)
+	img, err := decodeImage(b)
 	if err != nil {
-		return atelier.FieldErrorf("image", "does not decode as %s: %v", format, err)
+		return picture{}, atelier.FieldErrorf("image", "does not decode as %s: %v", format, err)
 	}
-	model, err := catalog.EncodeModelImage(img)
+	return picture{img: img, contentType: ct, format: format, width: cfg.Width, height: cfg.Height}, nil
+}
+
+// checkImage checks an item's uploaded file (checkPicture) and scales it
+// to the model's size.
+func (s *Server) checkImage(up *itemUpload) error {
+	pic, err := s.checkPicture(up.original)
 	if err != nil {
 		return err
 	}
-	up.contentType, up.ext, up.width, up.height, up.model = ct, extension(format), cfg.Width, cfg.Height, model
+	model, err := catalog.EncodeModelImage(pic.img)
+	if err != nil {
+		return err
+	}
+	up.contentType, up.ext, up.width, up.height, up.model = pic.contentType, extension(pic.format), pic.width, pic.height, model
 	return nil
 }
 

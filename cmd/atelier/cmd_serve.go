@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/service/backgrounds"
 	"github.com/atelier-app/atelier/service/probes"
 	"github.com/atelier-app/atelier/service/serving"
 	"github.com/atelier-app/atelier/storage/blob"
@@ -75,6 +78,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	defer stopWatch()
 	go rt.Watch(wctx, recommenderRefresh) // logs its own failures
 
+	bgs, err := openBackgrounds(wctx, cfg, b, rt, log)
+	if err != nil {
+		return err
+	}
+	defer bgs.Close()
+
 	gin.SetMode(gin.ReleaseMode)
 	srv := api.New(api.Deps{
 		Log:         log,
@@ -88,6 +97,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		ProbePool:   cfg.ProbePool,
 		ImageURLTTL: cfg.ImageURLTTL,
 		Pages:       ui.Register,
+		Backgrounds: bgs,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -116,4 +126,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openBackgrounds opens the background suggestions with their index in the
+// data directory, and seeds the built-in library in the background (the
+// first suggestions wait for it).
+func openBackgrounds(ctx context.Context, cfg config.Config, b *backends, rt *serving.Runtime, log *slog.Logger) (*backgrounds.Service, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("ATELIER_DATA_DIR=%s: %w", cfg.DataDir, err)
+	}
+	svc, err := backgrounds.New(backgrounds.Config{Store: b.store, Blobs: b.blobs,
+		IndexPath: filepath.Join(cfg.DataDir, "backgrounds.bleve"), Categorize: rt, Log: log.With("component", "backgrounds")})
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := svc.EnsureLibrary(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("background library not seeded yet", "err", err)
+		}
+	}()
+	return svc, nil
 }

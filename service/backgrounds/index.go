@@ -3,7 +3,6 @@ package backgrounds
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -70,19 +69,25 @@ func indexMapping() mapping.IndexMapping {
 	return im
 }
 
+// openTimeout bounds the wait for the index's file lock: another process
+// on the same data directory holds it.
+const openTimeout = "2s"
+
 // OpenIndex opens the index at path, creating it when it is missing (a
 // deleted index is rebuilt by the next Sync). path "" keeps it in memory.
+// An index another process holds open is an error of kind conflict.
 func OpenIndex(path string) (*Index, error) {
 	if path == "" {
 		idx, err := bleve.NewMemOnly(indexMapping())
 		return &Index{idx: idx}, err
 	}
-	idx, err := bleve.Open(path)
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": openTimeout})
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		idx, err = bleve.New(path, indexMapping())
+		idx, err = bleve.NewUsing(path, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
+			map[string]any{"bolt_timeout": openTimeout})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("background index %s: %w", path, err)
+		return nil, atelier.Wrap(atelier.KindConflict, err, "background index %s", path)
 	}
 	return &Index{idx: idx}, nil
 }

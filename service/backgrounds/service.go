@@ -157,3 +157,11 @@ func (s *Service) photo(ctx context.Context, it atelier.Item) (*transfer.Photo, 
 func PreparePhoto(img image.Image) (*transfer.Photo, error) {
 	return redesign.PreparePhoto(img, atelier.ModelSize)
 }
+
+// List returns the built-in scenes and the seller's own, oldest first.
+func (s *Service) List(ctx context.Context, sellerID string) ([]atelier.Background, error) {
+	if err := s.EnsureLibrary(ctx); err != nil {
+		return nil, err
+	}
+	return s.cfg.Store.ListBackgrounds(ctx, sellerID, false)
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"image"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/describe"
+	"github.com/atelier-app/atelier/service/backgrounds"
+)
+
+// Backgrounds suggests scenes for sellers' items and keeps sellers'
+// uploaded scenes. It is implemented by *backgrounds.Service.
+type Backgrounds interface {
+	ForItem(ctx context.Context, sellerID string, it atelier.Item, n int) (backgrounds.Result, error)
+	Composite(ctx context.Context, sellerID string, it atelier.Item, backgroundID string) (string, error)
+	Upload(ctx context.Context, sellerID string, img image.Image, caption string) (atelier.Background, error)
+	List(ctx context.Context, sellerID string) ([]atelier.Background, error)
+}
+
+var _ Backgrounds = (*backgrounds.Service)(nil)
+
+type backgroundView struct {
+	ID        string `json:"id"`
+	Caption   string `json:"caption"`
+	Builtin   bool   `json:"builtin"`
+	Described bool   `json:"described"`
+	Width     int    `json:"width"`
+	Height    int    `json:"height"`
+	ImageURL  string `json:"image_url"`
+}
+
+type suggestionView struct {
+	backgroundView
+	Score        float64 `json:"score"`
+	CompositeURL string  `json:"composite_url"`
+}
+
+type backgroundsView struct {
+	ItemID      string               `json:"item_id"`
+	Description describe.Description `json:"description"`
+	Suggestions []suggestionView     `json:"suggestions"`
+}
+
+func (s *Server) viewBackground(ctx context.Context, b atelier.Background) (backgroundView, error) {
+	u, err := s.imageURL(ctx, b.ImageKey)
+	return backgroundView{ID: b.ID, Caption: b.Caption, Builtin: b.Builtin(), Described: b.Described,
+		Width: b.Width, Height: b.Height, ImageURL: u}, err
+}
+
+// itemBackgrounds describes the item from its photo and suggests n scenes
+// (default 5), each with the item composited on it. Composites are made on
+// the first request and read after.
+func (s *Server) itemBackgrounds(c *gin.Context) {
+	ctx := c.Request.Context()
+	n := 5
+	if q := c.Query("n"); q != "" {
+		v, err := strconv.Atoi(q)
+		if err != nil {
+			writeError(c, s.log, atelier.FieldErrorf("n", "must be a whole number, got %q", q))
+			return
+		}
+		n = v
+	}
+	seller, _ := sellerOf(c)
+	it, err := s.product(ctx, c.Param("id"), scopeOf(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	res, err := s.backgrounds.ForItem(ctx, seller.ID, it, n)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v := backgroundsView{ItemID: it.ID, Description: res.Description, Suggestions: make([]suggestionView, len(res.Suggestions))}
+	if err := s.composites(ctx, seller.ID, it, res.Suggestions, v.Suggestions); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// composites fills out[i] for each suggestion, two composites at a time
+// (they are made on the first request, a few hundred milliseconds each).
+func (s *Server) composites(ctx context.Context, sellerID string, it atelier.Item, in []backgrounds.Suggestion, out []suggestionView) error {
+	errs := make([]error, len(in))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, sg := range in {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			bv, err := s.viewBackground(ctx, sg.Background)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			key, err := s.backgrounds.Composite(ctx, sellerID, it, sg.Background.ID)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			u, err := s.imageURL(ctx, key)
+			out[i] = suggestionView{backgroundView: bv, Score: sg.Score, CompositeURL: u}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listBackgrounds lists the built-in scenes and the seller's own.
+func (s *Server) listBackgrounds(c *gin.Context) {
+	ctx := c.Request.Context()
+	seller, _ := sellerOf(c)
+	bgs, err := s.backgrounds.List(ctx, seller.ID)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out := make([]backgroundView, len(bgs))
+	for i, b := range bgs {
+		if out[i], err = s.viewBackground(ctx, b); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"backgrounds": out})
+}
+
+// createBackground stores a seller's scene from a multipart upload: an
+// image file field "image" and an optional "caption" (without one the
+// scene is described from its pixels).
+func (s *Server) createBackground(c *gin.Context) {
+	ctx := c.Request.Context()
+	seller, _ := sellerOf(c)
+	img, caption, err := s.readBackgroundUpload(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	b, err := s.backgrounds.Upload(ctx, seller.ID, img, caption)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v, err := s.viewBackground(ctx, b)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) readBackgroundUpload(c *gin.Context) (image.Image, string, error) {
+	r := c.Request
+	if r.ContentLength > s.limits.MaxUploadBytes+formSlack {
+		return nil, "", atelier.Errorf(atelier.KindTooLarge, "the upload is larger than the limit of %d bytes for the image plus %d for the caption", s.limits.MaxUploadBytes, formSlack)
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, "", atelier.Errorf(atelier.KindInvalid, "the body must be multipart/form-data with an image file field")
+	}
+	mr := multipartReader(c, s.limits.MaxUploadBytes+formSlack, params["boundary"])
+	var raw []byte
+	caption := ""
+	seen := map[string]bool{}
+	for parts := 0; ; parts++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, "", multipartError(err)
+		}
+		name := part.FormName()
+		switch {
+		case parts >= 4:
+			return nil, "", atelier.Errorf(atelier.KindInvalid, "the upload has more fields than image and caption")
+		case seen[name]:
+			return nil, "", atelier.FieldErrorf(name, "is given twice")
+		case name == "image":
+			if raw, err = readLimited(part, s.limits.MaxUploadBytes); err != nil {
+				return nil, "", imageReadError(err, s.limits.MaxUploadBytes)
+			}
+		case name == "caption":
+			v, err := readLimited(part, maxFormField)
+			if err != nil {
+				return nil, "", fieldReadError(name, err)
+			}
+			if caption, err = backgrounds.CheckCaption(string(v)); err != nil {
+				return nil, "", err
+			}
+		default:
+			return nil, "", atelier.FieldErrorf(name, "unknown field (want image and caption)")
+		}
+		seen[name] = true
+	}
+	if raw == nil {
+		return nil, "", atelier.FieldErrorf("image", "is required: an image file (JPEG, PNG or WebP)")
+	}
+	pic, err := s.checkPicture(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	return pic.img, caption, nil
+}
