@@ -104,7 +104,7 @@ func describe(t imaging.Tensor, region []bool, m transfer.Mask, category string)
 	}
 	d.Coverage, d.Span = extent(m, region)
 	d.Size = sizeWord(d.Coverage, d.Span)
-	d.Moods = moods(d, clusters)
+	d.Moods = moods(d)
 	d.Sentence = sentence(d)
 	return d
 }

@@ -11,15 +11,21 @@ var (
 	naturalFamilies = []string{"brown", "beige", "green"}
 )
 
-// moods applies the rules of the package doc, in their order.
-func moods(d Description, cs []cluster) []string {
-	main := d.Colours[0]
+// moods applies the rules of the package doc to a description's colours
+// and pattern.
+func moods(d Description) []string { return Moods(d.Colours, d.Pattern) }
+
+// Moods are the mood words of a product of these main colours (largest
+// first, at least one) and pattern, by the rules of the package doc.
+// Evaluations call it with a synthetic product's true colours.
+func Moods(colours []Colour, pattern string) []string {
+	main := colours[0]
 	_, s, v := main.RGB.HSV()
-	L := cs[0].centre.L
-	patterned := d.Pattern != "solid"
+	L := main.RGB.Lab().L
+	patterned := pattern != "solid"
 	gap := 0.0
-	if len(cs) > 1 && patterned {
-		gap = cs[0].centre.Dist(cs[1].centre)
+	if len(colours) > 1 && patterned {
+		gap = main.RGB.Lab().Dist(colours[1].RGB.Lab())
 	}
 	var out []string
 	add := func(ok bool, word string) {
@@ -38,7 +44,7 @@ func moods(d Description, cs []cluster) []string {
 	add(dark, "dark")
 	add(s >= 0.7 || gap >= 50, "bold")
 	add(soft, "soft")
-	add(d.Pattern == "dots" || d.Pattern == "checks" || (bright && secondHue(d)), "playful")
+	add(pattern == "dots" || pattern == "checks" || (bright && secondHue(colours)), "playful")
 	add((dark || s < 0.2) && !patterned, "elegant")
 	add(!warm && soft, "calm")
 	add(contains(naturalFamilies, main.Family) && s < 0.6, "natural")
@@ -47,10 +53,10 @@ func moods(d Description, cs []cluster) []string {
 
 // secondHue reports whether a colour after the first is saturated and of
 // another family.
-func secondHue(d Description) bool {
-	for _, c := range d.Colours[1:] {
+func secondHue(colours []Colour) bool {
+	for _, c := range colours[1:] {
 		_, s, _ := c.RGB.HSV()
-		if s >= 0.45 && c.Family != d.Colours[0].Family {
+		if s >= 0.45 && c.Family != colours[0].Family {
 			return true
 		}
 	}

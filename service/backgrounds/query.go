@@ -6,6 +6,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 
+	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/backdrop"
 	"github.com/atelier-app/atelier/internal/describe"
 )
 
@@ -97,3 +99,35 @@ func term(field, value string) query.Query {
 
 // Searchable is a query the index runs.
 type Searchable = query.Query
+
+// ColourQuery is Query's set-off colour clause alone, with the same
+// filters: the colour-only ranking evaluations compare Query with.
+func ColourQuery(d describe.Description, owner string) query.Query {
+	scored := match("families", strings.Join(SetOff(d.Colours[0].Family), " "), 1.5)
+	owners := []query.Query{term("owner", BuiltinOwner)}
+	if owner != "" {
+		owners = append(owners, term("owner", owner))
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(scored, bleve.NewDisjunctionQuery(owners...))
+	b.AddMustNot(term("main_family", d.Colours[0].Family))
+	return b
+}
+
+// LibraryIndex is an in-memory index of the built-in scenes alone (the
+// command line and evaluations, which have no database).
+func LibraryIndex(specs []backdrop.Spec, size int) (*Index, error) {
+	x, err := OpenIndex("")
+	if err != nil {
+		return nil, err
+	}
+	bgs := make([]atelier.Background, len(specs))
+	for i, s := range specs {
+		bgs[i] = Builtin(s, size)
+	}
+	if err := x.Add(bgs...); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
