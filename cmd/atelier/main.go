@@ -39,19 +39,20 @@ type command struct {
 // commands lists every subcommand, one file each (cmd_<name>.go).
 func commands() map[string]command {
 	return map[string]command{
-		"demo":      {"generate, import and serve the demo world on the embedded defaults", runDemo},
-		"eval":      {"evaluate models (eval recommender|gan)", runEval},
-		"import":    {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
-		"oracle":    {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
-		"redesign":  {"variants of a product photo that a segment would prefer (or new designs without a photo)", runRedesign},
-		"report":    {"rank a seller's items for each segment and write the report as HTML, CSV or JSON", runReport},
-		"sample":    {"draw a grid of generated images from a trained GAN", runSample},
-		"serve":     {"run the HTTP service (and job workers)", runServe},
-		"synth":     {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
-		"train":     {"train models (train recommender|gan|encoder|prior)", runTrain},
-		"version":   {"print the version", runVersion},
-		"watermark": {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
-		"worker":    {"run job workers (training, redesigns, imports, reports)", runWorker},
+		"backgrounds": {"describe a product photo and show it on the built-in background scenes that suit it", runBackgrounds},
+		"demo":        {"generate, import and serve the demo world on the embedded defaults", runDemo},
+		"eval":        {"evaluate models (eval recommender|gan)", runEval},
+		"import":      {"load a dataset directory (synth CSV layout or Amazon reviews) into the database and blob store", runImport},
+		"oracle":      {"score images with the synthetic world's true tastes (evaluation only)", runOracle},
+		"redesign":    {"variants of a product photo that a segment would prefer (or new designs without a photo)", runRedesign},
+		"report":      {"rank a seller's items for each segment and write the report as HTML, CSV or JSON", runReport},
+		"sample":      {"draw a grid of generated images from a trained GAN", runSample},
+		"serve":       {"run the HTTP service (and job workers)", runServe},
+		"synth":       {"generate the synthetic fashion world (catalog, consumers, interactions)", runSynth},
+		"train":       {"train models (train recommender|gan|encoder|prior)", runTrain},
+		"version":     {"print the version", runVersion},
+		"watermark":   {"check or add the AI-generated marks (watermark verify|embed)", runWatermark},
+		"worker":      {"run job workers (training, redesigns, imports, reports)", runWorker},
 	}
 }
 
