@@ -181,6 +181,18 @@ func TestSlowClients(t *testing.T) {
 			t.Fatal("headers that never end kept their connection past the header timeout")
 		}
 	})
+	t.Run("huge headers", func(t *testing.T) {
+		c := dial()
+		fmt.Fprintf(c, "GET /api/v1 HTTP/1.1\r\nHost: x\r\nX-Junk: %s\r\n\r\n", strings.Repeat("j", 100<<10))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Fatalf("100 KiB of headers: %d", resp.StatusCode)
+		}
+	})
 	t.Run("1000 idle connections", func(t *testing.T) {
 		conns := make([]net.Conn, 1000)
 		for i := range conns {
