@@ -25,12 +25,15 @@ type ChoiceSession struct {
 	ID         string
 	ConsumerID string // "" for anonymous sessions
 	AnonToken  string // "" for sessions of a known consumer
-	Rounds     int    // how many rounds the session has
-	Size       int    // options shown per round (MinRoundSize to MaxRoundSize; 0: DefaultRoundSize)
-	Round      int    // the next round to answer, 0-based; == Rounds when done
-	Done       bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Client is the address of the client that created the session ("":
+	// unknown), so that the sessions one client holds can be capped.
+	Client    string
+	Rounds    int // how many rounds the session has
+	Size      int // options shown per round (MinRoundSize to MaxRoundSize; 0: DefaultRoundSize)
+	Round     int // the next round to answer, 0-based; == Rounds when done
+	Done      bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Options are the items shown in the round to answer, in display
 	// order; nil until that round has been chosen, and once done.
 	Options []string

@@ -7,6 +7,7 @@ package atelier
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it. The API maps
@@ -20,6 +21,7 @@ const (
 	KindUnauthorized Kind = "unauthorized" // missing or bad credentials
 	KindForbidden    Kind = "forbidden"    // credentials are fine but not enough
 	KindTooLarge     Kind = "too_large"    // input exceeds a configured limit
+	KindRateLimited  Kind = "rate_limited" // too many requests or sessions; retry after Error.RetryAfter
 	KindUnavailable  Kind = "unavailable"  // a dependency is down; retry later
 	KindInternal     Kind = "internal"     // a bug or an unexpected failure
 )
@@ -31,6 +33,9 @@ type Error struct {
 	Field   string // the input field at fault, when there is one
 	Message string
 	Err     error
+	// RetryAfter says when a KindRateLimited request may succeed (0:
+	// unknown); the API sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -98,4 +103,19 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// RateLimitedf returns a KindRateLimited error whose request may be tried
+// again after retryAfter.
+func RateLimitedf(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Kind: KindRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
+}
+
+// ErrorRetryAfter returns the RetryAfter of the first *Error in err's chain.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestErrorKindAndMessage(t *testing.T) {
@@ -34,5 +35,15 @@ func TestErrorKindAndMessage(t *testing.T) {
 	}
 	if !errors.Is(Wrap(KindUnavailable, secret, "db"), secret) {
 		t.Fatal("Wrap does not unwrap to its cause")
+	}
+}
+
+func TestRateLimitedCarriesRetryAfter(t *testing.T) {
+	err := fmt.Errorf("start session: %w", RateLimitedf(90*time.Second, "too many sessions"))
+	if ErrorKind(err) != KindRateLimited || ErrorRetryAfter(err) != 90*time.Second || ErrorMessage(err) != "too many sessions" {
+		t.Fatalf("kind %q, retry after %s, message %q", ErrorKind(err), ErrorRetryAfter(err), ErrorMessage(err))
+	}
+	if ErrorRetryAfter(errors.New("plain")) != 0 {
+		t.Fatal("a plain error has a retry time")
 	}
 }

@@ -43,8 +43,16 @@ func (s *Server) authenticate(required bool) gin.HandlerFunc {
 }
 
 // unauthorized answers an authentication failure, with the challenge that
-// tells the client how to authenticate when it is a 401.
+// tells the client how to authenticate when it is a 401. A request that
+// sent a key pays for its failure from its address's anonymous rate
+// limit, so that keys cannot be guessed at full speed.
 func (s *Server) unauthorized(c *gin.Context, err error) {
+	if c.GetHeader("Authorization") != "" {
+		if ok, wait := s.rates.anon.Allow(clientKey(c)); !ok {
+			writeError(c, s.log, tooManyRequests(wait))
+			return
+		}
+	}
 	if atelier.ErrorKind(err) == atelier.KindUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="atelier"`)
 	}

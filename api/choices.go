@@ -12,6 +12,7 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/service/serving"
+	"github.com/atelier-app/atelier/storage"
 )
 
 // The choice flow: a consumer (known by the marketplace's id, or an
@@ -128,18 +129,14 @@ func (s *Server) createChoiceSession(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	cs := atelier.ChoiceSession{Rounds: rounds, Size: size}
-	if req.ConsumerID != "" {
-		consumer, err := s.store.EnsureConsumer(ctx, req.ConsumerID)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		cs.ConsumerID = consumer.ID
-	} else {
+	cs := atelier.ChoiceSession{Rounds: rounds, Size: size, Client: clientKey(c)}
+	if req.ConsumerID == "" {
 		cs.AnonToken = hex.EncodeToString(b[:])
 	}
-	if cs, err = s.store.CreateChoiceSession(ctx, cs); err != nil {
+	// The client's sessions are capped (Limits.SessionsPerClient), its
+	// consumer created with the session: nothing is written past the cap.
+	limit := storage.SessionCap{Max: s.limits.SessionsPerClient, TTL: s.limits.SessionTTL}
+	if cs, err = s.store.StartChoiceSession(ctx, cs, req.ConsumerID, limit); err != nil {
 		writeError(c, s.log, err)
 		return
 	}

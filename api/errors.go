@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,8 @@ func statusOf(kind atelier.Kind) int {
 		return http.StatusForbidden
 	case atelier.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case atelier.KindRateLimited:
+		return http.StatusTooManyRequests
 	case atelier.KindUnavailable:
 		return http.StatusServiceUnavailable
 	default:
@@ -48,7 +51,15 @@ type errorDetail struct {
 // writeError answers the request with err. Internal errors are logged with
 // their cause and answered without it.
 func writeError(c *gin.Context, log *slog.Logger, err error) {
+	if atelier.ErrorKind(err) == atelier.KindInternal && errors.Is(err, context.DeadlineExceeded) && c.Request.Context().Err() != nil {
+		// The request ran out of its deadline (Limits.RequestTimeout)
+		// in a database or blob call: the service is too slow now.
+		err = atelier.Wrap(atelier.KindUnavailable, err, "the request took longer than its deadline; retry later")
+	}
 	kind := atelier.ErrorKind(err)
+	if kind == atelier.KindRateLimited {
+		c.Header("Retry-After", retryAfterSeconds(atelier.ErrorRetryAfter(err)))
+	}
 	status := statusOf(kind)
 	detail := errorDetail{Kind: string(kind), RequestID: requestID(c)}
 	var e *atelier.Error

@@ -57,14 +57,16 @@ const adminTestKey = "atl_test-operator-key-0123456789"
 
 // forEachBackend runs fn on each deployment's backends with a fresh
 // server.
-func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+func forEachBackend(t *testing.T, fn func(t *testing.T, e *env), opts ...func(*Deps)) {
 	t.Helper()
 	storagetest.ForEachBackend(t, func(t *testing.T, s *storage.Store, b blob.Store) {
-		fn(t, newEnv(t, s, b))
+		fn(t, newEnv(t, s, b, opts...))
 	})
 }
 
-func newEnv(t testing.TB, s *storage.Store, b blob.Store) *env {
+// newEnv makes a server on s and b; opts change its Deps first (limits,
+// timeouts, a clock).
+func newEnv(t testing.TB, s *storage.Store, b blob.Store, opts ...func(*Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{store: s, blobs: b, logs: &testkit.LogBuffer{}, adminKey: adminTestKey, catalog: map[string]atelier.Item{}}
@@ -85,8 +87,12 @@ func newEnv(t testing.TB, s *storage.Store, b blob.Store) *env {
 		t.Fatal(err)
 	}
 	e.rt = serving.New(serving.Config{Store: s, Blobs: b, Load: loadFake, Log: log})
-	e.srv = New(Deps{Log: log, Store: s, Blobs: b, Recommender: e.rt, Jobs: e.jobs,
-		Limits: Limits{MaxUploadBytes: 256 << 10, MaxUploadPixels: 1 << 20}})
+	d := Deps{Log: log, Store: s, Blobs: b, Recommender: e.rt, Jobs: e.jobs,
+		Limits: Limits{MaxUploadBytes: 256 << 10, MaxUploadPixels: 1 << 20}}
+	for _, opt := range opts {
+		opt(&d)
+	}
+	e.srv = New(d)
 	e.h = e.srv.Handler()
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -21,8 +21,9 @@ import (
 	"github.com/atelier-app/atelier/storage"
 )
 
-// maxJSONBody bounds JSON request bodies; none of ours comes near it.
-const maxJSONBody = 1 << 20
+// maxJSONBody bounds JSON request bodies where nothing tighter does: the
+// routes' own limit (Limits.MaxJSONBytes, requestLimits) is smaller.
+const maxJSONBody = 64 << 20
 
 // decodeJSON reads the request body into dst, strictly: the content type,
 // if given, is JSON; unknown fields, wrong types and trailing data are
@@ -44,6 +45,9 @@ func decodeJSON(c *gin.Context, dst any, optional bool) error {
 			return nil
 		}
 		return atelier.Errorf(atelier.KindInvalid, "the request body is empty; send a JSON object")
+	}
+	if err := checkJSONDepth(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/ratelimit"
 	"github.com/atelier-app/atelier/service/segments"
 	"github.com/atelier-app/atelier/storage"
 	"github.com/atelier-app/atelier/storage/blob"
@@ -36,6 +37,8 @@ type Server struct {
 	segments *segments.Service
 	jobs     Jobs
 	limits   Limits
+	rates    rateLimiters
+	timeouts Timeouts
 	urlTTL   time.Duration
 	probes   int // probe pool size (Deps.ProbePool)
 	// backgrounds suggests scenes for items (noBackgrounds: 503).
@@ -70,6 +73,23 @@ type Deps struct {
 	// Backgrounds suggests scenes for items (*backgrounds.Service); nil
 	// answers background requests 503.
 	Backgrounds Backgrounds
+	// Timeouts are the HTTP server's (Serve).
+	Timeouts Timeouts
+	// TrustedProxies are the proxies (IP addresses, CIDR ranges) whose
+	// X-Forwarded-For names the client; none by default: the client is
+	// the connection's peer.
+	TrustedProxies []string
+	// Now is the rate limiters' clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Timeouts bound how long a connection may take (docs/limits.md). Zero
+// leaves one unbounded, except ReadHeader (10 s).
+type Timeouts struct {
+	ReadHeader time.Duration // to read a request's headers
+	Read       time.Duration // to read a whole request (uploads: Limits.UploadTimeout)
+	Write      time.Duration // from the end of the headers to the end of the response
+	Idle       time.Duration // a kept-alive connection waits this long for its next request
 }
 
 // Limits bound what clients may send.
@@ -79,12 +99,26 @@ type Limits struct {
 	// MaxReportRedesigns bounds the redesigns one request from a report
 	// may queue (20).
 	MaxReportRedesigns int
+	// MaxJSONBytes bounds JSON request bodies (1 MiB).
+	MaxJSONBytes int64
+
+	// RateAnon limits the requests without an API key per client
+	// address, RateSeller those with one per seller (zero: no limit).
+	RateAnon, RateSeller ratelimit.Rate
+	// SessionsPerClient caps the choice sessions one client address
+	// holds: those active within SessionTTL (0: no cap).
+	SessionsPerClient int
+	SessionTTL        time.Duration
+	// RequestTimeout is the deadline of a request's work, its database
+	// and blob calls included; UploadTimeout that of an upload, which
+	// also gets that long to send its body (zero: none).
+	RequestTimeout, UploadTimeout time.Duration
 }
 
 // New builds the router. Gin's global mode is left to the caller (cmd).
 func New(d Deps) *Server {
-	s := &Server{log: d.Log, checks: d.Checks, reg: prometheus.NewRegistry(),
-		store: d.Store, blobs: d.Blobs, rec: d.Recommender, jobs: d.Jobs, limits: d.Limits, urlTTL: d.ImageURLTTL, probes: d.ProbePool}
+	s := &Server{log: d.Log, checks: d.Checks, reg: prometheus.NewRegistry(), store: d.Store, blobs: d.Blobs, rec: d.Recommender,
+		jobs: d.Jobs, limits: d.Limits, timeouts: d.Timeouts, urlTTL: d.ImageURLTTL, probes: d.ProbePool}
 	if s.rec == nil {
 		s.rec = noRecommender{}
 	}
@@ -104,6 +138,16 @@ func New(d Deps) *Server {
 	if s.limits.MaxReportRedesigns <= 0 {
 		s.limits.MaxReportRedesigns = 20
 	}
+	if s.limits.MaxJSONBytes <= 0 {
+		s.limits.MaxJSONBytes = 1 << 20
+	}
+	if s.limits.SessionTTL <= 0 {
+		s.limits.SessionTTL = 24 * time.Hour
+	}
+	if s.timeouts.ReadHeader <= 0 {
+		s.timeouts.ReadHeader = 10 * time.Second
+	}
+	s.rates = newRateLimiters(s.limits, d.Now)
 	if s.urlTTL <= 0 {
 		s.urlTTL = 15 * time.Minute
 	}
@@ -112,6 +156,13 @@ func New(d Deps) *Server {
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// The client address that limits count against: the peer's, or what
+	// a trusted proxy says (X-Forwarded-For only; X-Real-IP is not ours).
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies not understood; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(requestIDMiddleware(), s.metrics.middleware(), logMiddleware(s.log), recoverMiddleware(s.log))
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, s.log, atelier.Errorf(atelier.KindNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
@@ -147,8 +198,9 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	if s.store == nil {
 		return
 	}
-	seller := v1.Group("", s.authenticate(true))
-	anyone := v1.Group("", s.authenticate(false))
+	v1.Use(s.requestLimits)
+	seller := v1.Group("", s.authenticate(true), s.rateLimit)
+	anyone := v1.Group("", s.authenticate(false), s.rateLimit)
 	admin := v1.Group("", s.authenticate(true), s.requireAdmin)
 
 	seller.POST("/items", s.createItem)
@@ -190,12 +242,20 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 // Handler returns the server as an http.Handler (for tests and embedding).
 func (s *Server) Handler() http.Handler { return s.router }
 
+// maxHeaderBytes bounds a request's headers (net/http's default is 1 MiB;
+// ours are a key, a request id and a few standard ones).
+const maxHeaderBytes = 64 << 10
+
 // Serve serves HTTP on ln until ctx is cancelled, then shuts down gracefully,
 // giving in-flight requests up to grace to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	srv := &http.Server{
 		Handler:           s.router,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.timeouts.ReadHeader,
+		ReadTimeout:       s.timeouts.Read,
+		WriteTimeout:      s.timeouts.Write,
+		IdleTimeout:       s.timeouts.Idle,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -16,7 +17,7 @@ const MaxChoiceRounds = 100
 
 func toChoiceSession(r choiceSessionRow) atelier.ChoiceSession {
 	return atelier.ChoiceSession{
-		ID: r.ID, ConsumerID: valString(r.ConsumerID), AnonToken: r.AnonToken,
+		ID: r.ID, ConsumerID: valString(r.ConsumerID), AnonToken: r.AnonToken, Client: r.ClientAddr,
 		Rounds: r.Rounds, Size: r.Size, Round: r.Round, Done: r.Done,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Options: r.Options,
 	}
@@ -29,11 +30,96 @@ func toChoice(r choiceRow) atelier.Choice {
 // CreateChoiceSession starts a session for a known consumer (ConsumerID)
 // or an anonymous visitor (AnonToken); exactly one of them must be set.
 func (s *Store) CreateChoiceSession(ctx context.Context, cs atelier.ChoiceSession) (atelier.ChoiceSession, error) {
+	return s.insertChoiceSession(s.db.WithContext(ctx), cs)
+}
+
+// SessionCap bounds the choice sessions one client address holds at once:
+// those created from it whose last activity is within TTL, finished or
+// not. (Finished ones count too, so that the rows one address can make are
+// bounded, not only its unfinished sessions; sessions idle for TTL are
+// swept.)
+type SessionCap struct {
+	Max int // 0: no cap
+	TTL time.Duration
+}
+
+// sessionLockClass is the first key of the PostgreSQL advisory locks that
+// serialise the session starts of one client address.
+const sessionLockClass = 0x61746c73 // "atls"
+
+// StartChoiceSession starts a session from cs.Client under cap: for the
+// consumer with external id consumer (created when new; cs.ConsumerID
+// must be empty) or, with consumer "", for the anonymous cs.AnonToken.
+// A client that already holds cap.Max sessions gets a KindRateLimited
+// error whose RetryAfter is when its oldest one expires, and nothing is
+// written. The count and the insert are one transaction, serialised per
+// client address (an advisory lock on PostgreSQL, the write lock on
+// SQLite), so the cap holds across any number of server processes.
+func (s *Store) StartChoiceSession(ctx context.Context, cs atelier.ChoiceSession, consumer string, cap SessionCap) (atelier.ChoiceSession, error) {
+	if cs.ConsumerID != "" {
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("consumer_id", "give the consumer's external id, not a store id")
+	}
+	if len(cs.Client) > 64 {
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("client", "must be at most 64 bytes long")
+	}
+	var out atelier.ChoiceSession
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if cap.Max > 0 && cs.Client != "" {
+			if err := s.checkSessionCap(tx, cs.Client, cap); err != nil {
+				return err
+			}
+		}
+		if consumer != "" {
+			c, err := s.ensureConsumer(tx, consumer)
+			if err != nil {
+				return err
+			}
+			cs.ConsumerID = c.ID
+		}
+		var err error
+		out, err = s.insertChoiceSession(tx, cs)
+		return err
+	})
+	if err != nil {
+		return atelier.ChoiceSession{}, err
+	}
+	return out, nil
+}
+
+// checkSessionCap refuses a new session to a client that holds cap.Max.
+func (s *Store) checkSessionCap(tx *gorm.DB, client string, cap SessionCap) error {
+	if s.dialect == "postgres" {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", sessionLockClass, client).Error; err != nil {
+			return dbErr(err, "lock the sessions of client %q", client)
+		}
+	}
+	now := s.stamp()
+	live := tx.Model(&choiceSessionRow{}).Where("client_addr = ? AND updated_at > ?", client, now.Add(-cap.TTL)).Session(&gorm.Session{})
+	var n int64
+	if err := live.Count(&n).Error; err != nil {
+		return dbErr(err, "count the sessions of client %q", client)
+	}
+	if n < int64(cap.Max) {
+		return nil
+	}
+	var oldest choiceSessionRow
+	if err := live.Select("updated_at").Order("updated_at").Take(&oldest).Error; err != nil {
+		return dbErr(err, "oldest session of client %q", client)
+	}
+	wait := max(oldest.UpdatedAt.Add(cap.TTL).Sub(now), time.Second)
+	return atelier.RateLimitedf(wait, "this client already holds %d choice sessions, the most it may; "+
+		"finish one, or retry when the oldest expires", cap.Max)
+}
+
+// insertChoiceSession checks and inserts a new session.
+func (s *Store) insertChoiceSession(db *gorm.DB, cs atelier.ChoiceSession) (atelier.ChoiceSession, error) {
 	switch {
 	case (cs.ConsumerID == "") == (cs.AnonToken == ""):
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("consumer_id", "set exactly one of a consumer id and an anonymous token")
 	case len(cs.AnonToken) > 200:
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("anon_token", "must be at most 200 bytes long")
+	case len(cs.Client) > 64:
+		return atelier.ChoiceSession{}, atelier.FieldErrorf("client", "must be at most 64 bytes long")
 	case cs.Rounds < 1 || cs.Rounds > MaxChoiceRounds:
 		return atelier.ChoiceSession{}, atelier.FieldErrorf("rounds", "must be between 1 and %d", MaxChoiceRounds)
 	case cs.Size != 0 && (cs.Size < atelier.MinRoundSize || cs.Size > atelier.MaxRoundSize):
@@ -43,13 +129,54 @@ func (s *Store) CreateChoiceSession(ctx context.Context, cs atelier.ChoiceSessio
 	now := s.stamp()
 	cs.ID, cs.Round, cs.Done, cs.CreatedAt, cs.UpdatedAt = newID(), 0, false, now, now
 	row := choiceSessionRow{
-		ID: cs.ID, ConsumerID: ptrString(cs.ConsumerID), AnonToken: cs.AnonToken,
+		ID: cs.ID, ConsumerID: ptrString(cs.ConsumerID), AnonToken: cs.AnonToken, ClientAddr: cs.Client,
 		Rounds: cs.Rounds, Size: cs.Size, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(&row).Error; err != nil {
+	if err := db.Omit(clause.Associations).Create(&row).Error; err != nil {
 		return atelier.ChoiceSession{}, dbErr(err, "choice session of consumer %q", cs.ConsumerID)
 	}
 	return cs, nil
+}
+
+// SweepChoiceSessions deletes up to limit choice sessions idle for longer
+// than idle (no new round or pick since) that hold no training data, and
+// says how many it deleted:
+//   - anonymous sessions, with their picks: training reads only the picks
+//     of known consumers (service/training), so an anonymous session is
+//     worth nothing once its visitor has gone;
+//   - known consumers' sessions without a pick.
+//
+// A known consumer's session with picks is kept, picks and all: its picks
+// are training data (also recorded as interactions). Any number of
+// processes may sweep at once; each session is deleted once.
+func (s *Store) SweepChoiceSessions(ctx context.Context, idle time.Duration, limit int) (int, error) {
+	limit = Page{Limit: limit}.limit()
+	before := s.stamp().Add(-idle)
+	db := s.db.WithContext(ctx)
+	abandoned := "updated_at < ? AND (consumer_id IS NULL OR round = 0)"
+	ids := db.Model(&choiceSessionRow{}).Select("id").Where(abandoned, before).Limit(limit)
+	// The picks go with their session (ON DELETE CASCADE); the outer
+	// condition is checked again at the delete, so a session picked from
+	// meanwhile stays.
+	res := db.Where("id IN (?)", ids).Where(abandoned, before).Delete(&choiceSessionRow{})
+	if res.Error != nil {
+		return 0, dbErr(res.Error, "sweep choice sessions idle since %s", before.Format(time.RFC3339))
+	}
+	return int(res.RowsAffected), nil
+}
+
+// CountChoiceSessions counts the choice sessions stored, and those created
+// from client (all when client is "").
+func (s *Store) CountChoiceSessions(ctx context.Context, client string) (int64, error) {
+	db := s.db.WithContext(ctx).Model(&choiceSessionRow{})
+	if client != "" {
+		db = db.Where("client_addr = ?", client)
+	}
+	var n int64
+	if err := db.Count(&n).Error; err != nil {
+		return 0, dbErr(err, "count choice sessions")
+	}
+	return n, nil
 }
 
 // GetChoiceSession returns a session.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/atelier-app/atelier"
@@ -52,15 +53,24 @@ func (s *Store) CreateConsumer(ctx context.Context, c atelier.Consumer) (atelier
 // it (without a segment label) when it does not exist yet. Concurrent calls
 // for the same id return the same consumer.
 func (s *Store) EnsureConsumer(ctx context.Context, externalID string) (atelier.Consumer, error) {
+	return s.ensureConsumer(s.db.WithContext(ctx), externalID)
+}
+
+// ensureConsumer is EnsureConsumer on db (a transaction or the store's).
+func (s *Store) ensureConsumer(db *gorm.DB, externalID string) (atelier.Consumer, error) {
 	c, err := s.prepareConsumer(atelier.Consumer{ExternalID: externalID})
 	if err != nil {
 		return atelier.Consumer{}, err
 	}
 	row := fromConsumer(c)
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return atelier.Consumer{}, dbErr(err, "consumer with external id %q", c.ExternalID)
 	}
-	return s.ConsumerByExternalID(ctx, c.ExternalID)
+	var got consumerRow
+	if err := db.Where("external_id = ?", c.ExternalID).Take(&got).Error; err != nil {
+		return atelier.Consumer{}, dbErr(err, "consumer with external id %q", c.ExternalID)
+	}
+	return toConsumer(got), nil
 }
 
 // GetConsumer returns the consumer with the given id.

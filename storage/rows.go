@@ -74,12 +74,18 @@ type choiceSessionRow struct {
 	ConsumerID *string      `gorm:"size:36;index"`
 	Consumer   *consumerRow `gorm:"foreignKey:ConsumerID;constraint:OnDelete:CASCADE"`
 	AnonToken  string       `gorm:"size:200;not null;index"`
-	Rounds     int          `gorm:"not null"`
-	Size       int          `gorm:"not null;default:3"` // options per round
-	Round      int          `gorm:"not null"`
-	Done       bool         `gorm:"not null"`
-	CreatedAt  time.Time    `gorm:"not null"`
-	UpdatedAt  time.Time    `gorm:"not null"`
+	// ClientAddr is the client address the session was created from (''
+	// for sessions from before it was stored): the sessions one address
+	// holds are counted by it and their last activity (UpdatedAt).
+	ClientAddr string    `gorm:"size:64;not null;default:'';index:idx_choice_sessions_client,priority:1"`
+	Rounds     int       `gorm:"not null"`
+	Size       int       `gorm:"not null;default:3"` // options per round
+	Round      int       `gorm:"not null"`
+	Done       bool      `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+	// UpdatedAt is the session's last activity (creation, a round shown,
+	// a pick); sessions idle too long are swept (SweepChoiceSessions).
+	UpdatedAt time.Time `gorm:"not null;index;index:idx_choice_sessions_client,priority:2"`
 	// Options are the items of the round on display (JSON; NULL when
 	// none), so that any process can check a pick against what was shown.
 	Options []string `gorm:"serializer:json;type:text"`

@@ -18,6 +18,7 @@ import (
 	"github.com/atelier-app/atelier/service/backgrounds"
 	"github.com/atelier-app/atelier/service/probes"
 	"github.com/atelier-app/atelier/service/serving"
+	"github.com/atelier-app/atelier/service/sessions"
 	"github.com/atelier-app/atelier/storage/blob"
 	"github.com/atelier-app/atelier/ui"
 )
@@ -93,12 +94,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, b *backends
 		Blobs:       b.blobs,
 		Recommender: rt,
 		Jobs:        queue,
-		Limits:      api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels, MaxReportRedesigns: cfg.ReportRedesignMax},
-		ProbePool:   cfg.ProbePool,
-		ImageURLTTL: cfg.ImageURLTTL,
-		Pages:       ui.Register,
-		Backgrounds: bgs,
+		Limits: api.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxUploadPixels: cfg.MaxUploadPixels, MaxReportRedesigns: cfg.ReportRedesignMax,
+			MaxJSONBytes: cfg.MaxJSONBytes, RateAnon: cfg.RateAnon, RateSeller: cfg.RateSeller,
+			SessionsPerClient: cfg.SessionsPerClient, SessionTTL: cfg.SessionTTL,
+			RequestTimeout: cfg.RequestTimeout, UploadTimeout: cfg.UploadTimeout},
+		Timeouts:       api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout, Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
+		TrustedProxies: cfg.TrustedProxies,
+		ProbePool:      cfg.ProbePool,
+		ImageURLTTL:    cfg.ImageURLTTL,
+		Pages:          ui.Register,
+		Backgrounds:    bgs,
 	})
+	// Abandoned choice sessions expire (ATELIER_SESSION_TTL).
+	go sessions.Sweeper{Store: b.store, TTL: cfg.SessionTTL, Log: log.With("component", "sessions")}.Run(wctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

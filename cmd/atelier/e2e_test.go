@@ -45,6 +45,9 @@ func TestEndToEndOnPostgresAndMinIO(t *testing.T) {
 		// The untrained test GAN makes no probes worth showing; the
 		// choice flow with probes is TestPagesInChromium's.
 		"ATELIER_PROBE_POOL": "0",
+		// The test follows the job every 20 ms, faster than a seller's
+		// default rate limit (docs/limits.md) allows for long.
+		"ATELIER_RATE_SELLER": "0",
 	}
 	_, b := openImported(ctx, t, env, f.world)
 	registerFiles(ctx, t, b, map[string]string{atelier.ModelGAN: f.gan, atelier.ModelRecommender: f.rec})

@@ -83,7 +83,10 @@ func pagesService(t *testing.T) (base, sellerKey string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dataDir := t.TempDir()
 	vars := map[string]string{"ATELIER_DATA_DIR": dataDir, "ATELIER_ADDR": freeAddr(t), "ATELIER_WORKERS": "1",
-		"ATELIER_PROBE_POOL": "40"} // a small pool of generated probes, built at start
+		"ATELIER_PROBE_POOL": "40", // a small pool of generated probes, built at start
+		// waitProbes starts a session a second until the pool is built,
+		// from one address: no cap on the sessions it holds.
+		"ATELIER_SESSIONS_PER_CLIENT": "0"}
 	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atelier-app/atelier/internal/ratelimit"
 )
 
 // Config is the effective configuration of a process.
@@ -40,6 +42,20 @@ type Config struct {
 	ProbePool int
 	// ATELIER_PROBE_SHARE: share of a round's options that are probes when a pool is ready
 	ProbeShare float64
+
+	// Limits against abuse and slow clients (docs/limits.md).
+	RateAnon          ratelimit.Rate // ATELIER_RATE_ANON: requests/s:burst per client address without an API key (0: none)
+	RateSeller        ratelimit.Rate // ATELIER_RATE_SELLER: requests/s:burst per seller with an API key (0: none)
+	TrustedProxies    []string       // ATELIER_TRUSTED_PROXIES: proxies (IPs, CIDRs) whose X-Forwarded-For is believed
+	SessionsPerClient int            // ATELIER_SESSIONS_PER_CLIENT: choice sessions one client address holds at once (0: no cap)
+	SessionTTL        time.Duration  // ATELIER_SESSION_TTL: choice sessions idle this long expire
+	MaxJSONBytes      int64          // ATELIER_MAX_JSON_BYTES: largest JSON request body
+	ReadHeaderTimeout time.Duration  // ATELIER_READ_HEADER_TIMEOUT: to read a request's headers
+	ReadTimeout       time.Duration  // ATELIER_READ_TIMEOUT: to read a whole request (uploads: UploadTimeout)
+	WriteTimeout      time.Duration  // ATELIER_WRITE_TIMEOUT: from a request's headers to the end of its response
+	IdleTimeout       time.Duration  // ATELIER_IDLE_TIMEOUT: a kept-alive connection waits this long for the next request
+	RequestTimeout    time.Duration  // ATELIER_REQUEST_TIMEOUT: deadline of a request's database and blob calls
+	UploadTimeout     time.Duration  // ATELIER_UPLOAD_TIMEOUT: read, write and request deadline of an upload
 }
 
 // MaxImageURLTTL is the longest image URL lifetime: S3 presigned URLs
@@ -130,7 +146,74 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.ImageURLTTL > MaxImageURLTTL {
 		return c, &Error{"ATELIER_IMAGE_URL_TTL", get("ATELIER_IMAGE_URL_TTL", ""), "want at most 168h (presigned URLs work for a week at most)"}
 	}
+	if err := c.loadLimits(get); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadLimits reads the limits against abuse and slow clients.
+func (c *Config) loadLimits(get func(string, string) string) error {
+	var err error
+	if c.RateAnon, err = rateVar(get, "ATELIER_RATE_ANON", "10:40"); err != nil {
+		return err
+	}
+	if c.RateSeller, err = rateVar(get, "ATELIER_RATE_SELLER", "20:200"); err != nil {
+		return err
+	}
+	if raw := get("ATELIER_TRUSTED_PROXIES", ""); raw != "" {
+		for _, p := range strings.Split(raw, ",") {
+			p = strings.TrimSpace(p)
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return &Error{"ATELIER_TRUSTED_PROXIES", raw, fmt.Sprintf("%q is not an IP address or CIDR range; want e.g. 10.0.0.0/8,192.168.1.5", p)}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	if c.SessionsPerClient, err = intVar(get, "ATELIER_SESSIONS_PER_CLIENT", "100", 0, 1_000_000); err != nil {
+		return err
+	}
+	if c.SessionTTL, err = durationVar(get, "ATELIER_SESSION_TTL", "24h", time.Second); err != nil {
+		return err
+	}
+	maxJSON, err := intVar(get, "ATELIER_MAX_JSON_BYTES", "1048576", 1024, 64<<20)
+	if err != nil {
+		return err
+	}
+	c.MaxJSONBytes = int64(maxJSON)
+	for _, d := range []struct {
+		dst       *time.Duration
+		name, def string
+	}{
+		{&c.ReadHeaderTimeout, "ATELIER_READ_HEADER_TIMEOUT", "10s"},
+		{&c.ReadTimeout, "ATELIER_READ_TIMEOUT", "30s"},
+		{&c.WriteTimeout, "ATELIER_WRITE_TIMEOUT", "60s"},
+		{&c.IdleTimeout, "ATELIER_IDLE_TIMEOUT", "60s"},
+		{&c.RequestTimeout, "ATELIER_REQUEST_TIMEOUT", "30s"},
+		{&c.UploadTimeout, "ATELIER_UPLOAD_TIMEOUT", "5m"},
+	} {
+		if *d.dst, err = durationVar(get, d.name, d.def, 10*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.ReadHeaderTimeout > c.ReadTimeout:
+		return &Error{"ATELIER_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout.String(), "want at most ATELIER_READ_TIMEOUT (" + c.ReadTimeout.String() + "): the headers are part of the request"}
+	case c.WriteTimeout <= c.RequestTimeout:
+		return &Error{"ATELIER_WRITE_TIMEOUT", c.WriteTimeout.String(), "want more than ATELIER_REQUEST_TIMEOUT (" + c.RequestTimeout.String() + "), or a request that uses its deadline could not be answered"}
+	case c.UploadTimeout < c.RequestTimeout:
+		return &Error{"ATELIER_UPLOAD_TIMEOUT", c.UploadTimeout.String(), "want at least ATELIER_REQUEST_TIMEOUT (" + c.RequestTimeout.String() + ")"}
+	}
+	return nil
+}
+
+func rateVar(get func(string, string) string, name, def string) (ratelimit.Rate, error) {
+	raw := get(name, def)
+	r, err := ratelimit.Parse(raw)
+	if err != nil {
+		return r, &Error{name, raw, err.Error()}
+	}
+	return r, nil
 }
 
 func durationVar(get func(string, string) string, name, def string, least time.Duration) (time.Duration, error) {
@@ -210,5 +293,17 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("report_redesign_max", c.ReportRedesignMax),
 		slog.Int("probe_pool", c.ProbePool),
 		slog.Float64("probe_share", c.ProbeShare),
+		slog.String("rate_anon", c.RateAnon.String()),
+		slog.String("rate_seller", c.RateSeller.String()),
+		slog.String("trusted_proxies", strings.Join(c.TrustedProxies, ",")),
+		slog.Int("sessions_per_client", c.SessionsPerClient),
+		slog.Duration("session_ttl", c.SessionTTL),
+		slog.Int64("max_json_bytes", c.MaxJSONBytes),
+		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
+		slog.Duration("read_timeout", c.ReadTimeout),
+		slog.Duration("write_timeout", c.WriteTimeout),
+		slog.Duration("idle_timeout", c.IdleTimeout),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("upload_timeout", c.UploadTimeout),
 	)
 }
