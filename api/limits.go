@@ -21,7 +21,7 @@ import (
 
 // uploadRoutes take a file: they get the upload body limit and
 // Limits.UploadTimeout instead of the JSON limit and RequestTimeout.
-var uploadRoutes = map[string]bool{"POST /api/v1/items": true}
+var uploadRoutes = map[string]bool{"POST /api/v1/items": true, "POST /api/v1/backgrounds": true}
 
 // maxJSONDepth bounds the nesting of JSON request bodies: ours nest three
 // deep at most.
