@@ -98,6 +98,16 @@ func describe(t imaging.Tensor, region []bool, m transfer.Mask, category string)
 	}
 	var ground int
 	d.Pattern, ground = pattern(labs, inner, t.W, t.H, clusters)
+	if d.Pattern == "other" {
+		if ends, ok := blendEnds(labs, inner, clusters[0].centre); ok {
+			clusters = ends[:]
+			d.Colours = d.Colours[:0]
+			for _, c := range clusters {
+				rgb := c.centre.RGB()
+				d.Colours = append(d.Colours, Colour{Named: colour.Name(rgb), Share: c.share, RGB: rgb})
+			}
+		}
+	}
 	if ground == 1 { // the ground of the dots is the product's colour
 		d.Colours[0], d.Colours[1] = d.Colours[1], d.Colours[0]
 		clusters[0], clusters[1] = clusters[1], clusters[0]

@@ -38,6 +38,10 @@
 //     which is then the product's main colour whatever its share); fewer
 //     blobs are trims: "solid".
 //
+// A blend is named by its two ends (the means of the pixels at either end
+// of the line through its most different colours), not by the mixtures
+// k-means finds along it.
+//
 // A single main colour whose pixels spread far from it (more than
 // BlendShare of them beyond MergeDistance) is a blend too: "other".
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/atelier-app/atelier/internal/colour"
@@ -27,6 +28,9 @@ func truePattern(p synth.Pattern) string {
 // backgrounds` measures on unseen seeds).
 func TestSyntheticWorld(t *testing.T) {
 	n := 120
+	if v := os.Getenv("ATELIER_DESCRIBE_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
 	if testing.Short() {
 		n = 36
 	}
@@ -51,6 +55,9 @@ func TestSyntheticWorld(t *testing.T) {
 		tf := colour.FamilyHSV(it.Primary.H, it.Primary.S, it.Primary.V)
 		if slices.Contains(d.PatternFamilies(), tf) {
 			pair++
+		} else if os.Getenv("ATELIER_DESCRIBE_VERBOSE") == "named" {
+			sf := colour.FamilyHSV(it.Secondary.H, it.Secondary.S, it.Secondary.V)
+			t.Logf("%s %s: true %s %.0f/%.2f/%.2f (second %s), got %v %v — %s", it.ID, it.Pattern, tf, it.Primary.H, it.Primary.S, it.Primary.V, sf, d.Families(), d.Pattern, d.Sentence)
 		}
 		if d.Colours[0].Family == tf {
 			fam++
