@@ -305,6 +305,62 @@ func TestPagesInChromium(t *testing.T) {
 		}
 	})
 
+	// After "seller", so the seller has an item to place on scenes.
+	t.Run("backgrounds", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(browser, 150*time.Second)
+		defer cancel()
+		act(t, ctx,
+			chromedp.Navigate(base+"/seller"),
+			chromedp.WaitVisible(`#items li button[aria-label^="Backgrounds"]`, chromedp.ByQuery),
+			chromedp.Click(`#items li button[aria-label^="Backgrounds"]`, chromedp.ByQuery),
+			chromedp.WaitVisible("#backgrounds-result", chromedp.ByQuery))
+		if msg := text(t, ctx, "#backgrounds-error"); msg != "" {
+			t.Fatalf("error shown with the suggestions: %q", msg)
+		}
+		var n int
+		act(t, ctx, chromedp.Evaluate(`document.querySelectorAll("#composites > li").length`, &n))
+		if n != 6 {
+			t.Fatalf("the page shows %d suggestions, want 6", n)
+		}
+		if got := countLoaded(t, ctx, "#composites > li img", n); got != n {
+			t.Fatalf("%d of %d composites loaded", got, n)
+		}
+		var widths []int
+		act(t, ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("#composites > li img"), (i) => i.naturalWidth)`, &widths))
+		for i, w := range widths {
+			if w != 480 {
+				t.Fatalf("composite %d is %d px wide, want the photo's 480 (widths %v)", i, w, widths)
+			}
+		}
+		// The page says what the API says.
+		var items struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		getJSON(t, base+"/api/v1/items", key, &items)
+		var api struct {
+			Description struct{ Sentence string }  `json:"description"`
+			Suggestions []struct{ Caption string } `json:"suggestions"`
+		}
+		getJSON(t, base+"/api/v1/items/"+items.Items[0].ID+"/backgrounds?n=6", key, &api)
+		if got := strings.ToLower(text(t, ctx, "#description")); !strings.Contains(got, api.Description.Sentence) {
+			t.Errorf("the page describes the product as %q, the API as %q", got, api.Description.Sentence)
+		}
+		if got := strings.ToLower(text(t, ctx, "#composites > li .caption")); got != api.Suggestions[0].Caption {
+			t.Errorf("the first scene is %q on the page, %q in the API", got, api.Suggestions[0].Caption)
+		}
+		screenshot(t, ctx, filepath.Join(shots, "backgrounds.png"))
+
+		// A background of the seller's own, without a caption, is
+		// described from its pixels.
+		scene := filepath.Join(t.TempDir(), "scene.png")
+		writeImage(t, scene, solidImage(300, 200, color.RGBA{40, 70, 110, 255}), png.Encode)
+		act(t, ctx,
+			chromedp.Click("#backgrounds details summary", chromedp.ByQuery),
+			chromedp.SetUploadFiles("#background-image", []string{scene}, chromedp.ByQuery),
+			chromedp.Click(`#background-form button[type="submit"]`, chromedp.ByQuery))
+		waitText(t, ctx, "#background-state", "Added: a ")
+	})
+
 	// After "seller", so the seller has an item to rank.
 	t.Run("reports", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(browser, 240*time.Second)
@@ -586,4 +642,13 @@ func writeImage(t *testing.T, path string, img image.Image, encode func(io.Write
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// solidImage is a w×h image of one colour.
+func solidImage(w, h int, c color.RGBA) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	return img
 }

@@ -119,16 +119,12 @@ func describe(t imaging.Tensor, region []bool, m transfer.Mask, category string)
 	return d
 }
 
-// workCopy returns t scaled down (area-averaged) to at most WorkSize on
-// its longer side, or t itself when it is small enough.
+// workCopy returns t scaled down by area averaging, by the smallest whole
+// factor that brings its longer side to at most WorkSize (t itself when it
+// is that small already).
 func workCopy(t imaging.Tensor) imaging.Tensor {
-	long := max(t.W, t.H)
-	if long <= WorkSize {
-		return t
-	}
-	w := max(1, int(math.Round(float64(t.W)*WorkSize/float64(long))))
-	h := max(1, int(math.Round(float64(t.H)*WorkSize/float64(long))))
-	return imaging.FromImage(imaging.Resize(t.Image(), w, h))
+	f := (max(t.W, t.H) + WorkSize - 1) / WorkSize
+	return imaging.Shrink(t, f)
 }
 
 func labsOf(t imaging.Tensor) []colour.Lab {

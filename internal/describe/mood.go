@@ -2,6 +2,7 @@ package describe
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -74,7 +75,7 @@ var categoryWords = map[string]string{"tshirt": "t-shirt", "sneaker": "sneaker",
 // category, size, then the next two moods.
 func sentence(d Description) string {
 	var b strings.Builder
-	lead, rest := splitMoods(d.Moods)
+	lead, rest := splitMoods(leadable(d))
 	words := []string{}
 	if lead != "" {
 		words = append(words, lead)
@@ -100,7 +101,7 @@ func sentence(d Description) string {
 }
 
 func sceneSentence(d Description) string {
-	lead, rest := splitMoods(d.Moods)
+	lead, rest := splitMoods(leadable(d))
 	words := []string{}
 	if lead != "" {
 		words = append(words, lead)
@@ -116,6 +117,19 @@ func sceneSentence(d Description) string {
 		s += ", " + joinAnd(rest)
 	}
 	return s
+}
+
+// leadable puts first a mood that does not repeat a word of the colour
+// names ("dark" before "dark slate gray" says nothing).
+func leadable(d Description) []string {
+	names := " " + colourWords(d) + " "
+	m := slices.Clone(d.Moods)
+	for i, w := range m {
+		if !strings.Contains(names, " "+w+" ") {
+			return append(append([]string{w}, m[:i]...), m[i+1:]...)
+		}
+	}
+	return m
 }
 
 func splitMoods(m []string) (lead string, rest []string) {

@@ -46,9 +46,29 @@ func (t Tensor) RGB(x, y int) (r, g, b float32) {
 func FromImage(img image.Image) Tensor {
 	b := img.Bounds()
 	t := Tensor{H: b.Dy(), W: b.Dx(), Pix: make([]float32, 3*b.Dx()*b.Dy())}
+	var pix []uint8
+	stride := 0
+	switch m := img.(type) { // decoded PNGs and our own images: read bytes
+	case *image.NRGBA:
+		pix, stride = m.Pix, m.Stride
+	case *image.RGBA:
+		pix, stride = m.Pix, m.Stride
+	}
 	n := t.H * t.W
 	for y := 0; y < t.H; y++ {
 		for x := 0; x < t.W; x++ {
+			if pix != nil {
+				// An opaque pixel reads the same in both layouts, and
+				// gives what RGBA() would: v·0x101/0xffff.
+				o := y*stride + 4*x
+				if pix[o+3] == 0xff {
+					i := y*t.W + x
+					t.Pix[i] = float32(uint32(pix[o])*0x101) / 0xffff
+					t.Pix[n+i] = float32(uint32(pix[o+1])*0x101) / 0xffff
+					t.Pix[2*n+i] = float32(uint32(pix[o+2])*0x101) / 0xffff
+					continue
+				}
+			}
 			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
 			// Premultiplied colour over a white background.
 			white := float32(0xffff-a) / 0xffff
@@ -135,6 +155,39 @@ func Grid(tiles []image.Image, cols, pad int) *image.NRGBA {
 	for i, t := range tiles {
 		x, y := pad+(i%cols)*(tw+pad), pad+(i/cols)*(th+pad)
 		draw.Draw(out, image.Rect(x, y, x+tw, y+th), t, t.Bounds().Min, draw.Over)
+	}
+	return out
+}
+
+// Shrink returns t scaled down by the whole factor f: each output pixel
+// is the mean of an f×f block (area averaging, the right filter for a
+// large reduction); rows and columns past the last whole block are
+// dropped. f ≤ 1 returns t.
+func Shrink(t Tensor, f int) Tensor {
+	if f <= 1 {
+		return t
+	}
+	w, h := t.W/f, t.H/f
+	out := Tensor{H: h, W: w, Pix: make([]float32, 3*w*h)}
+	inv := 1 / float32(f*f)
+	for c := 0; c < 3; c++ {
+		src := t.Pix[c*t.H*t.W : (c+1)*t.H*t.W]
+		dst := out.Pix[c*h*w : (c+1)*h*w]
+		for y := 0; y < h; y++ {
+			for dy := 0; dy < f; dy++ {
+				row := src[(y*f+dy)*t.W:]
+				for x := 0; x < w; x++ {
+					var s float32
+					for _, v := range row[x*f : x*f+f] {
+						s += v
+					}
+					dst[y*w+x] += s
+				}
+			}
+			for x := 0; x < w; x++ {
+				dst[y*w+x] *= inv
+			}
+		}
 	}
 	return out
 }

@@ -58,3 +58,53 @@ func TestWritePNGAndGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFromImageFastPath checks that reading NRGBA and RGBA bytes directly
+// gives what the generic path gives, opaque and translucent pixels alike.
+func TestFromImageFastPath(t *testing.T) {
+	n := image.NewNRGBA(image.Rect(3, 5, 20, 17))
+	r := image.NewRGBA(n.Rect)
+	for i := range n.Pix {
+		n.Pix[i] = uint8(i * 37)
+		r.Pix[i] = uint8(i * 53)
+	}
+	for i := 3; i < len(n.Pix); i += 4 {
+		if i%12 != 3 {
+			n.Pix[i], r.Pix[i] = 0xff, 0xff
+		}
+		r.Pix[i-1], r.Pix[i-2], r.Pix[i-3] = min(r.Pix[i-1], r.Pix[i]), min(r.Pix[i-2], r.Pix[i]), min(r.Pix[i-3], r.Pix[i])
+	}
+	for _, img := range []image.Image{n, r} {
+		fast := FromImage(img)
+		slow := FromImage(struct{ image.Image }{img}) // hides the type: generic path
+		for i := range fast.Pix {
+			if fast.Pix[i] != slow.Pix[i] {
+				t.Fatalf("%T: value %d is %v, generic path %v", img, i, fast.Pix[i], slow.Pix[i])
+			}
+		}
+	}
+}
+
+func TestShrink(t *testing.T) {
+	src := NewTensor(5, 7)
+	for i := range src.Pix {
+		src.Pix[i] = float32(i % 11)
+	}
+	got := Shrink(src, 2)
+	if got.W != 3 || got.H != 2 {
+		t.Fatalf("size %dx%d, want 3x2", got.W, got.H)
+	}
+	// Channel 1, output (1, 1): the mean of rows 2-3, columns 2-3.
+	var want float32
+	for _, y := range []int{2, 3} {
+		for _, x := range []int{2, 3} {
+			want += src.At(1, y, x) / 4
+		}
+	}
+	if v := got.At(1, 1, 1); v != want {
+		t.Errorf("value %v, want %v", v, want)
+	}
+	if same := Shrink(src, 1); &same.Pix[0] != &src.Pix[0] {
+		t.Error("factor 1 copied the tensor")
+	}
+}

@@ -1,5 +1,6 @@
 // The seller's page: keep the API key for the tab, upload product photos,
-// list the seller's items and run redesigns for a consumer segment.
+// list the seller's items, run redesigns for a consumer segment and show
+// background suggestions.
 "use strict";
 
 (() => {
@@ -86,7 +87,8 @@
         img ? pixelImage(img.model_url, "Photo of " + name) : null,
         el("strong", { text: name }),
         el("span", { class: "muted", text: it.category }),
-        el("button", { type: "button", class: "secondary", "aria-label": "Redesign " + name, onclick: () => startRedesign(it.id) }, "Redesign")));
+        el("button", { type: "button", class: "secondary", "aria-label": "Redesign " + name, onclick: () => startRedesign(it.id) }, "Redesign"),
+        el("button", { type: "button", class: "secondary", "aria-label": "Backgrounds for " + name, onclick: () => showBackgrounds(it.id, name) }, "Backgrounds")));
     }
   }
 
@@ -201,6 +203,66 @@
     if (flags.has("duplicate")) out.push("Much like a better-ranked variant.");
     return out;
   }
+
+  // showBackgrounds describes the item and shows it on the scenes that
+  // suit it. The first time, the service makes the composites (a few
+  // seconds); after that they are read.
+  async function showBackgrounds(itemID, name) {
+    const box = $("backgrounds");
+    box.hidden = false;
+    $("backgrounds-result").hidden = true;
+    showError($("backgrounds-error"), null);
+    $("backgrounds-status").textContent = "Describing " + name + " and placing it on suggested scenes…";
+    $("backgrounds-title").focus();
+    try {
+      const data = await authed("GET", "/api/v1/items/" + encodeURIComponent(itemID) + "/backgrounds?n=6");
+      $("backgrounds-status").textContent = "For " + name + ":";
+      $("description").textContent = capitalise(data.description.sentence) + ".";
+      const sw = $("description-colours");
+      sw.replaceChildren();
+      for (const c of data.description.colours) {
+        // A CSSOM property, not a style attribute: the page's policy allows
+        // no inline styles.
+        const chip = el("span", { class: "swatch", "aria-hidden": "true" });
+        chip.style.backgroundColor = c.hex;
+        sw.append(el("li", {}, chip,
+          el("span", { text: c.name + " (" + c.family + ", " + Math.round(c.share * 100) + "%)" })));
+      }
+      const list = $("composites");
+      list.replaceChildren();
+      data.suggestions.forEach((s, i) => list.append(el("li", { class: "passed" },
+        el("div", { class: "frame" }, el("img", { class: "photo", src: s.composite_url,
+          alt: name + " on " + s.caption })),
+        el("div", { class: "row" }, el("strong", { text: "#" + (i + 1) }),
+          el("span", { class: "muted", text: (s.builtin ? "built-in" : "yours") + " · score " + s.score.toFixed(2) })),
+        el("p", { class: "caption", text: capitalise(s.caption) }))));
+      $("backgrounds-result").hidden = false;
+    } catch (e) {
+      $("backgrounds-status").textContent = "";
+      showError($("backgrounds-error"), e);
+    }
+  }
+
+  $("background-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const file = $("background-image").files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("image", file);
+    const caption = $("background-caption").value.trim();
+    if (caption) form.append("caption", caption);
+    $("background-state").textContent = "Adding…";
+    try {
+      const b = await authed("POST", "/api/v1/backgrounds", { body: form });
+      $("background-state").textContent = "Added: " + b.caption;
+      $("background-form").reset();
+    } catch (e) {
+      $("background-state").textContent = "";
+      showError($("backgrounds-error"), e);
+    }
+  });
+
+  const capitalise = (t) => t ? t[0].toUpperCase() + t.slice(1) : t;
 
   if (key()) refresh();
 })();
