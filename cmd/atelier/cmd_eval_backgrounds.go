@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"image/jpeg"
 	"io"
+	"os"
 	"sort"
 
 	"github.com/atelier-app/atelier/internal/progress"
@@ -19,6 +21,7 @@ func runEvalBackgrounds(ctx context.Context, e env, args []string) error {
 	dataset := fs.String("dataset", "", "synthetic world `directory` (atelier synth; required)")
 	items := fs.Int("items", 600, "items to describe (the first ones)")
 	recPath := fs.String("recommender", "", "recommender model `file` for the category (default: the embedded demo model)")
+	figure := fs.String("figure", "", "also write a JPEG `file`: the first 12 items, each on its top three scenes (descriptions on stdout)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -45,7 +48,29 @@ func runEvalBackgrounds(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("eval backgrounds: %w", err)
 	}
 	bar.Done()
+	if *figure != "" {
+		if err := writeBackgroundsFigure(ctx, e, rec, data, *figure); err != nil {
+			return fmt.Errorf("eval backgrounds: --figure: %w", err)
+		}
+	}
 	return printReport(e, *asJSON, rep, writeBackgroundsEval)
+}
+
+func writeBackgroundsFigure(ctx context.Context, e env, rec *recommender.Model, data *recommender.Dataset, path string) error {
+	img, rows, err := evaluation.BackgroundsFigure(ctx, rec, data, 12)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, func(f *os.File) error { return jpeg.Encode(f, img, &jpeg.Options{Quality: 85}) }); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		fmt.Fprintf(e.stderr, "%2d. %s: %s\n", i+1, r.ItemID, r.Sentence)
+		for _, s := range r.Scenes {
+			fmt.Fprintf(e.stderr, "      %s\n", s)
+		}
+	}
+	return nil
 }
 
 func writeBackgroundsEval(w io.Writer, rep evaluation.BackgroundsReport) error {

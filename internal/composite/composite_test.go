@@ -173,3 +173,43 @@ func BenchmarkProductContrast1024(b *testing.B) {
 }
 
 func lum(c color.NRGBA) int { return (299*int(c.R) + 587*int(c.G) + 114*int(c.B)) / 1000 }
+
+// TestPlaceAntiAliasedEdgeHasNoFringe places a disc drawn with
+// anti-aliased edges (edge pixels part white backdrop) on black: no pixel
+// may come out lighter than the product in any channel, which a white
+// fringe would be.
+func TestPlaceAntiAliasedEdgeHasNoFringe(t *testing.T) {
+	const size = 96
+	prod := color.NRGBA{170, 20, 90, 255}
+	img := image.NewNRGBA(image.Rect(0, 0, size, size))
+	for y := range size {
+		for x := range size {
+			// Coverage of the pixel by a disc of radius 30, 4×4 samples.
+			cov := 0.0
+			for sy := range 4 {
+				for sx := range 4 {
+					dx, dy := float64(x)+(float64(sx)+0.5)/4-48, float64(y)+(float64(sy)+0.5)/4-48
+					if dx*dx+dy*dy < 30*30 {
+						cov += 1.0 / 16
+					}
+				}
+			}
+			mix := func(p uint8) uint8 { return uint8(cov*float64(p) + (1-cov)*255 + 0.5) }
+			img.SetNRGBA(x, y, color.NRGBA{mix(prod.R), mix(prod.G), mix(prod.B), 255})
+		}
+	}
+	m, err := transfer.ProductMask(imaging.FromImage(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Place(img, m, uniform(size, color.NRGBA{0, 0, 0, 255}), Options{Shadow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(out.Pix); i += 4 {
+		if out.Pix[i] > prod.R+2 || out.Pix[i+1] > prod.G+2 || out.Pix[i+2] > prod.B+2 {
+			t.Fatalf("pixel (%d, %d) = %v is lighter than the product %v: a fringe",
+				i/4%size, i/4/size, out.Pix[i:i+3], prod)
+		}
+	}
+}

@@ -151,8 +151,16 @@ func cover(bg image.Image, w, h int) *image.NRGBA {
 
 // blendProduct writes the product over out: the photo's pixel where the
 // feathered alpha is 1, a decontaminated mix on the feathered rim.
-// counts/area is the alpha of mask pixels; pixels outside the mask keep
+// counts/area is the feather of mask pixels; pixels outside the mask keep
 // the background.
+//
+// On the rim the feather alone is not the pixel's coverage: an
+// anti-aliased edge pixel can be mostly backdrop while its box count is
+// high, and unmixing it with the feather would leave a light fringe. So
+// each rim pixel's coverage is measured from its colour (coverage): how
+// far it is from the backdrop relative to the most product-like pixel
+// near it; the product colour is unmixed with that coverage, and drawn
+// with coverage × feather.
 func blendProduct(out *image.NRGBA, src *image.RGBA, m transfer.Mask, counts []int32, area int) {
 	bk := [3]float32{m.Background[0] * 255, m.Background[1] * 255, m.Background[2] * 255}
 	for y := range m.H {
@@ -168,20 +176,63 @@ func blendProduct(out *image.NRGBA, src *image.RGBA, m transfer.Mask, counts []i
 				d[0], d[1], d[2] = s[0], s[1], s[2]
 				continue
 			}
-			a := float32(counts[i]) / float32(area)
+			cov := coverage(src, m, x, y, bk)
+			a := cov * float32(counts[i]) / float32(area)
 			for c := range 3 {
-				d[c] = unmix(float32(s[c]), bk[c], float32(d[c]), a)
+				d[c] = unmix(float32(s[c]), bk[c], float32(d[c]), cov, a)
 			}
 		}
 	}
 }
 
-// unmix takes the backdrop k out of the photo's pixel p at alpha a
-// (p = a·f + (1−a)·k, solved for the product's colour f, clamped to the
-// 8-bit range) and mixes f over the new background g: so a rim pixel that
-// was part white backdrop shows the new background there, not white.
-func unmix(p, k, g, a float32) uint8 {
-	f := (p - (1-a)*k) / a
+// coverageRadius is how far (pixels) coverage looks for the product's
+// own colour next to a rim pixel.
+const coverageRadius = 2
+
+// coverage is the share of pixel (x, y) the product covers, from its
+// colour: its largest channel difference from the backdrop k over that of
+// the most product-like mask pixel within coverageRadius (a two-colour
+// mix scales every channel's difference alike), in [0, 1].
+func coverage(src *image.RGBA, m transfer.Mask, x, y int, k [3]float32) float32 {
+	diff := func(px, py int) float32 {
+		o := py*src.Stride + 4*px
+		var d float32
+		for c := range 3 {
+			d = max(d, abs32(float32(src.Pix[o+c])-k[c]))
+		}
+		return d
+	}
+	var ref float32
+	for py := max(0, y-coverageRadius); py <= min(m.H-1, y+coverageRadius); py++ {
+		for px := max(0, x-coverageRadius); px <= min(m.W-1, x+coverageRadius); px++ {
+			if m.In[py*m.W+px] {
+				ref = max(ref, diff(px, py))
+			}
+		}
+	}
+	if ref < 1 {
+		return 1 // a product of the backdrop's colour: nothing to measure
+	}
+	return min(1, diff(x, y)/ref)
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// unmix takes the backdrop k out of the photo's pixel p at coverage cov
+// (p = cov·f + (1−cov)·k, solved for the product's colour f, clamped to
+// the 8-bit range) and mixes f over the new background g at alpha a: so a
+// rim pixel that was part white backdrop shows the new background there,
+// not white.
+func unmix(p, k, g, cov, a float32) uint8 {
+	f := p
+	if cov > 0.05 {
+		f = (p - (1-cov)*k) / cov
+	}
 	f = min(max(f, 0), 255)
 	return uint8(a*f + (1-a)*g + 0.5)
 }
