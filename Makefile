@@ -13,7 +13,7 @@ TAGS_OF  = $(if $(filter undefined,$(origin TAGS)),$$(scripts/tags.sh),$(TAGS))
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-report bench-peer lint deps clean
+.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-report bench-backgrounds bench-peer lint deps clean
 
 all: build
 
@@ -55,6 +55,12 @@ bench-import: build
 bench-report:
 	@scripts/deps.sh backends
 	ATELIER_BENCH_REPORT=10000 $(GO) test -tags "$(TAGS_OF)" -run '^$$' -bench ReportScale -benchtime 3x -timeout 60m ./service/report/
+
+# One item's background suggestions against 1,000 scenes (SQLite, local
+# folder) and one 1024-px composite (docs/benchmarks.md).
+bench-backgrounds:
+	@scripts/deps.sh backends
+	$(GO) test -tags "$(TAGS_OF)" -run '^$$' -bench . -benchtime 20x -count 3 ./service/backgrounds/
 
 # Picks of the choice flow under load with wrk (README numbers).
 bench-choices: build

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/atelier-app/atelier"
@@ -29,7 +30,7 @@ func BenchmarkSuggest1000(b *testing.B) {
 	}
 	seller, item := benchItem(b, store, blobs)
 	svc, err := backgrounds.New(backgrounds.Config{Store: store, Blobs: blobs, IndexPath: b.TempDir() + "/index",
-		Library: backdrop.Library()[:1], SceneSize: 16})
+		Library: backdrop.Library()[:1], SceneSize: 16, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
