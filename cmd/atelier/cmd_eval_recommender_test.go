@@ -157,7 +157,7 @@ func TestEvalRecommenderErrors(t *testing.T) {
 		want  string
 		usage bool
 	}{
-		{[]string{"eval"}, "want one of: choices, gan, recommender, redesign", true},
+		{[]string{"eval"}, "want one of: backgrounds, choices, gan, recommender, redesign", true},
 		{[]string{"eval", "recommender"}, "--dataset is required", true},
 		{[]string{"eval", "recommender", "--dataset", dir, "--pixels", "5"}, "--pixels 5 must divide 64", true},
 		{[]string{"eval", "recommender", "--dataset", dir, "--epochs", "0"}, "must be positive", true},
