@@ -45,15 +45,32 @@ func (d Description) Families() []string {
 	return out
 }
 
+// DetailShare is the least share of a solid product's region a second
+// colour needs to be named as its details ("with white details"): soles,
+// handles, trims.
+const DetailShare = 0.2
+
 // PatternFamilies are the families of the colours the sentence names: the
-// main colour, and for a pattern of two colours the second too (stripes
-// and checks show both in equal parts, so neither is "the" colour).
+// main colour, and the second too for a pattern of two colours (stripes
+// and checks show both in equal parts, so neither is "the" colour) or for
+// a solid product's details.
 func (d Description) PatternFamilies() []string {
 	out := []string{d.Colours[0].Family}
-	if d.Pattern != "solid" && len(d.Colours) > 1 && d.Colours[1].Family != out[0] {
-		out = append(out, d.Colours[1].Family)
+	if second, ok := d.second(); ok && second.Family != out[0] {
+		out = append(out, second.Family)
 	}
 	return out
+}
+
+// second is the colour the sentence names after the main one, if any.
+func (d Description) second() (Colour, bool) {
+	if len(d.Colours) < 2 || d.Colours[1].Name == d.Colours[0].Name {
+		return Colour{}, false
+	}
+	if d.Pattern != "solid" || d.Colours[1].Share >= DetailShare {
+		return d.Colours[1], true
+	}
+	return Colour{}, false
 }
 
 // Photo describes the product in a photo of a product on a plain backdrop.

@@ -18,7 +18,10 @@
 // seeding from the densest colour, so the result is deterministic);
 // clusters closer than MergeDistance are merged, and colours covering at
 // least MinColourShare of the region are kept, largest first. Each is
-// named by package colour (nearest CSS name, family rule on HSV).
+// named by package colour (nearest CSS name, family rule on HSV). The
+// sentence names the main colour, and a second one for a pattern of two
+// colours, or as "details" of a solid product when it covers at least
+// DetailShare of it (soles, handles, trims).
 //
 // # Pattern
 //

@@ -92,7 +92,7 @@ func sentence(d Description) string {
 		noun = "product"
 	}
 	words = append(words, noun)
-	phrase := strings.Join(words, " ")
+	phrase := strings.Join(words, " ") + details(d)
 	fmt.Fprintf(&b, "%s %s, %s in frame", article(phrase), phrase, d.Size)
 	if len(rest) > 0 {
 		b.WriteString(", " + joinAnd(rest))
@@ -144,10 +144,19 @@ func splitMoods(m []string) (lead string, rest []string) {
 }
 
 func colourWords(d Description) string {
-	if d.Pattern != "solid" && len(d.Colours) > 1 && d.Colours[1].Name != d.Colours[0].Name {
-		return d.Colours[0].Name + " and " + d.Colours[1].Name
+	if second, ok := d.second(); ok && d.Pattern != "solid" {
+		return d.Colours[0].Name + " and " + second.Name
 	}
 	return d.Colours[0].Name
+}
+
+// details is " with NAME details" for a solid product with a second
+// colour, else "".
+func details(d Description) string {
+	if second, ok := d.second(); ok && d.Pattern == "solid" {
+		return " with " + second.Name + " details"
+	}
+	return ""
 }
 
 func joinAnd(w []string) string {
