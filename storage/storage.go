@@ -77,8 +77,13 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Opt
 		return nil, fmt.Errorf("database handle: %w", err)
 	}
 	if dialect == "postgres" {
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(5)
+		// As many idle connections as open ones: a burst of concurrent
+		// requests returns its connections to the pool instead of closing
+		// all but a few, which made every later burst open new ones (a
+		// PostgreSQL backend forked and authenticated per request, the
+		// choice flow's tail latency). Idle ones close after five minutes.
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
@@ -94,6 +99,9 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Opt
 	log.Debug("database opened", "dialect", dialect, "where", where)
 	return s, nil
 }
+
+// maxConns bounds one process's PostgreSQL connections (open and idle).
+const maxConns = 20
 
 // dialectorFor turns a database URL into a GORM dialector, the dialect name
 // and a description of where the database is that is safe to log.
