@@ -51,7 +51,8 @@ export ATELIER_SESSIONS_PER_CLIENT=0
 echo "bench: preparing the default world and the demo recommender" >&2
 "$bin" demo --prepare-only >/dev/null 2>"$work/prepare.log" || { cat "$work/prepare.log" >&2; exit 1; }
 
-port=$(while :; do p=$((20000 + RANDOM % 40000)); (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; break; }; done)
+# A free port below the ephemeral range (see with-servers.sh).
+port=$(while :; do p=$((20000 + RANDOM % 12000)); (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; break; }; done)
 base="http://127.0.0.1:$port"
 ATELIER_ADDR=127.0.0.1:$port "$bin" serve >"$work/serve.log" 2>&1 &
 server_pid=$!

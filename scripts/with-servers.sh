@@ -33,11 +33,13 @@ if ! psql "$pg_url" -qtAc 'select 1' >/dev/null 2>&1; then
 	psql "$pg_url" -qtAc 'select 1' >/dev/null
 fi
 
-# MinIO on a free port.
+# MinIO on a free port: below the kernel's ephemeral range (32768 and up
+# here), where a port that refuses a connection may still be some
+# outgoing connection's local port, and binding it fails.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
