@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"sync"
@@ -166,15 +165,10 @@ func (s *Server) createBackground(c *gin.Context) {
 }
 
 func (s *Server) readBackgroundUpload(c *gin.Context) (image.Image, string, error) {
-	r := c.Request
-	if r.ContentLength > s.limits.MaxUploadBytes+formSlack {
-		return nil, "", atelier.Errorf(atelier.KindTooLarge, "the upload is larger than the limit of %d bytes for the image plus %d for the caption", s.limits.MaxUploadBytes, formSlack)
+	mr, err := s.uploadReader(c)
+	if err != nil {
+		return nil, "", err
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, "", atelier.Errorf(atelier.KindInvalid, "the body must be multipart/form-data with an image file field")
-	}
-	mr := multipartReader(c, s.limits.MaxUploadBytes+formSlack, params["boundary"])
 	var raw []byte
 	caption := ""
 	seen := map[string]bool{}

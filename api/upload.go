@@ -50,15 +50,10 @@ type itemUpload struct {
 // JSON object of strings in "attributes" and/or one "attr.NAME" field
 // each. Nothing is stored; any problem is a client error naming the field.
 func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
-	r := c.Request
-	if r.ContentLength > s.limits.MaxUploadBytes+formSlack {
-		return itemUpload{}, atelier.Errorf(atelier.KindTooLarge, "the upload is larger than the limit of %d bytes for the image plus %d for the other fields", s.limits.MaxUploadBytes, formSlack)
+	mr, err := s.uploadReader(c)
+	if err != nil {
+		return itemUpload{}, err
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return itemUpload{}, atelier.Errorf(atelier.KindInvalid, "the body must be multipart/form-data with an image file field")
-	}
-	mr := multipartReader(c, s.limits.MaxUploadBytes+formSlack, params["boundary"])
 	up := itemUpload{attributes: map[string]string{}}
 	fromJSON := map[string]string{}
 	seen := map[string]bool{}
@@ -131,10 +126,20 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 	return up, nil
 }
 
-// multipartReader reads the request's multipart body, cut off at limit
-// bytes.
-func multipartReader(c *gin.Context, limit int64, boundary string) *multipart.Reader {
-	return multipart.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, limit), boundary)
+// uploadReader checks that the request is a multipart upload within the
+// upload limit (the image plus formSlack for the other fields) and reads
+// its body, cut off at that limit.
+func (s *Server) uploadReader(c *gin.Context) (*multipart.Reader, error) {
+	r := c.Request
+	limit := s.limits.MaxUploadBytes + formSlack
+	if r.ContentLength > limit {
+		return nil, atelier.Errorf(atelier.KindTooLarge, "the upload is larger than the limit of %d bytes for the image plus %d for the other fields", s.limits.MaxUploadBytes, formSlack)
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, atelier.Errorf(atelier.KindInvalid, "the body must be multipart/form-data with an image file field")
+	}
+	return multipart.NewReader(http.MaxBytesReader(c.Writer, r.Body, limit), params["boundary"]), nil
 }
 
 // readLimited reads r to its end, failing with errTooLong past max bytes.

@@ -1,7 +1,6 @@
 package describe
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -72,18 +71,8 @@ var categoryWords = map[string]string{"tshirt": "t-shirt", "sneaker": "sneaker",
 
 // sentence is "a bold red striped t-shirt, large in frame, warm and
 // playful": the first mood leads, colours (two for a pattern), pattern,
-// category, size, then the next two moods.
+// category (and a solid product's details), size, then the next two moods.
 func sentence(d Description) string {
-	var b strings.Builder
-	lead, rest := splitMoods(leadable(d))
-	words := []string{}
-	if lead != "" {
-		words = append(words, lead)
-	}
-	words = append(words, colourWords(d))
-	if p := patternWords[d.Pattern]; p != "" {
-		words = append(words, p)
-	}
 	noun := d.Category
 	if w, ok := categoryWords[noun]; ok {
 		noun = w
@@ -91,18 +80,17 @@ func sentence(d Description) string {
 	if noun == "" {
 		noun = "product"
 	}
-	words = append(words, noun)
-	phrase := strings.Join(words, " ") + details(d)
-	fmt.Fprintf(&b, "%s %s, %s in frame", article(phrase), phrase, d.Size)
-	if len(rest) > 0 {
-		b.WriteString(", " + joinAnd(rest))
-	}
-	return b.String()
+	return phrase(d, noun+details(d), ", "+d.Size+" in frame")
 }
 
-func sceneSentence(d Description) string {
+// sceneSentence is "a soft beige striped backdrop, calm and natural".
+func sceneSentence(d Description) string { return phrase(d, "backdrop", "") }
+
+// phrase is "a LEAD COLOURS PATTERN NOUN" then after, then up to two more
+// moods.
+func phrase(d Description, noun, after string) string {
 	lead, rest := splitMoods(leadable(d))
-	words := []string{}
+	var words []string
 	if lead != "" {
 		words = append(words, lead)
 	}
@@ -110,9 +98,9 @@ func sceneSentence(d Description) string {
 	if p := patternWords[d.Pattern]; p != "" {
 		words = append(words, p)
 	}
-	words = append(words, "backdrop")
-	phrase := strings.Join(words, " ")
-	s := article(phrase) + " " + phrase
+	words = append(words, noun)
+	text := strings.Join(words, " ")
+	s := article(text) + " " + text + after
 	if len(rest) > 0 {
 		s += ", " + joinAnd(rest)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/atelier-app/atelier/internal/composite"
 	"github.com/atelier-app/atelier/internal/transfer"
 	"github.com/atelier-app/atelier/internal/watermark"
+	"github.com/atelier-app/atelier/service/catalog"
 )
 
 // CompositeKey is where the composite of an item's photo on a scene is
@@ -36,7 +37,7 @@ func (s *Service) Composite(ctx context.Context, sellerID string, it atelier.Ite
 	if err != nil {
 		return "", err
 	}
-	bg, err := s.readImage(ctx, b.ImageKey)
+	bg, err := catalog.DecodeBlob(ctx, s.cfg.Blobs, b.ImageKey, "background image "+b.ImageKey)
 	if err != nil {
 		return "", err
 	}
@@ -64,17 +65,4 @@ func Render(photo *transfer.Photo, bg image.Image, caption string) ([]byte, erro
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func (s *Service) readImage(ctx context.Context, key string) (image.Image, error) {
-	rc, _, err := s.cfg.Blobs.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	img, _, err := image.Decode(rc)
-	if err != nil {
-		return nil, atelier.Wrap(atelier.KindInvalid, err, "background image %s does not decode", key)
-	}
-	return img, nil
 }

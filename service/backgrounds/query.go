@@ -73,7 +73,12 @@ func Query(d describe.Description, owner string) query.Query {
 	}
 	add("families", strings.Join(SetOff(d.Colours[0].Family), " "), 1.5)
 
-	scored := bleve.NewDisjunctionQuery(should...)
+	return filtered(bleve.NewDisjunctionQuery(should...), d, owner)
+}
+
+// filtered keeps scored's hits among the scenes of the library and of
+// owner, and drops the scenes of d's own main colour family.
+func filtered(scored query.Query, d describe.Description, owner string) query.Query {
 	owners := []query.Query{term("owner", BuiltinOwner)}
 	if owner != "" {
 		owners = append(owners, term("owner", owner))
@@ -103,15 +108,7 @@ type Searchable = query.Query
 // ColourQuery is Query's set-off colour clause alone, with the same
 // filters: the colour-only ranking evaluations compare Query with.
 func ColourQuery(d describe.Description, owner string) query.Query {
-	scored := match("families", strings.Join(SetOff(d.Colours[0].Family), " "), 1.5)
-	owners := []query.Query{term("owner", BuiltinOwner)}
-	if owner != "" {
-		owners = append(owners, term("owner", owner))
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(scored, bleve.NewDisjunctionQuery(owners...))
-	b.AddMustNot(term("main_family", d.Colours[0].Family))
-	return b
+	return filtered(match("families", strings.Join(SetOff(d.Colours[0].Family), " "), 1.5), d, owner)
 }
 
 // LibraryIndex is an in-memory index of the built-in scenes alone (the

@@ -23,7 +23,7 @@ const maxModelImageSide = 4 * atelier.ModelSize
 // is the blob store's KindNotFound error; a blob that does not decode or
 // has an implausible size is KindInvalid.
 func ReadModelImage(ctx context.Context, blobs blob.Store, key string, size int) (imaging.Tensor, error) {
-	decoded, err := decodeBlob(ctx, blobs, key, "model image "+key)
+	decoded, err := DecodeBlob(ctx, blobs, key, "model image "+key)
 	if err != nil {
 		return imaging.Tensor{}, err
 	}
@@ -78,13 +78,13 @@ func ReadOriginal(ctx context.Context, blobs blob.Store, it atelier.Item) (image
 	if !ok || im.OriginalKey == "" {
 		return nil, atelier.Errorf(atelier.KindInvalid, "item %s has no photo", it.ID)
 	}
-	return decodeBlob(ctx, blobs, im.OriginalKey, fmt.Sprintf("photo %s of item %s", im.OriginalKey, it.ID))
+	return DecodeBlob(ctx, blobs, im.OriginalKey, fmt.Sprintf("photo %s of item %s", im.OriginalKey, it.ID))
 }
 
 // decodeBlob reads and decodes the image stored under key; what names it
 // in the error. A missing blob is the blob store's KindNotFound error, one
 // that does not decode KindInvalid.
-func decodeBlob(ctx context.Context, blobs blob.Store, key, what string) (image.Image, error) {
+func DecodeBlob(ctx context.Context, blobs blob.Store, key, what string) (image.Image, error) {
 	rc, _, err := blobs.Get(ctx, key)
 	if err != nil {
 		return nil, err

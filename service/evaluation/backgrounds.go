@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"github.com/atelier-app/atelier/internal/describe"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/progress"
+	"github.com/atelier-app/atelier/internal/synth"
 	"github.com/atelier-app/atelier/internal/transfer"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/backgrounds"
@@ -319,7 +319,8 @@ func worldTruths(d *recommender.Dataset, n int) ([]truth, error) {
 			}
 			v[j] = x
 		}
-		return hsvRGB(v[0], v[1], v[2]), nil
+		r, g, b := synth.HSV{H: v[0], S: v[1], V: v[2]}.RGB()
+		return colour.RGB{R: r, G: g, B: b}, nil
 	}
 	out := make([]truth, n)
 	for i := range out {
@@ -345,28 +346,4 @@ func patternWord(p string) string {
 		return "other"
 	}
 	return p
-}
-
-// hsvRGB converts hue (degrees), saturation and value to RGB.
-func hsvRGB(h, s, v float64) colour.RGB {
-	h = math.Mod(math.Mod(h, 360)+360, 360) / 60
-	c := v * s
-	x := c * (1 - math.Abs(math.Mod(h, 2)-1))
-	var r, g, b float64
-	switch int(h) {
-	case 0:
-		r, g, b = c, x, 0
-	case 1:
-		r, g, b = x, c, 0
-	case 2:
-		r, g, b = 0, c, x
-	case 3:
-		r, g, b = 0, x, c
-	case 4:
-		r, g, b = x, 0, c
-	default:
-		r, g, b = c, 0, x
-	}
-	m := v - c
-	return colour.RGB{R: r + m, G: g + m, B: b + m}
 }
