@@ -5,7 +5,6 @@ import (
 	"image"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -18,8 +17,8 @@ import (
 // Backgrounds suggests scenes for sellers' items and keeps sellers'
 // uploaded scenes. It is implemented by *backgrounds.Service.
 type Backgrounds interface {
-	ForItem(ctx context.Context, sellerID string, it atelier.Item, n int) (backgrounds.Result, error)
-	Composite(ctx context.Context, sellerID string, it atelier.Item, backgroundID string) (string, error)
+	ForSubject(ctx context.Context, sellerID string, subj backgrounds.Subject, n int) (backgrounds.Result, error)
+	Composite(ctx context.Context, sellerID string, subj backgrounds.Subject, backgroundID string) (string, error)
 	Upload(ctx context.Context, sellerID string, img image.Image, caption string) (atelier.Background, error)
 	List(ctx context.Context, sellerID string) ([]atelier.Background, error)
 }
@@ -44,6 +43,8 @@ type suggestionView struct {
 
 type backgroundsView struct {
 	ItemID      string               `json:"item_id"`
+	RedesignID  string               `json:"redesign_id,omitempty"`
+	Variant     int                  `json:"variant,omitempty"`
 	Description describe.Description `json:"description"`
 	Suggestions []suggestionView     `json:"suggestions"`
 }
@@ -54,19 +55,16 @@ func (s *Server) viewBackground(ctx context.Context, b atelier.Background) (back
 		Width: b.Width, Height: b.Height, ImageURL: u}, err
 }
 
-// itemBackgrounds describes the item from its photo and suggests n scenes
-// (default 5), each with the item composited on it. Composites are made on
-// the first request and read after.
+// itemBackgrounds describes the item from its photo, or a redesigned
+// variant of it (redesign_id and variant), and suggests n scenes (default
+// 5), each with the subject composited on it. Composites are made on the
+// first request and read after.
 func (s *Server) itemBackgrounds(c *gin.Context) {
 	ctx := c.Request.Context()
-	n := 5
-	if q := c.Query("n"); q != "" {
-		v, err := strconv.Atoi(q)
-		if err != nil {
-			writeError(c, s.log, atelier.FieldErrorf("n", "must be a whole number, got %q", q))
-			return
-		}
-		n = v
+	n, err := queryInt(c, "n", 5, 1, backgrounds.MaxSuggestions)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
 	}
 	seller, _ := sellerOf(c)
 	it, err := s.product(ctx, c.Param("id"), scopeOf(c))
@@ -74,22 +72,52 @@ func (s *Server) itemBackgrounds(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	res, err := s.backgrounds.ForItem(ctx, seller.ID, it, n)
+	subj, v, err := s.backgroundSubject(c, it)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	v := backgroundsView{ItemID: it.ID, Description: res.Description, Suggestions: make([]suggestionView, len(res.Suggestions))}
-	if err := s.composites(ctx, seller.ID, it, res.Suggestions, v.Suggestions); err != nil {
+	res, err := s.backgrounds.ForSubject(ctx, seller.ID, subj, n)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	v.Description, v.Suggestions = res.Description, make([]suggestionView, len(res.Suggestions))
+	if err := s.composites(ctx, seller.ID, subj, res.Suggestions, v.Suggestions); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
 	c.JSON(http.StatusOK, v)
 }
 
+// backgroundSubject is the item's photo, or with redesign_id the variant
+// (rank variant, default 1) of one of the seller's redesigns of it.
+func (s *Server) backgroundSubject(c *gin.Context, it atelier.Item) (backgrounds.Subject, backgroundsView, error) {
+	v := backgroundsView{ItemID: it.ID}
+	id := c.Query("redesign_id")
+	if id == "" {
+		if c.Query("variant") != "" {
+			return backgrounds.Subject{}, v, atelier.FieldErrorf("variant", "needs redesign_id")
+		}
+		subj, err := backgrounds.ItemSubject(it)
+		return subj, v, err
+	}
+	rank, err := queryInt(c, "variant", 1, 1, 1000)
+	if err != nil {
+		return backgrounds.Subject{}, v, err
+	}
+	job, err := s.store.GetRedesignJob(c.Request.Context(), id, scopeOf(c))
+	if err != nil {
+		return backgrounds.Subject{}, v, err
+	}
+	subj, err := backgrounds.VariantSubject(it, job, rank)
+	v.RedesignID, v.Variant = id, rank
+	return subj, v, err
+}
+
 // composites fills out[i] for each suggestion, two composites at a time
 // (they are made on the first request, a few hundred milliseconds each).
-func (s *Server) composites(ctx context.Context, sellerID string, it atelier.Item, in []backgrounds.Suggestion, out []suggestionView) error {
+func (s *Server) composites(ctx context.Context, sellerID string, subj backgrounds.Subject, in []backgrounds.Suggestion, out []suggestionView) error {
 	errs := make([]error, len(in))
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup
@@ -102,7 +130,7 @@ func (s *Server) composites(ctx context.Context, sellerID string, it atelier.Ite
 				errs[i] = err
 				return
 			}
-			key, err := s.backgrounds.Composite(ctx, sellerID, it, sg.Background.ID)
+			key, err := s.backgrounds.Composite(ctx, sellerID, subj, sg.Background.ID)
 			if err != nil {
 				errs[i] = err
 				return

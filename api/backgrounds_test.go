@@ -71,6 +71,15 @@ func TestItemBackgrounds(t *testing.T) {
 		}
 		rec, _ = e.call(t, "GET", "/api/v1/items/"+item+"/backgrounds", e.bobKey, nil)
 		want(t, rec, http.StatusNotFound)
+
+		// A variant needs a redesign of this item that the seller owns.
+		rec, body = e.call(t, "GET", "/api/v1/items/"+item+"/backgrounds?variant=2", e.aliceKey, nil)
+		want(t, rec, http.StatusBadRequest)
+		if f, _ := errField(body); f != "variant" {
+			t.Errorf("variant without redesign_id: field %q", f)
+		}
+		rec, _ = e.call(t, "GET", "/api/v1/items/"+item+"/backgrounds?redesign_id=no-such-redesign", e.aliceKey, nil)
+		want(t, rec, http.StatusNotFound)
 	})
 }
 

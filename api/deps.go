@@ -125,11 +125,11 @@ func errNoBackgrounds() error {
 	return atelier.Errorf(atelier.KindUnavailable, "this service does not suggest backgrounds")
 }
 
-func (noBackgrounds) ForItem(context.Context, string, atelier.Item, int) (backgrounds.Result, error) {
+func (noBackgrounds) ForSubject(context.Context, string, backgrounds.Subject, int) (backgrounds.Result, error) {
 	return backgrounds.Result{}, errNoBackgrounds()
 }
 
-func (noBackgrounds) Composite(context.Context, string, atelier.Item, string) (string, error) {
+func (noBackgrounds) Composite(context.Context, string, backgrounds.Subject, string) (string, error) {
 	return "", errNoBackgrounds()
 }
 

@@ -303,6 +303,16 @@ func TestPagesInChromium(t *testing.T) {
 		if src != photoSrc {
 			t.Errorf("compare shows %q, want the photo %q", src, photoSrc)
 		}
+		// The best variant placed on suggested scenes.
+		act(t, ctx,
+			chromedp.Click(`#variants > li button[aria-label="Backgrounds for variant 1"]`, chromedp.ByQuery),
+			chromedp.WaitVisible("#backgrounds-result", chromedp.ByQuery))
+		if got := countLoaded(t, ctx, "#composites > li img", 6); got != 6 {
+			t.Fatalf("%d of 6 composites of the variant loaded", got)
+		}
+		if got := text(t, ctx, "#backgrounds-status"); !strings.Contains(got, "variant 1") {
+			t.Errorf("the panel says %q, want it to name the variant", got)
+		}
 	})
 
 	// After "seller", so the seller has an item to place on scenes.

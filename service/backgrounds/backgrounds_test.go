@@ -128,7 +128,11 @@ func TestSuggestions(t *testing.T) {
 		}
 
 		// A composite is made once, at the photo's size.
-		key, err := svc.Composite(ctx, a.ID, itemA, res.Suggestions[0].Background.ID)
+		subjA, err := backgrounds.ItemSubject(itemA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := svc.Composite(ctx, a.ID, subjA, res.Suggestions[0].Background.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,10 +145,10 @@ func TestSuggestions(t *testing.T) {
 		if err != nil || img.Bounds().Dx() != 320 || img.Bounds().Dy() != 320 {
 			t.Fatalf("composite %v (%v)", img.Bounds(), err)
 		}
-		if again, err := svc.Composite(ctx, a.ID, itemA, res.Suggestions[0].Background.ID); err != nil || again != key {
+		if again, err := svc.Composite(ctx, a.ID, subjA, res.Suggestions[0].Background.ID); err != nil || again != key {
 			t.Errorf("second composite: %s (%v)", again, err)
 		}
-		if _, err := svc.Composite(ctx, a.ID, itemA, up.ID); atelier.ErrorKind(err) != atelier.KindNotFound {
+		if _, err := svc.Composite(ctx, a.ID, subjA, up.ID); atelier.ErrorKind(err) != atelier.KindNotFound {
 			t.Errorf("composite on another seller's background: %v, want not found", err)
 		}
 
@@ -187,6 +191,33 @@ func TestForItemRejectsN(t *testing.T) {
 	for _, n := range []int{0, -1, backgrounds.MaxSuggestions + 1} {
 		if _, err := svc.ForItem(context.Background(), "s", atelier.Item{}, n); atelier.ErrorField(err) != "n" {
 			t.Errorf("n = %d: %v, want an error on n", n, err)
+		}
+	}
+}
+
+// TestVariantSubject checks which redesigns can be placed on scenes.
+func TestVariantSubject(t *testing.T) {
+	it := atelier.Item{ID: "item-1"}
+	done := atelier.RedesignJob{ID: "r1", ItemID: "item-1", Status: atelier.JobSucceeded,
+		Variants: []atelier.Variant{{Rank: 1, FullImageKey: "redesigns/r1/full-1.png"}, {Rank: 2}}}
+	subj, err := backgrounds.VariantSubject(it, done, 1)
+	if err != nil || subj.PhotoKey != "redesigns/r1/full-1.png" || subj.ID == it.ID {
+		t.Fatalf("variant 1: %+v (%v)", subj, err)
+	}
+	for name, tc := range map[string]struct {
+		job   atelier.RedesignJob
+		rank  int
+		kind  atelier.Kind
+		field string
+	}{
+		"another item's":  {atelier.RedesignJob{ID: "r2", ItemID: "item-2", Status: atelier.JobSucceeded}, 1, atelier.KindInvalid, "redesign_id"},
+		"not finished":    {atelier.RedesignJob{ID: "r3", ItemID: "item-1", Status: atelier.JobRunning}, 1, atelier.KindConflict, ""},
+		"no such variant": {done, 9, atelier.KindInvalid, "variant"},
+		"no full image":   {done, 2, atelier.KindInvalid, "variant"},
+	} {
+		_, err := backgrounds.VariantSubject(it, tc.job, tc.rank)
+		if atelier.ErrorKind(err) != tc.kind || atelier.ErrorField(err) != tc.field {
+			t.Errorf("%s: %v, want kind %v field %q", name, err, tc.kind, tc.field)
 		}
 	}
 }

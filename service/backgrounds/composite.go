@@ -13,27 +13,27 @@ import (
 	"github.com/atelier-app/atelier/service/catalog"
 )
 
-// CompositeKey is where the composite of an item's photo on a scene is
-// kept: derived from both ids, so it is made once.
-func CompositeKey(itemID, backgroundID string) string {
-	return "composites/" + itemID + "/" + backgroundID + ".png"
+// CompositeKey is where the composite of a subject on a scene is kept:
+// derived from both ids, so it is made once.
+func CompositeKey(subjectID, backgroundID string) string {
+	return "composites/" + subjectID + "/" + backgroundID + ".png"
 }
 
-// Composite returns the blob key of the item's photo on the scene,
-// making and storing it when it is not stored yet. The scene must be one
-// the seller may use.
-func (s *Service) Composite(ctx context.Context, sellerID string, it atelier.Item, backgroundID string) (string, error) {
+// Composite returns the blob key of the subject (an item's photo or a
+// variant of it) on the scene, making and storing it when it is not
+// stored yet. The scene must be one the seller may use.
+func (s *Service) Composite(ctx context.Context, sellerID string, subj Subject, backgroundID string) (string, error) {
 	b, err := s.cfg.Store.GetBackground(ctx, sellerID, backgroundID)
 	if err != nil {
 		return "", err
 	}
-	key := CompositeKey(it.ID, b.ID)
+	key := CompositeKey(subj.ID, b.ID)
 	if _, err := s.cfg.Blobs.Stat(ctx, key); err == nil {
 		return key, nil
 	} else if atelier.ErrorKind(err) != atelier.KindNotFound {
 		return "", err
 	}
-	photo, err := s.photo(ctx, it)
+	photo, err := s.photo(ctx, subj)
 	if err != nil {
 		return "", err
 	}

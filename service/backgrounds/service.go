@@ -89,13 +89,23 @@ const MaxSuggestions = 20
 // ForItem describes the seller's item from its photo and suggests n
 // scenes: built-in ones and the seller's own.
 func (s *Service) ForItem(ctx context.Context, sellerID string, it atelier.Item, n int) (Result, error) {
+	subj, err := ItemSubject(it)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.ForSubject(ctx, sellerID, subj, n)
+}
+
+// ForSubject describes a subject (an item's photo or a redesigned
+// variant of it) and suggests n scenes for it.
+func (s *Service) ForSubject(ctx context.Context, sellerID string, subj Subject, n int) (Result, error) {
 	if n < 1 || n > MaxSuggestions {
 		return Result{}, atelier.FieldErrorf("n", "must be 1 to %d, got %d", MaxSuggestions, n)
 	}
 	if err := s.EnsureLibrary(ctx); err != nil {
 		return Result{}, err
 	}
-	photo, err := s.photo(ctx, it)
+	photo, err := s.photo(ctx, subj)
 	if err != nil {
 		return Result{}, err
 	}
@@ -143,9 +153,9 @@ func (s *Service) suggest(ctx context.Context, d describe.Description, sellerID 
 	return out, nil
 }
 
-// photo reads and prepares the item's primary photo.
-func (s *Service) photo(ctx context.Context, it atelier.Item) (*transfer.Photo, error) {
-	img, err := catalog.ReadOriginal(ctx, s.cfg.Blobs, it)
+// photo reads and prepares the subject's photo.
+func (s *Service) photo(ctx context.Context, subj Subject) (*transfer.Photo, error) {
+	img, err := catalog.DecodeBlob(ctx, s.cfg.Blobs, subj.PhotoKey, "photo "+subj.PhotoKey)
 	if err != nil {
 		return nil, err
 	}

@@ -149,13 +149,13 @@
     const list = $("variants");
     list.replaceChildren();
     list.hidden = $("variants-title").hidden = job.variants.length === 0;
-    for (const v of job.variants) list.append(variantCard(v, photo, job.base));
+    for (const v of job.variants) list.append(variantCard(v, photo, job.base, job));
   }
 
   // variantCard shows one variant: the seller's photo changed, a toggle to
   // compare it with the photo, what it means in a few words, and the raw
   // numbers and the generator's own drawing one click away.
-  function variantCard(v, photo, base) {
+  function variantCard(v, photo, base, job) {
     const full = v.full_image_url || v.image_url;
     const img = el("img", { class: v.full_image_url ? "photo" : "photo px", src: full,
       alt: "Variant " + v.rank + " of your photo, AI-generated" });
@@ -177,7 +177,9 @@
       base && base.reconstruction_url ? pixelImage(base.reconstruction_url, "Your photo as the generator draws it, AI-generated") : null);
     return el("li", { class: v.passed ? "passed" : "failed" },
       el("div", { class: "frame" }, el("span", { class: "badge", text: "AI-generated" }), img),
-      el("div", { class: "row" }, el("strong", { text: "#" + v.rank }), compare),
+      el("div", { class: "row" }, el("strong", { text: "#" + v.rank }), compare,
+        v.full_image_url ? el("button", { type: "button", class: "secondary", "aria-label": "Backgrounds for variant " + v.rank,
+          onclick: () => showBackgrounds(job.item_id, "variant " + v.rank, job.id, v.rank) }, "Backgrounds") : null),
       el("ul", { class: "meaning" }, ...meaning(v).map((t) => el("li", { text: t }))),
       el("details", {}, el("summary", { text: "Numbers and the generator's drawing" }),
         drawn, el("p", { class: "muted", text: "Left: the variant as the generator drew it; right: your photo as it draws it. The change between them is what was applied to your photo." }), raw,
@@ -204,10 +206,10 @@
     return out;
   }
 
-  // showBackgrounds describes the item and shows it on the scenes that
-  // suit it. The first time, the service makes the composites (a few
+  // showBackgrounds describes the item (or a redesigned variant of it)
+  // and shows it on the scenes that suit it. The first time, the service makes the composites (a few
   // seconds); after that they are read.
-  async function showBackgrounds(itemID, name) {
+  async function showBackgrounds(itemID, name, redesignID, rank) {
     const box = $("backgrounds");
     box.hidden = false;
     $("backgrounds-result").hidden = true;
@@ -215,7 +217,9 @@
     $("backgrounds-status").textContent = "Describing " + name + " and placing it on suggested scenes…";
     $("backgrounds-title").focus();
     try {
-      const data = await authed("GET", "/api/v1/items/" + encodeURIComponent(itemID) + "/backgrounds?n=6");
+      let path = "/api/v1/items/" + encodeURIComponent(itemID) + "/backgrounds?n=6";
+      if (redesignID) path += "&redesign_id=" + encodeURIComponent(redesignID) + "&variant=" + rank;
+      const data = await authed("GET", path);
       $("backgrounds-status").textContent = "For " + name + ":";
       $("description").textContent = capitalise(data.description.sentence) + ".";
       const sw = $("description-colours");
