@@ -126,6 +126,22 @@ func TestStatusOfCoversEveryKind(t *testing.T) {
 	}
 }
 
+// A dependency that is down answers 503 with a Retry-After, like a rate
+// limit, so clients back off and retry instead of giving up.
+func TestUnavailableAnswersRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t)
+	s.router.GET("/down", func(c *gin.Context) {
+		writeError(c, s.log, atelier.Wrap(atelier.KindUnavailable, errors.New("dial tcp: connection refused"), "the database is unavailable; retry later"))
+	})
+	rec, body := do(t, s.Handler(), "GET", "/down")
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("unavailable answered %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if msg := body["error"].(map[string]any)["message"]; strings.Contains(msg.(string), "refused") {
+		t.Fatalf("cause leaked to the client: %v", msg)
+	}
+}
+
 func TestMetricsUseRouteTemplates(t *testing.T) {
 	s, _ := newTestServer(t)
 	s.router.GET("/api/v1/items/:id", func(c *gin.Context) { c.Status(204) })
