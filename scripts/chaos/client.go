@@ -31,9 +31,15 @@ func newAPIClient(base, key string) *apiClient {
 // do sends a request with a JSON body (or a prepared one with its content
 // type) and decodes a 2xx answer into out; it returns the status.
 func (a *apiClient) do(method, path string, body io.Reader, contentType string, out any) (int, error) {
+	status, _, err := a.send(method, path, body, contentType, out)
+	return status, err
+}
+
+// send is do that also tells whether the answer had a Retry-After header.
+func (a *apiClient) send(method, path string, body io.Reader, contentType string, out any) (int, bool, error) {
 	req, err := http.NewRequest(method, a.base+path, body)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -47,19 +53,20 @@ func (a *apiClient) do(method, path string, body io.Reader, contentType string, 
 	}
 	a.mu.Unlock()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	retryAfter := resp.Header.Get("Retry-After") != ""
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+		return resp.StatusCode, retryAfter, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
+			return resp.StatusCode, retryAfter, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, retryAfter, nil
 }
 
 func (a *apiClient) json(method, path string, in, out any) (int, error) {
@@ -73,13 +80,20 @@ func (a *apiClient) json(method, path string, in, out any) (int, error) {
 
 // upload posts a product photo as a new item (POST /api/v1/items).
 func (a *apiClient) upload(photo []byte, category string, out any) (int, error) {
+	status, _, err := a.uploadStatus(photo, category, out)
+	return status, err
+}
+
+// uploadStatus is upload that also tells whether the answer had a
+// Retry-After header.
+func (a *apiClient) uploadStatus(photo []byte, category string, out any) (int, bool, error) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	fw, _ := w.CreateFormFile("image", "product.png")
 	_, _ = fw.Write(photo)
 	_ = w.WriteField("category", category)
 	_ = w.Close()
-	return a.do("POST", "/api/v1/items", &buf, w.FormDataContentType(), out)
+	return a.send("POST", "/api/v1/items", &buf, w.FormDataContentType(), out)
 }
 
 // productPNG is a w×h photo of a coloured product on a light background.

@@ -48,6 +48,7 @@ type config struct {
 var scenarios = []scenario{
 	{"postgres-restart", runPostgresRestart},
 	{"worker-kill", runWorkerKill},
+	{"minio-stop", runMinIOStop},
 }
 
 func main() {

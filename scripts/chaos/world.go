@@ -19,9 +19,9 @@ type world struct {
 	bin  string
 }
 
-// prepare runs `atelier demo --prepare-only` with env (the database and
-// blob URLs) plus the settings every scenario shares.
-func prepare(ctx context.Context, c config, dir string, env ...string) (*world, error) {
+// newWorld is an empty world: env (the database and blob URLs) plus the
+// settings every scenario shares.
+func newWorld(c config, dir string, env ...string) *world {
 	w := &world{dir: dir, bin: c.bin, base: fmt.Sprintf("http://127.0.0.1:%d", freePort())}
 	w.env = append([]string{
 		"ATELIER_DATA_DIR=" + filepath.Join(dir, "data"),
@@ -35,6 +35,12 @@ func prepare(ctx context.Context, c config, dir string, env ...string) (*world, 
 		"ATELIER_SESSIONS_PER_CLIENT=0",
 		"ATELIER_REQUEST_TIMEOUT=5s",
 	}, env...)
+	return w
+}
+
+// prepare runs `atelier demo --prepare-only` in a new world.
+func prepare(ctx context.Context, c config, dir string, env ...string) (*world, error) {
+	w := newWorld(c, dir, env...)
 	p, err := start("demo --prepare-only", dir, filepath.Join(dir, "prepare.log"), w.env, c.bin, "demo", "--prepare-only")
 	if err != nil {
 		return nil, err
