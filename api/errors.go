@@ -31,6 +31,8 @@ func statusOf(kind atelier.Kind) int {
 		return http.StatusTooManyRequests
 	case atelier.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case atelier.KindNoSpace:
+		return http.StatusInsufficientStorage
 	default:
 		return http.StatusInternalServerError
 	}

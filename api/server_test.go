@@ -117,7 +117,7 @@ func TestStatusOfCoversEveryKind(t *testing.T) {
 	want := map[atelier.Kind]int{
 		atelier.KindInvalid: 400, atelier.KindUnauthorized: 401, atelier.KindForbidden: 403,
 		atelier.KindNotFound: 404, atelier.KindConflict: 409, atelier.KindTooLarge: 413,
-		atelier.KindInternal: 500, atelier.KindUnavailable: 503,
+		atelier.KindInternal: 500, atelier.KindUnavailable: 503, atelier.KindNoSpace: 507,
 	}
 	for k, code := range want {
 		if got := statusOf(k); got != code {

@@ -39,6 +39,8 @@ func dbErr(err error, format string, args ...any) error {
 		return atelier.Wrap(atelier.KindConflict, err, "%s refers to a record that does not exist, or is still in use", what)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: %w", what, err)
+	case isDiskFull(err):
+		return atelier.Wrap(atelier.KindNoSpace, err, "%s: the database is out of disk space", what)
 	case isUnavailable(err):
 		return unavailable(err, what)
 	default:
@@ -89,4 +91,14 @@ func isUnavailable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE)
+}
+
+// isDiskFull recognises a database out of disk space: PostgreSQL's
+// disk_full (SQLSTATE 53100), or a write that failed with ENOSPC.
+func isDiskFull(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "53100"
+	}
+	return errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "database or disk is full")
 }

@@ -28,6 +28,8 @@ func TestDBErrKinds(t *testing.T) {
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, atelier.KindUnavailable},
 		{"starting up", &pgconn.PgError{Code: "57P03"}, atelier.KindUnavailable},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, atelier.KindUnavailable},
+		{"disk full", &pgconn.PgError{Code: "53100"}, atelier.KindNoSpace},
+		{"sqlite full", errors.New("database or disk is full (13)"), atelier.KindNoSpace},
 		{"unique violation", gorm.ErrDuplicatedKey, atelier.KindConflict},
 		{"missing row", gorm.ErrRecordNotFound, atelier.KindNotFound},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, atelier.KindInternal},
