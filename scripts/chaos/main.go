@@ -49,6 +49,7 @@ var scenarios = []scenario{
 	{"postgres-restart", runPostgresRestart},
 	{"worker-kill", runWorkerKill},
 	{"minio-stop", runMinIOStop},
+	{"disk-full", runDiskFull},
 }
 
 func main() {
