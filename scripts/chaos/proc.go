@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -120,10 +122,27 @@ type postgres struct {
 	asUser   string
 }
 
-const pgBin = "/usr/lib/postgresql/15/bin"
+// pgBin is the folder of PostgreSQL's programs: $PG_BIN, or the newest
+// Debian-style install.
+func pgBin() string {
+	if b := os.Getenv("PG_BIN"); b != "" {
+		return b
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(dirs) == 0 {
+		return "/usr/lib/postgresql/15/bin"
+	}
+	slices.SortFunc(dirs, func(a, b string) int { // 9.6 < 15
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+	return dirs[len(dirs)-1]
+}
 
 func newPostgres(ctx context.Context, dir string) (*postgres, error) {
-	pg := &postgres{dir: filepath.Join(dir, "pg"), bin: pgBin, port: freePort()}
+	pg := &postgres{dir: filepath.Join(dir, "pg"), bin: pgBin(), port: freePort()}
 	if os.Geteuid() == 0 {
 		pg.asUser = "postgres"
 	}
