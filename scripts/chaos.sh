@@ -22,7 +22,7 @@ chmod 755 "$work"
 cleanup() {
 	[ -n "${chaos_pid:-}" ] && kill "$chaos_pid" 2>/dev/null && wait "$chaos_pid" 2>/dev/null || true
 	# A tmpfs the program could not unmount (killed before it could).
-	grep -o " $work/[^ ]*" /proc/mounts | while read -r m; do umount "$m" || true; done
+	for m in $(grep -o " $work/[^ ]*" /proc/mounts || true); do umount "$m" || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
