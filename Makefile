@@ -13,7 +13,7 @@ TAGS_OF  = $(if $(filter undefined,$(origin TAGS)),$$(scripts/tags.sh),$(TAGS))
 export OPENBLAS_NUM_THREADS ?= 1
 export ATELIER_CACHE := $(CACHE)
 
-.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-report bench-backgrounds bench-peer lint deps clean
+.PHONY: all build demo test test-short test-backends bench bench-import bench-choices bench-report bench-backgrounds bench-peer chaos lint deps clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-choices: build
 bench-peer:
 	@scripts/deps.sh backends
 	TAGS="$(TAGS_OF)" scripts/bench-peer.sh
+
+# Fault scenarios on loopback (docs/chaos.md): PostgreSQL restarted under
+# load, and more; one table, a few minutes. Not part of make test.
+chaos: build
+	BIN=$(BIN) scripts/chaos.sh
 
 lint:
 	$(GO) vet -tags "$(TAGS_OF)" ./...

@@ -23,6 +23,7 @@ const (
 	KindTooLarge     Kind = "too_large"    // input exceeds a configured limit
 	KindRateLimited  Kind = "rate_limited" // too many requests or sessions; retry after Error.RetryAfter
 	KindUnavailable  Kind = "unavailable"  // a dependency is down; retry later
+	KindNoSpace      Kind = "no_space"     // the blob store or database is full; retry once space is freed
 	KindInternal     Kind = "internal"     // a bug or an unexpected failure
 )
 

@@ -31,6 +31,8 @@ func statusOf(kind atelier.Kind) int {
 		return http.StatusTooManyRequests
 	case atelier.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case atelier.KindNoSpace:
+		return http.StatusInsufficientStorage
 	default:
 		return http.StatusInternalServerError
 	}
@@ -57,7 +59,10 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		err = atelier.Wrap(atelier.KindUnavailable, err, "the request took longer than its deadline; retry later")
 	}
 	kind := atelier.ErrorKind(err)
-	if kind == atelier.KindRateLimited {
+	if kind == atelier.KindRateLimited || kind == atelier.KindUnavailable {
+		// A dependency that is down (the database restarting, a
+		// deadline passed) is usually back within seconds: tell
+		// clients when to retry (1 s unless the error says).
 		c.Header("Retry-After", retryAfterSeconds(atelier.ErrorRetryAfter(err)))
 	}
 	status := statusOf(kind)

@@ -117,12 +117,28 @@ func TestStatusOfCoversEveryKind(t *testing.T) {
 	want := map[atelier.Kind]int{
 		atelier.KindInvalid: 400, atelier.KindUnauthorized: 401, atelier.KindForbidden: 403,
 		atelier.KindNotFound: 404, atelier.KindConflict: 409, atelier.KindTooLarge: 413,
-		atelier.KindInternal: 500, atelier.KindUnavailable: 503,
+		atelier.KindInternal: 500, atelier.KindUnavailable: 503, atelier.KindNoSpace: 507,
 	}
 	for k, code := range want {
 		if got := statusOf(k); got != code {
 			t.Errorf("statusOf(%s) = %d, want %d", k, got, code)
 		}
+	}
+}
+
+// A dependency that is down answers 503 with a Retry-After, like a rate
+// limit, so clients back off and retry instead of giving up.
+func TestUnavailableAnswersRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t)
+	s.router.GET("/down", func(c *gin.Context) {
+		writeError(c, s.log, atelier.Wrap(atelier.KindUnavailable, errors.New("dial tcp: connection refused"), "the database is unavailable; retry later"))
+	})
+	rec, body := do(t, s.Handler(), "GET", "/down")
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("unavailable answered %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if msg := body["error"].(map[string]any)["message"]; strings.Contains(msg.(string), "refused") {
+		t.Fatalf("cause leaked to the client: %v", msg)
 	}
 }
 

@@ -268,5 +268,11 @@ func valString(p *string) string {
 
 // tx runs fn in a transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	err := s.db.WithContext(ctx).Transaction(fn)
+	// A transaction that could not begin, lost its connection midway or
+	// could not commit: the database is down, not the request wrong.
+	if err != nil && atelier.ErrorKind(err) == atelier.KindInternal && isUnavailable(err) {
+		return unavailable(err, "transaction")
+	}
+	return err
 }

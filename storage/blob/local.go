@@ -140,6 +140,10 @@ func (l *Local) putErr(key string, err error) error {
 	switch {
 	case errors.As(err, &ae), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("put blob %q: %w", key, err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// Not a dependency that is back in a few seconds: someone has
+		// to free space, so no Retry-After (507, not 503).
+		return atelier.Wrap(atelier.KindNoSpace, err, "the blob store is full: could not write blob %q", key)
 	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.EEXIST):
 		// S3 allows both "a" and "a/b"; a directory tree cannot.
 		return atelier.Wrap(atelier.KindConflict, err, "blob key %q clashes with an existing key that is a prefix of it or has it as a prefix", key)
