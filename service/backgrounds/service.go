@@ -89,6 +89,9 @@ const MaxSuggestions = 20
 // ForItem describes the seller's item from its photo and suggests n
 // scenes: built-in ones and the seller's own.
 func (s *Service) ForItem(ctx context.Context, sellerID string, it atelier.Item, n int) (Result, error) {
+	if err := checkN(n); err != nil {
+		return Result{}, err
+	}
 	subj, err := ItemSubject(it)
 	if err != nil {
 		return Result{}, err
@@ -99,8 +102,8 @@ func (s *Service) ForItem(ctx context.Context, sellerID string, it atelier.Item,
 // ForSubject describes a subject (an item's photo or a redesigned
 // variant of it) and suggests n scenes for it.
 func (s *Service) ForSubject(ctx context.Context, sellerID string, subj Subject, n int) (Result, error) {
-	if n < 1 || n > MaxSuggestions {
-		return Result{}, atelier.FieldErrorf("n", "must be 1 to %d, got %d", MaxSuggestions, n)
+	if err := checkN(n); err != nil {
+		return Result{}, err
 	}
 	if err := s.EnsureLibrary(ctx); err != nil {
 		return Result{}, err
@@ -174,4 +177,11 @@ func (s *Service) List(ctx context.Context, sellerID string) ([]atelier.Backgrou
 		return nil, err
 	}
 	return s.cfg.Store.ListBackgrounds(ctx, sellerID, false)
+}
+
+func checkN(n int) error {
+	if n < 1 || n > MaxSuggestions {
+		return atelier.FieldErrorf("n", "must be 1 to %d, got %d", MaxSuggestions, n)
+	}
+	return nil
 }
