@@ -50,6 +50,7 @@ var scenarios = []scenario{
 	{"worker-kill", runWorkerKill},
 	{"minio-stop", runMinIOStop},
 	{"disk-full", runDiskFull},
+	{"hostile-clients", runHostileClients},
 }
 
 func main() {
