@@ -50,23 +50,20 @@ func runDiskFull(ctx context.Context, c config) (r result) {
 		}
 	}()
 
-	const admin = "atl_chaos-operator-key-0123456789ab"
 	w := newWorld(c, dir, "ATELIER_DATABASE_URL=sqlite://"+filepath.Join(dir, "atelier.db"),
-		"ATELIER_BLOB_URL=file://"+blobs, "ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+admin, "ATELIER_RATE_SELLER=0")
+		"ATELIER_BLOB_URL=file://"+blobs, "ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+chaosAdminKey, "ATELIER_RATE_SELLER=0")
 	srv, err := w.serve()
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
 	defer srv.stop()
-	var seller struct {
-		APIKey string `json:"api_key"`
-	}
-	if _, err := newAPIClient(w.base, admin).json("POST", "/api/v1/sellers", map[string]any{"name": "chaos"}, &seller); err != nil {
+	sellerKey, err := newSeller(w)
+	if err != nil {
 		r.failf("seller: %v", err)
 		return r
 	}
-	api := newAPIClient(w.base, seller.APIKey)
+	api := newAPIClient(w.base, sellerKey)
 	defer func() { r.requests, r.fivexx = api.requests, api.fivexx }()
 
 	// Noisy photos (about 0.75 MiB as PNG) fill 8 MiB in about ten.

@@ -27,22 +27,12 @@ import (
 // may create an item or a blob, and the load must stay whole (every
 // request 2xx, every acknowledged pick stored) with a p99 under 50 ms.
 func runHostileClients(ctx context.Context, c config) (r result) {
-	dir, err := os.MkdirTemp("", "atelier-chaos-hostile.")
+	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-hostile.")
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
-	defer cleanupDir(c, dir)
-	pg, err := newPostgres(ctx, dir)
-	if err != nil {
-		r.failf("%v", err)
-		return r
-	}
-	defer pg.close()
-	if err := pg.createDB(ctx, "atelier"); err != nil {
-		r.failf("%v", err)
-		return r
-	}
+	defer stopPG()
 	blobs := filepath.Join(dir, "blobs")
 	w, err := prepare(ctx, c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"),
 		"ATELIER_BLOB_URL=file://"+blobs, "ATELIER_WORKERS=0")

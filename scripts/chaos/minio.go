@@ -62,47 +62,34 @@ func (m *minioServer) url(bucket string) string {
 // lack its row, and uploads must succeed again within 5 s of MinIO being
 // back.
 func runMinIOStop(ctx context.Context, c config) (r result) {
-	dir, err := os.MkdirTemp("", "atelier-chaos-minio.")
+	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-minio.")
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
-	defer cleanupDir(c, dir)
-	pg, err := newPostgres(ctx, dir)
-	if err != nil {
-		r.failf("%v", err)
-		return r
-	}
-	defer pg.close()
-	if err := pg.createDB(ctx, "atelier"); err != nil {
-		r.failf("%v", err)
-		return r
-	}
+	defer stopPG()
 	mio, err := newMinIO(dir)
 	if err != nil {
 		r.failf("minio: %v", err)
 		return r
 	}
 	defer func() { mio.p.stop() }()
-	const admin = "atl_chaos-operator-key-0123456789ab"
 	w := newWorld(c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"), "ATELIER_BLOB_URL="+mio.url("atelier"),
-		"ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+admin, "ATELIER_RATE_SELLER=0")
+		"ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+chaosAdminKey, "ATELIER_RATE_SELLER=0")
 	srv, err := w.serve()
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
 	defer srv.stop()
-	var seller struct {
-		APIKey string `json:"api_key"`
-	}
-	if _, err := newAPIClient(w.base, admin).json("POST", "/api/v1/sellers", map[string]any{"name": "chaos"}, &seller); err != nil {
+	sellerKey, err := newSeller(w)
+	if err != nil {
 		r.failf("seller: %v", err)
 		return r
 	}
 
 	const requestTimeout = 5 * time.Second
-	load := &uploadLoad{api: newAPIClient(w.base, seller.APIKey)}
+	load := &uploadLoad{api: newAPIClient(w.base, sellerKey)}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { load.run(loadCtx, 4, 400*time.Millisecond); close(done) }()

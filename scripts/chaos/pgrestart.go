@@ -17,22 +17,12 @@ import (
 // answered 2xx must be in the choices table afterwards.
 func runPostgresRestart(ctx context.Context, c config) (r result) {
 	r.orphans = "-"
-	dir, err := os.MkdirTemp("", "atelier-chaos-pg.")
+	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-pg.")
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
-	defer cleanupDir(c, dir)
-	pg, err := newPostgres(ctx, dir)
-	if err != nil {
-		r.failf("%v", err)
-		return r
-	}
-	defer pg.close()
-	if err := pg.createDB(ctx, "atelier"); err != nil {
-		r.failf("%v", err)
-		return r
-	}
+	defer stopPG()
 	w, err := prepare(ctx, c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"),
 		"ATELIER_BLOB_URL=file://"+dir+"/blobs", "ATELIER_WORKERS=0")
 	if err != nil {
@@ -164,6 +154,40 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// scenarioPostgres makes a scenario's temporary directory and starts a
+// throw-away PostgreSQL in it with an empty database "atelier"; done
+// stops it and removes the directory.
+func scenarioPostgres(ctx context.Context, c config, prefix string) (dir string, pg *postgres, done func(), err error) {
+	if dir, err = os.MkdirTemp("", prefix); err != nil {
+		return "", nil, nil, err
+	}
+	if pg, err = newPostgres(ctx, dir); err != nil {
+		cleanupDir(c, dir)
+		return "", nil, nil, err
+	}
+	done = func() {
+		pg.close()
+		cleanupDir(c, dir)
+	}
+	if err := pg.createDB(ctx, "atelier"); err != nil {
+		done()
+		return "", nil, nil, err
+	}
+	return dir, pg, done, nil
+}
+
+// chaosAdminKey is the operator key of the scenarios' services.
+const chaosAdminKey = "atl_chaos-operator-key-0123456789ab"
+
+// newSeller creates a seller on w's service and returns its API key.
+func newSeller(w *world) (string, error) {
+	var seller struct {
+		APIKey string `json:"api_key"`
+	}
+	_, err := newAPIClient(w.base, chaosAdminKey).json("POST", "/api/v1/sellers", map[string]any{"name": "chaos"}, &seller)
+	return seller.APIKey, err
 }
 
 func cleanupDir(c config, dir string) {

@@ -27,22 +27,12 @@ const (
 // its result rows and blobs present (n variants of a redesign, the
 // result of a report).
 func runWorkerKill(ctx context.Context, c config) (r result) {
-	dir, err := os.MkdirTemp("", "atelier-chaos-worker.")
+	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-worker.")
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
-	defer cleanupDir(c, dir)
-	pg, err := newPostgres(ctx, dir)
-	if err != nil {
-		r.failf("%v", err)
-		return r
-	}
-	defer pg.close()
-	if err := pg.createDB(ctx, "atelier"); err != nil {
-		r.failf("%v", err)
-		return r
-	}
+	defer stopPG()
 	blobDir := filepath.Join(dir, "blobs")
 	w, err := prepare(ctx, c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"),
 		"ATELIER_BLOB_URL=file://"+blobDir, "ATELIER_WORKERS=0",
