@@ -5,7 +5,6 @@ import (
 	"image"
 	"io"
 	"net/http"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,7 +17,7 @@ import (
 // uploaded scenes. It is implemented by *backgrounds.Service.
 type Backgrounds interface {
 	ForSubject(ctx context.Context, sellerID string, subj backgrounds.Subject, n int) (backgrounds.Result, error)
-	Composite(ctx context.Context, sellerID string, subj backgrounds.Subject, backgroundID string) (string, error)
+	Composites(ctx context.Context, subj backgrounds.Subject, bgs []atelier.Background) ([]string, error)
 	Upload(ctx context.Context, sellerID string, img image.Image, caption string) (atelier.Background, error)
 	List(ctx context.Context, sellerID string) ([]atelier.Background, error)
 }
@@ -83,7 +82,7 @@ func (s *Server) itemBackgrounds(c *gin.Context) {
 		return
 	}
 	v.Description, v.Suggestions = res.Description, make([]suggestionView, len(res.Suggestions))
-	if err := s.composites(ctx, seller.ID, subj, res.Suggestions, v.Suggestions); err != nil {
+	if err := s.composites(ctx, subj, res.Suggestions, v.Suggestions); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
@@ -115,36 +114,27 @@ func (s *Server) backgroundSubject(c *gin.Context, it atelier.Item) (backgrounds
 	return subj, v, err
 }
 
-// composites fills out[i] for each suggestion, two composites at a time
-// (they are made on the first request, a few hundred milliseconds each).
-func (s *Server) composites(ctx context.Context, sellerID string, subj backgrounds.Subject, in []backgrounds.Suggestion, out []suggestionView) error {
-	errs := make([]error, len(in))
-	sem := make(chan struct{}, 2)
-	var wg sync.WaitGroup
+// composites fills out[i] for each suggestion with the subject placed on
+// its scene (made on the first request, read after).
+func (s *Server) composites(ctx context.Context, subj backgrounds.Subject, in []backgrounds.Suggestion, out []suggestionView) error {
+	bgs := make([]atelier.Background, len(in))
 	for i, sg := range in {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			bv, err := s.viewBackground(ctx, sg.Background)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			key, err := s.backgrounds.Composite(ctx, sellerID, subj, sg.Background.ID)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			u, err := s.imageURL(ctx, key)
-			out[i] = suggestionView{backgroundView: bv, Score: sg.Score, CompositeURL: u}
-			errs[i] = err
-		})
+		bgs[i] = sg.Background
 	}
-	wg.Wait()
-	for _, err := range errs {
+	keys, err := s.backgrounds.Composites(ctx, subj, bgs)
+	if err != nil {
+		return err
+	}
+	for i, sg := range in {
+		bv, err := s.viewBackground(ctx, sg.Background)
 		if err != nil {
 			return err
 		}
+		u, err := s.imageURL(ctx, keys[i])
+		if err != nil {
+			return err
+		}
+		out[i] = suggestionView{backgroundView: bv, Score: sg.Score, CompositeURL: u}
 	}
 	return nil
 }

@@ -129,8 +129,8 @@ func (noBackgrounds) ForSubject(context.Context, string, backgrounds.Subject, in
 	return backgrounds.Result{}, errNoBackgrounds()
 }
 
-func (noBackgrounds) Composite(context.Context, string, backgrounds.Subject, string) (string, error) {
-	return "", errNoBackgrounds()
+func (noBackgrounds) Composites(context.Context, backgrounds.Subject, []atelier.Background) ([]string, error) {
+	return nil, errNoBackgrounds()
 }
 
 func (noBackgrounds) Upload(context.Context, string, image.Image, string) (atelier.Background, error) {

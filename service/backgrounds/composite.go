@@ -3,8 +3,10 @@ package backgrounds
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
+	"sync"
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/composite"
@@ -27,13 +29,44 @@ func (s *Service) Composite(ctx context.Context, sellerID string, subj Subject, 
 	if err != nil {
 		return "", err
 	}
+	keys, err := s.Composites(ctx, subj, []atelier.Background{b})
+	if err != nil {
+		return "", err
+	}
+	return keys[0], nil
+}
+
+// Composites returns the blob key of the subject on each scene (records
+// the caller has checked the seller may use, as suggestions are), making
+// the missing ones two at a time. The subject's photo is read and
+// prepared once, and only when a composite is missing.
+func (s *Service) Composites(ctx context.Context, subj Subject, bgs []atelier.Background) ([]string, error) {
+	photo := sync.OnceValues(func() (*transfer.Photo, error) { return s.photo(ctx, subj) })
+	keys := make([]string, len(bgs))
+	errs := make([]error, len(bgs))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, b := range bgs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			keys[i], errs[i] = s.composite(ctx, subj, b, photo)
+		})
+	}
+	wg.Wait()
+	return keys, errors.Join(errs...)
+}
+
+// composite is one scene's composite: read when stored, else made with
+// the photo and stored.
+func (s *Service) composite(ctx context.Context, subj Subject, b atelier.Background, photo func() (*transfer.Photo, error)) (string, error) {
 	key := CompositeKey(subj.ID, b.ID)
 	if _, err := s.cfg.Blobs.Stat(ctx, key); err == nil {
 		return key, nil
 	} else if atelier.ErrorKind(err) != atelier.KindNotFound {
 		return "", err
 	}
-	photo, err := s.photo(ctx, subj)
+	p, err := photo()
 	if err != nil {
 		return "", err
 	}
@@ -41,7 +74,7 @@ func (s *Service) Composite(ctx context.Context, sellerID string, subj Subject, 
 	if err != nil {
 		return "", err
 	}
-	data, err := Render(photo, bg, b.Caption)
+	data, err := Render(p, bg, b.Caption)
 	if err != nil {
 		return "", err
 	}
