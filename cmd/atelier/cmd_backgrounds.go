@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/atelier-app/atelier/internal/backdrop"
-	"github.com/atelier-app/atelier/internal/describe"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/models"
 	"github.com/atelier-app/atelier/recommender"
@@ -49,11 +48,7 @@ func runBackgrounds(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("backgrounds: %w", err)
 	}
 	defer rec.Close()
-	category, err := (&backgrounds.ModelCategorizer{M: rec}).Categorize(ctx, photo.Input)
-	if err != nil {
-		return fmt.Errorf("backgrounds: %w", err)
-	}
-	desc, err := describe.Photo(photo.Pix, category)
+	desc, err := backgrounds.Describe(ctx, &backgrounds.ModelCategorizer{M: rec}, photo)
 	if err != nil {
 		return fmt.Errorf("backgrounds: %w", err)
 	}

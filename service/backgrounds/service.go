@@ -124,11 +124,18 @@ func (s *Service) ForSubject(ctx context.Context, sellerID string, subj Subject,
 }
 
 // Describe puts a prepared photo into words, with the category from the
-// categorizer.
+// service's categorizer.
 func (s *Service) Describe(ctx context.Context, photo *transfer.Photo) (describe.Description, error) {
+	return Describe(ctx, s.cfg.Categorize, photo)
+}
+
+// Describe puts a prepared photo into words, with the category from cat
+// (nil: no category). The service, the command line and evaluations all
+// describe photos this way.
+func Describe(ctx context.Context, cat Categorizer, photo *transfer.Photo) (describe.Description, error) {
 	category := ""
-	if s.cfg.Categorize != nil {
-		c, err := s.cfg.Categorize.Categorize(ctx, photo.Input)
+	if cat != nil {
+		c, err := cat.Categorize(ctx, photo.Input)
 		if err != nil {
 			return describe.Description{}, err
 		}

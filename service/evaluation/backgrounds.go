@@ -157,17 +157,13 @@ func judgeItem(ctx context.Context, path string, t truth, specs []backdrop.Spec,
 	if err != nil {
 		return itemResult{}, err
 	}
-	category, err := cat.Categorize(ctx, photo.Input)
-	if err != nil {
-		return itemResult{}, err
-	}
-	desc, err := describe.Photo(photo.Pix, category)
+	desc, err := backgrounds.Describe(ctx, cat, photo)
 	if err != nil {
 		return itemResult{}, err
 	}
 	trueFamily := colour.Family(t.primary)
 	r := itemResult{
-		category: category == t.category, family: desc.Colours[0].Family == trueFamily,
+		category: desc.Category == t.category, family: desc.Colours[0].Family == trueFamily,
 		named: slices.Contains(desc.PatternFamilies(), trueFamily), truePattern: t.pattern, pattern: desc.Pattern,
 		precision: map[string]float64{},
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/atelier-app/atelier/internal/backdrop"
 	"github.com/atelier-app/atelier/internal/composite"
-	"github.com/atelier-app/atelier/internal/describe"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/recommender"
 	"github.com/atelier-app/atelier/service/backgrounds"
@@ -46,11 +45,7 @@ func BackgroundsFigure(ctx context.Context, rec *recommender.Model, d *recommend
 		if err != nil {
 			return nil, nil, err
 		}
-		category, err := cat.Categorize(ctx, photo.Input)
-		if err != nil {
-			return nil, nil, err
-		}
-		desc, err := describe.Photo(photo.Pix, category)
+		desc, err := backgrounds.Describe(ctx, cat, photo)
 		if err != nil {
 			return nil, nil, err
 		}
