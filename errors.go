@@ -37,6 +37,10 @@ type Error struct {
 	// RetryAfter says when a KindRateLimited request may succeed (0:
 	// unknown); the API sends it as Retry-After.
 	RetryAfter time.Duration
+	// Lasting marks a KindUnavailable error that lasts until an operator
+	// acts (no model is active, the service runs without a part): the API
+	// sends no Retry-After, which would invite clients to poll in vain.
+	Lasting bool
 }
 
 func (e *Error) Error() string {
@@ -110,6 +114,18 @@ func ErrorField(err error) string {
 // again after retryAfter.
 func RateLimitedf(retryAfter time.Duration, format string, args ...any) *Error {
 	return &Error{Kind: KindRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
+}
+
+// Lastingf returns a KindUnavailable error that retrying will not fix
+// until an operator acts (Error.Lasting).
+func Lastingf(format string, args ...any) *Error {
+	return &Error{Kind: KindUnavailable, Message: fmt.Sprintf(format, args...), Lasting: true}
+}
+
+// ErrorLasting reports whether the first *Error in err's chain is Lasting.
+func ErrorLasting(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Lasting
 }
 
 // ErrorRetryAfter returns the RetryAfter of the first *Error in err's chain.

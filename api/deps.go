@@ -67,7 +67,7 @@ type Jobs interface {
 type noRecommender struct{}
 
 func errNoRecommender() error {
-	return atelier.Errorf(atelier.KindUnavailable, "this service has no recommender")
+	return atelier.Lastingf("this service has no recommender")
 }
 
 func (noRecommender) Version() (atelier.ModelVersion, bool) { return atelier.ModelVersion{}, false }
@@ -100,7 +100,7 @@ func (noRecommender) Activate(context.Context, string) (atelier.ModelVersion, er
 type noJobs struct{}
 
 func errNoJobs() error {
-	return atelier.Errorf(atelier.KindUnavailable, "this service has no job queue")
+	return atelier.Lastingf("this service has no job queue")
 }
 
 func (noJobs) Enqueue(context.Context, string, string, json.RawMessage, string) (atelier.Job, bool, error) {
@@ -122,7 +122,7 @@ func (noJobs) List(context.Context, atelier.Scope, storage.JobFilter) ([]atelier
 type noBackgrounds struct{}
 
 func errNoBackgrounds() error {
-	return atelier.Errorf(atelier.KindUnavailable, "this service does not suggest backgrounds")
+	return atelier.Lastingf("this service does not suggest backgrounds")
 }
 
 func (noBackgrounds) ForSubject(context.Context, string, backgrounds.Subject, int) (backgrounds.Result, error) {

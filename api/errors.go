@@ -59,10 +59,11 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		err = atelier.Wrap(atelier.KindUnavailable, err, "the request took longer than its deadline; retry later")
 	}
 	kind := atelier.ErrorKind(err)
-	if kind == atelier.KindRateLimited || kind == atelier.KindUnavailable {
+	if kind == atelier.KindRateLimited || kind == atelier.KindUnavailable && !atelier.ErrorLasting(err) {
 		// A dependency that is down (the database restarting, a
 		// deadline passed) is usually back within seconds: tell
-		// clients when to retry (1 s unless the error says).
+		// clients when to retry (1 s unless the error says). Not for
+		// what lasts until an operator acts (no model active).
 		c.Header("Retry-After", retryAfterSeconds(atelier.ErrorRetryAfter(err)))
 	}
 	status := statusOf(kind)

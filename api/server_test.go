@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -139,6 +140,14 @@ func TestUnavailableAnswersRetryAfter(t *testing.T) {
 	}
 	if msg := body["error"].(map[string]any)["message"]; strings.Contains(msg.(string), "refused") {
 		t.Fatalf("cause leaked to the client: %v", msg)
+	}
+	// What lasts until an operator acts is 503 without Retry-After: a
+	// client told to retry in a second would poll for nothing.
+	s.router.GET("/no-model", func(c *gin.Context) {
+		writeError(c, s.log, fmt.Errorf("recommend: %w", atelier.Lastingf("no recommender model is active yet")))
+	})
+	if rec, _ = do(t, s.Handler(), "GET", "/no-model"); rec.Code != 503 || rec.Header().Get("Retry-After") != "" {
+		t.Fatalf("a lasting unavailable answered %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
 }
 

@@ -1,10 +1,13 @@
 package gan
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
+	"os"
 	"strconv"
 	"strings"
 
@@ -50,9 +53,19 @@ type checkpoint struct {
 }
 
 func readCheckpoint(path string) (*checkpoint, error) {
-	ps, meta, err := nn.LoadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, atelier.Wrap(atelier.KindInvalid, err, "read GAN checkpoint")
+	}
+	defer f.Close()
+	return decodeCheckpoint(bufio.NewReader(f), path)
+}
+
+// decodeCheckpoint reads a checkpoint from r; path names it in errors.
+func decodeCheckpoint(r io.Reader, path string) (*checkpoint, error) {
+	ps, meta, err := nn.LoadSafetensors(r)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "read GAN checkpoint %s", path)
 	}
 	if f := meta[metaFormat]; f != checkpointFormat {
 		return nil, atelier.Errorf(atelier.KindInvalid, "%s is not a GAN checkpoint (format %q, want %q)", path, f, checkpointFormat)
@@ -132,6 +145,22 @@ func LoadModels(path string) (*Models, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.models(path)
+}
+
+// ReadModels is LoadModels from a stream (a blob), with name standing for
+// the path in errors: nothing is written to disk, so a process killed
+// while loading leaves nothing behind.
+func ReadModels(r io.Reader, name string) (*Models, error) {
+	c, err := decodeCheckpoint(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return c.models(name)
+}
+
+func (c *checkpoint) models(path string) (*Models, error) {
+	var err error
 	gcfg, dcfg := GeneratorConfig{}, DiscriminatorConfig{}
 	if ok, err := c.config(metaGenerator, &gcfg); !ok || err != nil {
 		return nil, missing(path, metaGenerator, err)

@@ -1,11 +1,13 @@
 package gan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/atelier-app/atelier/internal/nn"
@@ -57,6 +59,22 @@ func TestModelsRoundTrip(t *testing.T) {
 		if !slices.Equal(a[i].Pix, b[i].Pix) {
 			t.Fatalf("generated image %d differs after the round trip", i)
 		}
+	}
+	// The same bytes read as a stream (how a blob is loaded) give the
+	// same generator; cut short, they give an error naming the stream.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := ReadModels(bytes.NewReader(raw), "blob:models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := streamed.G.Generate(context.Background(), z, 4); err != nil || !slices.Equal(a[0].Pix, c[0].Pix) {
+		t.Fatalf("ReadModels gives another generator than LoadModels (%v)", err)
+	}
+	if _, err := ReadModels(bytes.NewReader(raw[:len(raw)/2]), "blob:models"); err == nil || !strings.Contains(err.Error(), "blob:models") {
+		t.Fatalf("a truncated stream: %v, want an error naming blob:models", err)
 	}
 	x := append(append([]float32(nil), data[0].Pix...), data[1].Pix...)
 	za, _ := m.E.Encode(x, 2)

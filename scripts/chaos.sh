@@ -5,7 +5,7 @@
 # the outcome. Prints one table; exits non-zero if any scenario lost
 # acknowledged writes, left orphans or failed a check. Not part of
 # make test. Bounded: the whole run is killed after CHAOS_TIMEOUT
-# seconds (default 600); one scenario takes about a minute.
+# seconds (default 900); a scenario takes one to four minutes.
 #
 # BIN (default bin/atelier); CHAOS_ONLY: comma-separated scenario names;
 # PG_BIN: PostgreSQL's programs (default the newest /usr/lib/postgresql/*/bin).
@@ -31,6 +31,6 @@ trap 'exit 130' INT TERM
 (cd "$here/.." && go build -o "$work/chaos" ./scripts/chaos)
 # The program stops what it starts when it is signalled; timeout sends
 # SIGTERM at the limit and SIGKILL 30 s later.
-TMPDIR=$work timeout -k 30 "${CHAOS_TIMEOUT:-600}" "$work/chaos" -bin "$bin" -only "${CHAOS_ONLY:-}" &
+TMPDIR=$work timeout -k 30 "${CHAOS_TIMEOUT:-900}" "$work/chaos" -bin "$bin" -only "${CHAOS_ONLY:-}" &
 chaos_pid=$!
 wait "$chaos_pid"

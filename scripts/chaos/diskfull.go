@@ -24,7 +24,6 @@ import (
 // and reads must keep working while the folder is full. The database is
 // SQLite outside the tmpfs. Needs root (mount); skipped otherwise.
 func runDiskFull(ctx context.Context, c config) (r result) {
-	r.orphans = "-"
 	if os.Geteuid() != 0 {
 		r.failf("needs root to mount a tmpfs")
 		return r
@@ -130,11 +129,7 @@ func runDiskFull(ctx context.Context, c config) (r result) {
 		if d.IsDir() {
 			return nil
 		}
-		switch id, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); {
-		case strings.HasPrefix(d.Name(), ".tmp-"):
-			bad++
-			r.failf("temporary file items/%s left behind", rel)
-		case !items[id]:
+		if id, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); !items[id] {
 			bad++
 			r.failf("blob items/%s has no item", rel)
 		}
@@ -143,7 +138,12 @@ func runDiskFull(ctx context.Context, c config) (r result) {
 	if err != nil {
 		r.failf("walking the blob folder: %v", err)
 	}
-	r.orphans = fmt.Sprint(bad)
+	// A failed write deletes its temporary file (the store's .tmp folder).
+	if left, _ := os.ReadDir(filepath.Join(blobs, ".tmp")); len(left) > 0 {
+		bad += len(left)
+		r.failf("%d temporary files left behind, e.g. .tmp/%s", len(left), left[0].Name())
+	}
+	r.orphans = bad
 	fmt.Fprintf(os.Stderr, "chaos: disk-full: %d uploads created, %d answered 507\n", created, full)
 	return r
 }

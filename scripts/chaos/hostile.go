@@ -213,7 +213,7 @@ func runHostileClients(ctx context.Context, c config) (r result) {
 	}
 	blobsAfter := countFiles(filepath.Join(blobs, "items"))
 	orphans := max(0, itemsAfter-itemsBefore) + max(0, blobsAfter-blobsBefore)
-	r.orphans = fmt.Sprint(orphans)
+	r.orphans = orphans
 	if orphans > 0 {
 		r.failf("the hostile uploads left %d item rows and %d blobs", itemsAfter-itemsBefore, blobsAfter-blobsBefore)
 	}

@@ -24,9 +24,10 @@ type result struct {
 	scenario string
 	requests int
 	faults   int
-	fivexx   int    // 5xx answers seen (503 included)
-	lost     int    // acknowledged writes missing afterwards
-	orphans  string // blobs without rows and rows without blobs, or "-"
+	fivexx   int  // 5xx answers seen (503 included)
+	lost     int  // acknowledged writes missing afterwards
+	orphans  int  // blobs without rows and rows without blobs
+	noOrphan bool // the scenario writes nothing that could be orphaned
 	recovery time.Duration
 	failures []string // failed checks
 }
@@ -98,12 +99,16 @@ func report(w *os.File, results []result) bool {
 		if len(r.failures) > 0 {
 			verdict, ok = "FAIL", false
 		}
+		orphans := fmt.Sprint(r.orphans)
+		if r.noOrphan {
+			orphans = "-"
+		}
 		rec := "-"
 		if r.recovery > 0 {
 			rec = r.recovery.Round(10 * time.Millisecond).String()
 		}
 		fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %d\t %s\t %s\t %s\n",
-			r.scenario, r.requests, r.faults, r.fivexx, r.lost, r.orphans, rec, verdict)
+			r.scenario, r.requests, r.faults, r.fivexx, r.lost, orphans, rec, verdict)
 	}
 	tw.Flush()
 	for _, r := range results {

@@ -60,7 +60,8 @@ func (m *minioServer) url(bucket string) string {
 // must either complete (its row and its blobs present) or answer 503 with
 // Retry-After; afterwards no row may name a missing blob and no blob may
 // lack its row, and uploads must succeed again within 5 s of MinIO being
-// back.
+// back. Then MinIO is stopped again in the middle of a redesign job
+// (redesignOutage).
 func runMinIOStop(ctx context.Context, c config) (r result) {
 	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-minio.")
 	if err != nil {
@@ -74,8 +75,14 @@ func runMinIOStop(ctx context.Context, c config) (r result) {
 		return r
 	}
 	defer func() { mio.p.stop() }()
-	w := newWorld(c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"), "ATELIER_BLOB_URL="+mio.url("atelier"),
-		"ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+chaosAdminKey, "ATELIER_RATE_SELLER=0")
+	// The demo world, for the models and segments a redesign needs.
+	w, err := prepare(ctx, c, dir, "ATELIER_DATABASE_URL="+pg.url("atelier"), "ATELIER_BLOB_URL="+mio.url("atelier"),
+		"ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+chaosAdminKey, "ATELIER_RATE_SELLER=0",
+		"ATELIER_JOB_RETRY_BACKOFF=100ms")
+	if err != nil {
+		r.failf("%v", err)
+		return r
+	}
 	srv, err := w.serve()
 	if err != nil {
 		r.failf("%v", err)
@@ -148,7 +155,13 @@ func runMinIOStop(ctx context.Context, c config) (r result) {
 	if err != nil {
 		r.failf("checking uploads: %v", err)
 	}
-	r.lost, r.orphans = lost, fmt.Sprint(orphans)
+	r.lost, r.orphans = lost, orphans
+	if len(load.items) == 0 {
+		return r
+	}
+	if err := redesignOutage(ctx, w, mio, pg.url("atelier"), load.api, load.items[0], &r); err != nil {
+		r.failf("redesign during an outage: %v", err)
+	}
 	return r
 }
 
@@ -200,7 +213,8 @@ func checkUploads(ctx context.Context, dbURL, blobURL string, acked []string, r 
 		return 0, 0, err
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT item_id, original_key, model_key FROM item_images")
+	// Uploads write under items/ (the catalog's images are under catalog/).
+	rows, err := conn.Query(ctx, "SELECT item_id, original_key, model_key FROM item_images WHERE original_key LIKE 'items/%'")
 	if err != nil {
 		return 0, 0, err
 	}

@@ -16,7 +16,7 @@ import (
 // within 5 s of the database being back without a restart, and every pick
 // answered 2xx must be in the choices table afterwards.
 func runPostgresRestart(ctx context.Context, c config) (r result) {
-	r.orphans = "-"
+	r.noOrphan = true
 	dir, pg, stopPG, err := scenarioPostgres(ctx, c, "atelier-chaos-pg.")
 	if err != nil {
 		r.failf("%v", err)

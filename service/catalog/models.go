@@ -31,7 +31,7 @@ func Version(ctx context.Context, store *storage.Store, id, kind string) (atelie
 	}
 	mv, err := store.ActiveModelVersion(ctx, kind)
 	if atelier.ErrorKind(err) == atelier.KindNotFound {
-		return mv, jobs.Permanent(atelier.Errorf(atelier.KindUnavailable,
+		return mv, jobs.Permanent(atelier.Lastingf(
 			"no %s model version is active: train one (atelier train %s) and activate it", kind, kind))
 	}
 	if err != nil {
@@ -54,21 +54,23 @@ func LoadRecommender(ctx context.Context, blobs blob.Store, mv atelier.ModelVers
 	return m, nil
 }
 
-// LoadGAN reads a GAN models file from the blob store through a temporary
-// file (the checkpoint reader takes a path).
+// LoadGAN reads a GAN models file from the blob store. The blob is read
+// whole before it is decoded, so that a failed read (a retryable fault of
+// the store) is never mistaken for a bad file (a permanent one), and
+// nothing is written to disk.
 func LoadGAN(ctx context.Context, blobs blob.Store, mv atelier.ModelVersion) (*gan.Models, error) {
-	f, err := os.CreateTemp("", "atelier-gan-*.safetensors")
+	rc, _, err := blobs.Get(ctx, mv.BlobKey)
 	if err != nil {
-		return nil, err
-	}
-	f.Close()
-	defer os.Remove(f.Name())
-	if err := FetchToFile(ctx, blobs, mv.BlobKey, f.Name()); err != nil {
 		return nil, fmt.Errorf("gan model version %s: %w", mv.ID, err)
 	}
-	m, err := gan.LoadModels(f.Name())
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
 	if err != nil {
-		return nil, atelier.Wrap(atelier.KindInvalid, err, "gan model version %s (%s)", mv.ID, mv.BlobKey)
+		return nil, fmt.Errorf("gan model version %s: %w", mv.ID, err)
+	}
+	m, err := gan.ReadModels(bytes.NewReader(data), mv.BlobKey)
+	if err != nil {
+		return nil, atelier.Wrap(atelier.KindInvalid, err, "gan model version %s", mv.ID)
 	}
 	return m, nil
 }

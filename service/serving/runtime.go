@@ -111,7 +111,7 @@ func (r *Runtime) Version() (atelier.ModelVersion, bool) {
 
 // errNoModel answers questions asked before any model is active.
 func errNoModel() error {
-	return atelier.Errorf(atelier.KindUnavailable, "no recommender model is active yet: train one and activate it (POST /api/v1/models/{id}/activate)")
+	return atelier.Lastingf("no recommender model is active yet: train one and activate it (POST /api/v1/models/{id}/activate)")
 }
 
 func (r *Runtime) snapshot() (*snapshot, error) {
@@ -220,7 +220,7 @@ func (r *Runtime) Activate(ctx context.Context, id string) (atelier.ModelVersion
 // kind), unless the cause says otherwise (e.g. the blob store is down).
 func (r *Runtime) load(ctx context.Context, mv atelier.ModelVersion) (Model, error) {
 	if r.cfg.Load == nil {
-		return nil, atelier.Errorf(atelier.KindUnavailable, "this service cannot load recommender models")
+		return nil, atelier.Lastingf("this service cannot load recommender models")
 	}
 	model, err := r.cfg.Load(ctx, mv)
 	if err != nil {

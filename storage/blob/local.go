@@ -22,10 +22,17 @@ import (
 // Local keeps objects as files under a directory: the object with key A/B
 // is the file DIR/A/B, and its content type is in the sibling DIR/A/.B.meta
 // (a sibling, not a parallel tree, so that keys that can coexist as files
-// can coexist as metadata too). Writes go to
-// a temporary file in the target's directory, are synced and then renamed
-// over the target, so a reader sees the old or the new object, never a
-// part. Names starting with '.' are the store's own (keys cannot have them).
+// can coexist as metadata too). Writes go to a temporary file in DIR/.tmp,
+// are synced and then renamed over the target, so a reader sees the old or
+// the new object, never a part. Names starting with '.' are the store's
+// own (keys cannot have them).
+//
+// A process killed mid-write leaves its temporary file behind. Temporary
+// files are named by host and process id, and opening the store deletes
+// those of this host's processes that are no longer running (and any older
+// than a day), so that a worker killed in a job does not leak disk; the
+// folder holds only writes in flight, so the sweep reads one small
+// directory, not the store.
 type Local struct {
 	root       string
 	signingKey []byte
@@ -61,6 +68,10 @@ func NewLocal(dir string, opts ...Option) (*Local, error) {
 		}
 		l.signingKey = key
 	}
+	if err := os.MkdirAll(l.tmpDir(), 0o755); err != nil {
+		return nil, atelier.Wrap(atelier.KindUnavailable, err, "blob store could not be reached (directory %s)", dir)
+	}
+	sweepTemp(l.tmpDir(), o.now())
 	return l, nil
 }
 
@@ -113,12 +124,12 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	// changes nothing. Then the metadata, then the data, are renamed into
 	// place; a crash between the two renames leaves the old object with the
 	// new type at worst, never an object without a type.
-	tmp, err := writeTemp(l.path(key), ctxReader{ctx, r}, size)
+	tmp, err := writeTemp(l.tmpDir(), ctxReader{ctx, r}, size)
 	if err != nil {
 		return l.putErr(key, err)
 	}
 	defer os.Remove(tmp) // a no-op once renamed
-	mtmp, err := writeTemp(l.metaPath(key), bytes.NewReader(meta), int64(len(meta)))
+	mtmp, err := writeTemp(l.tmpDir(), bytes.NewReader(meta), int64(len(meta)))
 	if err == nil {
 		err = commit(mtmp, l.metaPath(key))
 	}
@@ -151,16 +162,13 @@ func (l *Local) putErr(key string, err error) error {
 	return atelier.Wrap(atelier.KindUnavailable, err, "could not write blob %q", key)
 }
 
-// writeTemp writes r to a synced temporary file in the directory of path
-// (so that a rename can put it in place atomically) and returns its name.
-// With size >= 0 exactly size bytes are written, and a shorter reader is an
-// error that leaves nothing behind.
-func writeTemp(path string, r io.Reader, size int64) (name string, err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
+// writeTemp writes r to a synced temporary file in dir (the store's
+// temporary folder, on the same filesystem as every target, so that a
+// rename can put it in place atomically) and returns its name. With size
+// >= 0 exactly size bytes are written, and a shorter reader is an error
+// that leaves nothing behind.
+func writeTemp(dir string, r io.Reader, size int64) (name string, err error) {
+	tmp, err := os.CreateTemp(dir, tempPrefix())
 	if err != nil {
 		return "", err
 	}
@@ -185,6 +193,9 @@ func writeTemp(path string, r io.Reader, size int64) (name string, err error) {
 // commit renames a temporary file over path and syncs the directory, so
 // that the rename itself survives a crash.
 func commit(tmp, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
@@ -284,6 +295,9 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if d.IsDir() && p != start && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // the store's own (.tmp)
 		}
 		if d.IsDir() || !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") {
 			return nil
