@@ -15,6 +15,7 @@ import (
 
 	"github.com/atelier-app/atelier/api"
 	"github.com/atelier-app/atelier/internal/config"
+	"github.com/atelier-app/atelier/internal/lowprio"
 	"github.com/atelier-app/atelier/service/backgrounds"
 	"github.com/atelier-app/atelier/service/probes"
 	"github.com/atelier-app/atelier/service/serving"
@@ -148,10 +149,12 @@ func openBackgrounds(ctx context.Context, cfg config.Config, b *backends, rt *se
 	if err != nil {
 		return nil, err
 	}
-	go func() {
+	// At a lower priority than requests: rendering and encoding the
+	// scenes takes seconds of CPU at a first start.
+	lowprio.Go(func() {
 		if err := svc.EnsureLibrary(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("background library not seeded yet", "err", err)
 		}
-	}()
+	})
 	return svc, nil
 }

@@ -41,6 +41,16 @@ func TestLibrary(t *testing.T) {
 	}
 }
 
+// TestRenderOnAnyProcs: the pixels do not depend on how many goroutines
+// draw them (200 px: several bands of rows).
+func TestRenderOnAnyProcs(t *testing.T) {
+	for _, s := range Library() {
+		if !bytes.Equal(s.RenderOn(200, 1).Pix, s.RenderOn(200, 3).Pix) {
+			t.Errorf("%s: one goroutine and three draw different pixels", s.ID)
+		}
+	}
+}
+
 func TestRenderDeterministicAndTone(t *testing.T) {
 	const size = 64
 	lum := map[string][]float64{}

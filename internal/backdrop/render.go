@@ -13,8 +13,17 @@ import (
 // same spec and size give the same pixels on every call. Features are
 // placed in normalised coordinates, so a scene looks the same at every
 // size, with finer detail (grain, threads) where the pixels allow it.
+// Rows are drawn on every processor.
 func (s Spec) Render(size int) *image.NRGBA {
+	return s.RenderOn(size, runtime.GOMAXPROCS(0))
+}
+
+// RenderOn is Render on at most procs goroutines (at least 1; 1 draws on
+// the calling goroutine alone, as work at a lowered priority must). The
+// pixels do not depend on procs.
+func (s Spec) RenderOn(size, procs int) *image.NRGBA {
 	c := newCanvas(max(size, 1), s.Seed)
+	c.procs = max(procs, 1)
 	switch s.Kind {
 	case Studio:
 		renderStudio(c, s)
@@ -40,9 +49,10 @@ func (s Spec) Render(size int) *image.NRGBA {
 
 // canvas is the image being drawn, with the scene's noise.
 type canvas struct {
-	img *image.NRGBA
-	n   int // side in pixels
-	nz  noise
+	img   *image.NRGBA
+	n     int // side in pixels
+	nz    noise
+	procs int // goroutines of each
 }
 
 func newCanvas(n int, seed uint64) *canvas {
@@ -50,24 +60,31 @@ func newCanvas(n int, seed uint64) *canvas {
 }
 
 // each sets every pixel to f of its position: pixel (x, y) and its centre
-// in normalised coordinates (u, v) in [0,1]. Bands of rows run on all
-// processors: f depends only on the position, so the pixels are the same
-// with any number of them.
+// in normalised coordinates (u, v) in [0,1]. Bands of rows run on
+// c.procs goroutines: f depends only on the position, so the pixels are
+// the same with any number of them.
 func (c *canvas) each(f func(x, y int, u, v float64) colour.RGB) {
 	inv := 1 / float64(c.n)
-	workers := min(runtime.GOMAXPROCS(0), max(1, c.n/64))
+	workers := min(c.procs, max(1, c.n/64))
+	if workers == 1 {
+		c.rows(f, 0, c.n, inv)
+		return
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Go(func() {
-			for y := w * c.n / workers; y < (w+1)*c.n/workers; y++ {
-				v := (float64(y) + 0.5) * inv
-				for x := range c.n {
-					c.set(x, y, f(x, y, (float64(x)+0.5)*inv, v))
-				}
-			}
-		})
+		wg.Go(func() { c.rows(f, w*c.n/workers, (w+1)*c.n/workers, inv) })
 	}
 	wg.Wait()
+}
+
+// rows draws rows [y0, y1) of each.
+func (c *canvas) rows(f func(x, y int, u, v float64) colour.RGB, y0, y1 int, inv float64) {
+	for y := y0; y < y1; y++ {
+		v := (float64(y) + 0.5) * inv
+		for x := range c.n {
+			c.set(x, y, f(x, y, (float64(x)+0.5)*inv, v))
+		}
+	}
 }
 
 // set writes an opaque pixel, dithered by half an 8-bit level so that

@@ -63,8 +63,8 @@ func runHostileClients(ctx context.Context, c config) (r result) {
 	}
 	defer srv.stop()
 	// `atelier serve` renders and stores the built-in background library
-	// in the background at its first start (about 10 s of both CPUs
-	// here): the load is measured after that.
+	// in the background at its first start (about 13 s of one CPU here,
+	// at a lowered priority): the load is measured after that.
 	if err := waitLibrary(ctx, pg.url("atelier"), 90*time.Second); err != nil {
 		r.failf("%v", err)
 		return r

@@ -10,7 +10,11 @@
 // seller read why a scene was suggested, lets an operator add scenes with
 // a caption written by hand, and lets a scene without one be captioned by
 // the same describer that reads the product. The built-in library
-// (internal/backdrop) is captioned from its render parameters.
+// (internal/backdrop) is captioned from its render parameters, and
+// EnsureLibrary stores it once. A service seeds it at its first start
+// while it answers requests, so each scene is drawn on the calling
+// goroutine alone: the caller can run it at a lowered priority
+// (internal/lowprio) and keep the CPUs for the requests.
 //
 // # Matching
 //

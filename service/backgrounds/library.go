@@ -82,7 +82,9 @@ func (s *Service) EnsureLibrary(ctx context.Context) error {
 
 func (s *Service) storeBuiltin(ctx context.Context, spec backdrop.Spec) error {
 	var buf bytes.Buffer
-	if err := imaging.WritePNG(&buf, spec.Render(s.cfg.SceneSize)); err != nil {
+	// On the calling goroutine alone: the service seeds the library at a
+	// lowered priority (lowprio), which helper goroutines would not have.
+	if err := imaging.WritePNG(&buf, spec.RenderOn(s.cfg.SceneSize, 1)); err != nil {
 		return err
 	}
 	b := Builtin(spec, s.cfg.SceneSize)
