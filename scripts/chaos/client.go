@@ -113,3 +113,20 @@ func productPNG(w, h int, seed int) []byte {
 	_ = png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// segments returns the ids of the consumer segments (at least one).
+func (a *apiClient) segments() ([]string, error) {
+	var out struct {
+		Segments []struct {
+			ID string `json:"id"`
+		} `json:"segments"`
+	}
+	if _, err := a.json("GET", "/api/v1/segments", nil, &out); err != nil || len(out.Segments) == 0 {
+		return nil, fmt.Errorf("segments: %v (%d)", err, len(out.Segments))
+	}
+	ids := make([]string, len(out.Segments))
+	for i, s := range out.Segments {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}

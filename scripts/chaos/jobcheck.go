@@ -51,7 +51,9 @@ func checkJobs(ctx context.Context, url, blobDir string, jobs jobSet, ends jobEn
 		if err := conn.QueryRow(ctx, "SELECT status, attempt FROM jobs WHERE id = $1", id).Scan(&status, &attempt); err != nil {
 			return err
 		}
-		if status != "succeeded" || ends.succeeded[id] != 1 {
+		// A worker killed between committing a job's end and logging it
+		// leaves no line: at most one, not exactly one.
+		if status != "succeeded" || ends.succeeded[id] > 1 {
 			r.lost++
 			r.failf("%s job %s: status %s after %d attempts, %d completions logged", kind, id, status, attempt, ends.succeeded[id])
 			continue

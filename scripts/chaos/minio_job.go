@@ -20,19 +20,15 @@ import (
 // naming blobs that are in the bucket, and no blob under its folder
 // that no row names.
 func redesignOutage(ctx context.Context, w *world, mio *minioServer, dbURL string, api *apiClient, item string, r *result) error {
-	var segs struct {
-		Segments []struct {
-			ID string `json:"id"`
-		} `json:"segments"`
-	}
-	if _, err := api.json("GET", "/api/v1/segments", nil, &segs); err != nil || len(segs.Segments) == 0 {
-		return fmt.Errorf("segments: %v (%d)", err, len(segs.Segments))
+	segs, err := api.segments()
+	if err != nil {
+		return err
 	}
 	var job struct {
 		ID string `json:"id"`
 	}
 	if _, err := api.json("POST", "/api/v1/items/"+item+"/redesigns",
-		map[string]any{"segment_id": segs.Segments[0].ID, "n": 2, "steps": 300, "seed": 7}, &job); err != nil {
+		map[string]any{"segment_id": segs[0], "n": 2, "steps": 300, "seed": 7}, &job); err != nil {
 		return err
 	}
 	logPath := filepath.Join(w.dir, "worker.log")

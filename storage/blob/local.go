@@ -24,7 +24,8 @@ import (
 // (a sibling, not a parallel tree, so that keys that can coexist as files
 // can coexist as metadata too). Writes go to a temporary file in DIR/.tmp,
 // are synced and then renamed over the target, so a reader sees the old or
-// the new object, never a part. Names starting with '.' are the store's
+// the new object, never a part (so DIR must be one filesystem: a rename
+// cannot cross a mount point). Names starting with '.' are the store's
 // own (keys cannot have them).
 //
 // A process killed mid-write leaves its temporary file behind. Temporary
