@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// allDone reports whether every job has ended (false while the database
+// cannot be reached).
 func allDone(ctx context.Context, url string, jobs []string) bool {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
