@@ -68,3 +68,23 @@ func TestLocalSweepsTempFilesOfDeadProcesses(t *testing.T) {
 		t.Fatalf("List: %+v (%v), want a/b alone", infos, err)
 	}
 }
+
+// TestLocalFailedPutLeavesNothing: a write whose data runs short leaves
+// no object, no temporary file and not even the object's folder.
+func TestLocalFailedPutLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	l, err := NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Put(context.Background(), "items/x/photo.png", strings.NewReader("short"), 100, "image/png")
+	if err == nil {
+		t.Fatal("a reader shorter than the size was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(root, "items")); !os.IsNotExist(err) {
+		t.Fatalf("the failed write left its folder: %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(root, tempDirName)); len(left) != 0 {
+		t.Fatalf("the failed write left %d temporary files", len(left))
+	}
+}
