@@ -27,6 +27,9 @@ func TestLibrary(t *testing.T) {
 		if !strings.Contains(cap, main.Name) || !strings.Contains(cap, string(s.Kind)) || !strings.Contains(cap, s.Tone) {
 			t.Errorf("%s: caption %q lacks its colour %q, kind or tone", s.ID, cap, main.Name)
 		}
+		if n := strings.Count(" "+strings.ReplaceAll(cap, ",", " ")+" ", " "+string(s.Kind)+" "); n != 1 {
+			t.Errorf("%s: caption %q names its kind %d times", s.ID, cap, n)
+		}
 		if f := s.Fields(); f.Kind != string(s.Kind) || f.Families[0] != main.Family || len(f.Colours) != len(s.Colours) {
 			t.Errorf("%s: fields %+v", s.ID, f)
 		}

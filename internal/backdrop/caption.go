@@ -36,6 +36,10 @@ func (s Spec) Fields() Words {
 func (s Spec) Caption() string {
 	var b strings.Builder
 	first := colourWords(s.Main())
+	if slices.Contains(strings.Fields(colour.Name(s.Main()).Name), string(s.Kind)) {
+		// "a white linen backdrop", not "a linen white linen backdrop".
+		first = colour.Name(s.Main()).Family
+	}
 	article := "a "
 	if strings.ContainsRune("aeiou", rune(first[0])) {
 		article = "an "
