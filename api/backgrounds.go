@@ -3,7 +3,7 @@ package api
 import (
 	"context"
 	"image"
-	"io"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -189,37 +189,28 @@ func (s *Server) readBackgroundUpload(c *gin.Context) (image.Image, string, erro
 	}
 	var raw []byte
 	caption := ""
-	seen := map[string]bool{}
-	for parts := 0; ; parts++ {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, "", multipartError(err)
-		}
-		name := part.FormName()
-		switch {
-		case parts >= 4:
-			return nil, "", atelier.Errorf(atelier.KindInvalid, "the upload has more fields than image and caption")
-		case seen[name]:
-			return nil, "", atelier.FieldErrorf(name, "is given twice")
-		case name == "image":
+	tooMany := atelier.Errorf(atelier.KindInvalid, "the upload has more fields than image and caption")
+	err = eachPart(mr, 4, tooMany, func(name string, part *multipart.Part) error {
+		switch name {
+		case "image":
 			if raw, err = readLimited(part, s.limits.MaxUploadBytes); err != nil {
-				return nil, "", imageReadError(err, s.limits.MaxUploadBytes)
+				return imageReadError(err, s.limits.MaxUploadBytes)
 			}
-		case name == "caption":
+		case "caption":
 			v, err := readLimited(part, maxFormField)
 			if err != nil {
-				return nil, "", fieldReadError(name, err)
+				return fieldReadError(name, err)
 			}
 			if caption, err = backgrounds.CheckCaption(string(v)); err != nil {
-				return nil, "", err
+				return err
 			}
 		default:
-			return nil, "", atelier.FieldErrorf(name, "unknown field (want image and caption)")
+			return atelier.FieldErrorf(name, "unknown field (want image and caption)")
 		}
-		seen[name] = true
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	if raw == nil {
 		return nil, "", atelier.FieldErrorf("image", "is required: an image file (JPEG, PNG or WebP)")

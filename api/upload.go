@@ -56,32 +56,17 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 	}
 	up := itemUpload{attributes: map[string]string{}}
 	fromJSON := map[string]string{}
-	seen := map[string]bool{}
-	for parts := 0; ; parts++ {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return itemUpload{}, multipartError(err)
-		}
-		if parts >= maxFormParts {
-			return itemUpload{}, atelier.Errorf(atelier.KindInvalid, "the upload has more than %d fields", maxFormParts)
-		}
-		name := part.FormName()
-		if seen[name] {
-			return itemUpload{}, atelier.FieldErrorf(name, "is given twice")
-		}
-		seen[name] = true
+	tooMany := atelier.Errorf(atelier.KindInvalid, "the upload has more than %d fields", maxFormParts)
+	err = eachPart(mr, maxFormParts, tooMany, func(name string, part *multipart.Part) error {
 		if name == "image" {
 			if up.original, err = readLimited(part, s.limits.MaxUploadBytes); err != nil {
-				return itemUpload{}, imageReadError(err, s.limits.MaxUploadBytes)
+				return imageReadError(err, s.limits.MaxUploadBytes)
 			}
-			continue
+			return nil
 		}
 		value, err := readLimited(part, maxFormField)
 		if err != nil {
-			return itemUpload{}, fieldReadError(name, err)
+			return fieldReadError(name, err)
 		}
 		switch {
 		case name == "category":
@@ -89,14 +74,16 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 		case name == "external_id":
 			up.externalID = strings.TrimSpace(string(value))
 		case name == "attributes":
-			if err := decodeAttributes(value, fromJSON); err != nil {
-				return itemUpload{}, err
-			}
+			return decodeAttributes(value, fromJSON)
 		case strings.HasPrefix(name, "attr."):
 			up.attributes[strings.TrimPrefix(name, "attr.")] = string(value)
 		default:
-			return itemUpload{}, atelier.FieldErrorf(name, "unknown field (want image, category, external_id, attributes or attr.NAME)")
+			return atelier.FieldErrorf(name, "unknown field (want image, category, external_id, attributes or attr.NAME)")
 		}
+		return nil
+	})
+	if err != nil {
+		return itemUpload{}, err
 	}
 	for k, v := range fromJSON {
 		if _, dup := up.attributes[k]; dup {
@@ -124,6 +111,33 @@ func (s *Server) readItemUpload(c *gin.Context) (itemUpload, error) {
 		return itemUpload{}, err
 	}
 	return up, nil
+}
+
+// eachPart calls f with each part of a multipart body and its field name,
+// stopping at f's first error. More than maxParts parts is tooMany, a
+// field given twice or a broken body a client error naming it.
+func eachPart(mr *multipart.Reader, maxParts int, tooMany error, f func(name string, part *multipart.Part) error) error {
+	seen := map[string]bool{}
+	for parts := 0; ; parts++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return multipartError(err)
+		}
+		if parts >= maxParts {
+			return tooMany
+		}
+		name := part.FormName()
+		if seen[name] {
+			return atelier.FieldErrorf(name, "is given twice")
+		}
+		seen[name] = true
+		if err := f(name, part); err != nil {
+			return err
+		}
+	}
 }
 
 // uploadReader checks that the request is a multipart upload within the
