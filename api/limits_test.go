@@ -15,27 +15,12 @@ import (
 
 	"github.com/atelier-app/atelier"
 	"github.com/atelier-app/atelier/internal/ratelimit"
+	"github.com/atelier-app/atelier/internal/testkit"
 	"github.com/atelier-app/atelier/storage/storagetest"
 )
 
-// fakeClock is the rate limiters' clock in tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // sqliteEnv is a server on SQLite and a local folder with opts applied.
@@ -85,7 +70,7 @@ func TestRateLimitPerAddress(t *testing.T) {
 	clock := newFakeClock()
 	e := sqliteEnv(t, func(d *Deps) {
 		d.Limits.RateAnon = ratelimit.Rate{PerSecond: 0.5, Burst: 3}
-		d.Now = clock.now
+		d.Now = clock.Now
 	})
 	const path = "/api/v1/choice-sessions/0190a0a0-0000-7000-8000-000000000000"
 	for range 3 {
@@ -100,7 +85,7 @@ func TestRateLimitPerAddress(t *testing.T) {
 	want(t, e.from(t, "203.0.113.5:4000", "GET", "/healthz", ""), http.StatusOK)
 	want(t, e.from(t, "203.0.113.5:4000", "GET", "/api/v1", ""), http.StatusOK)
 	// After Retry-After, one more request goes through.
-	clock.add(2 * time.Second)
+	clock.Add(2 * time.Second)
 	want(t, e.from(t, "203.0.113.5:4000", "GET", path, ""), http.StatusNotFound)
 	wantLimited(t, e.from(t, "203.0.113.5:4000", "GET", path, ""), "2")
 
@@ -117,7 +102,7 @@ func TestRateLimitTrustedProxy(t *testing.T) {
 	e := sqliteEnv(t, func(d *Deps) {
 		d.Limits.RateAnon = ratelimit.Rate{PerSecond: 1, Burst: 1}
 		d.TrustedProxies = []string{"10.0.0.0/8"}
-		d.Now = clock.now
+		d.Now = clock.Now
 	})
 	const path = "/api/v1/choice-sessions/0190a0a0-0000-7000-8000-000000000000"
 	// Behind the proxy, each client named by X-Forwarded-For has its own
@@ -136,7 +121,7 @@ func TestRateLimitPerSeller(t *testing.T) {
 	e := sqliteEnv(t, func(d *Deps) {
 		d.Limits.RateSeller = ratelimit.Rate{PerSecond: 0.1, Burst: 2}
 		d.Limits.RateAnon = ratelimit.Rate{PerSecond: 1, Burst: 2}
-		d.Now = clock.now
+		d.Now = clock.Now
 	})
 	want(t, e.from(t, "203.0.113.1:1", "GET", "/api/v1/items", e.aliceKey), http.StatusOK)
 	want(t, e.from(t, "203.0.113.2:1", "GET", "/api/v1/items", e.aliceKey), http.StatusOK)
@@ -213,7 +198,7 @@ func TestScenario6SessionFlood(t *testing.T) {
 		if n, err := e.store.SweepChoiceSessions(ctx, ttl, 1000); err != nil || n != perClient+1 {
 			t.Fatalf("swept %d (%v), want %d", n, err, perClient+1)
 		}
-		clock.add(time.Minute) // the rate limit's buckets refill
+		clock.Add(time.Minute) // the rate limit's buckets refill
 		created, _ = flood(40)
 		if created != perClient {
 			t.Fatalf("%d created after the sweep, want %d", created, perClient)
@@ -224,7 +209,7 @@ func TestScenario6SessionFlood(t *testing.T) {
 	}, func(d *Deps) {
 		d.Limits.RateAnon = ratelimit.Rate{PerSecond: 10, Burst: 20}
 		d.Limits.SessionsPerClient, d.Limits.SessionTTL = perClient, ttl
-		d.Now = clock.now
+		d.Now = clock.Now
 	})
 }
 

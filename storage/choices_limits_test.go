@@ -15,35 +15,18 @@ import (
 
 // forEachDatabaseWithClock runs fn on each database with a store whose
 // clock the test moves.
-func forEachDatabaseWithClock(t *testing.T, fn func(t *testing.T, s *storage.Store, clock *testClock)) {
+func forEachDatabaseWithClock(t *testing.T, fn func(t *testing.T, s *storage.Store, clock *testkit.Clock)) {
 	t.Helper()
 	for _, b := range storagetest.Databases() {
 		t.Run(b.Name, func(t *testing.T) {
-			clock := &testClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-			fn(t, storagetest.OpenStore(t, b.URL(t), storage.WithClock(clock.now)), clock)
+			clock := testkit.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+			fn(t, storagetest.OpenStore(t, b.URL(t), storage.WithClock(clock.Now)), clock)
 		})
 	}
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestSessionCapPerClient(t *testing.T) {
-	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testClock) {
+	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testkit.Clock) {
 		ctx := context.Background()
 		cap := storage.SessionCap{Max: 3, TTL: time.Hour}
 		anon := func(client string) atelier.ChoiceSession {
@@ -53,7 +36,7 @@ func TestSessionCapPerClient(t *testing.T) {
 		if first.Client != "192.0.2.1" || testkit.Must(s.GetChoiceSession(ctx, first.ID))(t).Client != "192.0.2.1" {
 			t.Fatalf("client address not stored: %+v", first)
 		}
-		clock.add(10 * time.Minute)
+		clock.Add(10 * time.Minute)
 		testkit.Must(s.StartChoiceSession(ctx, anon("192.0.2.1"), "", cap))(t)
 		// A known consumer's session counts for its client too.
 		known := testkit.Must(s.StartChoiceSession(ctx, atelier.ChoiceSession{Client: "192.0.2.1", Rounds: 1}, "shopper-1", cap))(t)
@@ -79,7 +62,7 @@ func TestSessionCapPerClient(t *testing.T) {
 		testkit.Must(s.StartChoiceSession(ctx, anon(""), "", cap))(t)
 		// Activity keeps a session counting; once the oldest is idle for
 		// the TTL, there is room again.
-		clock.add(50*time.Minute + time.Second)
+		clock.Add(50*time.Minute + time.Second)
 		testkit.Must(s.StartChoiceSession(ctx, anon("192.0.2.1"), "", cap))(t)
 		_, err = s.StartChoiceSession(ctx, anon("192.0.2.1"), "", cap)
 		testkit.WantKind(t, err, atelier.KindRateLimited)
@@ -89,7 +72,7 @@ func TestSessionCapPerClient(t *testing.T) {
 // TestSessionCapUnderConcurrency: many simultaneous starts from one client
 // (as from several server processes) leave exactly the cap.
 func TestSessionCapUnderConcurrency(t *testing.T) {
-	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testClock) {
+	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testkit.Clock) {
 		ctx := context.Background()
 		cap := storage.SessionCap{Max: 4, TTL: time.Hour}
 		var wg sync.WaitGroup
@@ -127,7 +110,7 @@ func TestSessionCapUnderConcurrency(t *testing.T) {
 // TestSweepChoiceSessions: idle sessions without training data go, with
 // their picks; a known consumer's picks stay.
 func TestSweepChoiceSessions(t *testing.T) {
-	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testClock) {
+	forEachDatabaseWithClock(t, func(t *testing.T, s *storage.Store, clock *testkit.Clock) {
 		ctx := context.Background()
 		w := newWorld(t, s)
 		shown := []string{w.catalog[0].ID, w.catalog[1].ID, w.catalog[2].ID}
@@ -146,9 +129,9 @@ func TestSweepChoiceSessions(t *testing.T) {
 		knownPicked := start(atelier.ChoiceSession{ConsumerID: w.consumer.ID})
 		pick(knownPicked)
 		knownIdle := start(atelier.ChoiceSession{ConsumerID: w.consumer.ID})
-		clock.add(2 * time.Hour)
+		clock.Add(2 * time.Hour)
 		anonRecent := start(atelier.ChoiceSession{AnonToken: "a3"})
-		clock.add(30 * time.Minute)
+		clock.Add(30 * time.Minute)
 
 		if n := testkit.Must(s.SweepChoiceSessions(ctx, time.Hour, 1))(t); n != 1 {
 			t.Fatalf("a sweep of at most 1 deleted %d", n)
