@@ -46,12 +46,7 @@ func (a *apiClient) send(method, path string, body io.Reader, contentType string
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	resp, err := a.http.Do(req)
-	a.mu.Lock()
-	a.requests++
-	if err == nil && resp.StatusCode >= 500 {
-		a.fivexx++
-	}
-	a.mu.Unlock()
+	a.count(resp, err)
 	if err != nil {
 		return 0, false, err
 	}
@@ -67,6 +62,16 @@ func (a *apiClient) send(method, path string, body io.Reader, contentType string
 		}
 	}
 	return resp.StatusCode, retryAfter, nil
+}
+
+// count counts a request and, if it answered 5xx, its 5xx.
+func (a *apiClient) count(resp *http.Response, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.requests++
+	if err == nil && resp.StatusCode >= 500 {
+		a.fivexx++
+	}
 }
 
 func (a *apiClient) json(method, path string, in, out any) (int, error) {

@@ -51,17 +51,12 @@ func runDiskFull(ctx context.Context, c config) (r result) {
 
 	w := newWorld(c, dir, "ATELIER_DATABASE_URL=sqlite://"+filepath.Join(dir, "atelier.db"),
 		"ATELIER_BLOB_URL=file://"+blobs, "ATELIER_WORKERS=0", "ATELIER_ADMIN_KEY="+chaosAdminKey, "ATELIER_RATE_SELLER=0")
-	srv, err := w.serve()
+	srv, sellerKey, err := w.serveSeller()
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
 	defer srv.stop()
-	sellerKey, err := newSeller(w)
-	if err != nil {
-		r.failf("seller: %v", err)
-		return r
-	}
 	api := newAPIClient(w.base, sellerKey)
 	defer func() { r.requests, r.fivexx = api.requests, api.fivexx }()
 
@@ -154,12 +149,7 @@ func fetchImage(api *apiClient, base, u string) error {
 		u = base + u
 	}
 	resp, err := http.Get(u)
-	api.mu.Lock()
-	api.requests++
-	if err == nil && resp.StatusCode >= 500 {
-		api.fivexx++
-	}
-	api.mu.Unlock()
+	api.count(resp, err)
 	if err != nil {
 		return err
 	}

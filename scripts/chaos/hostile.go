@@ -192,21 +192,7 @@ func runHostileClients(ctx context.Context, c config) (r result) {
 			r.failf("the load's p99 was %s while the hostile clients ran (limit %s)", p99.Round(100*time.Microsecond), p99Limit)
 		}
 	}
-	if srv.exited() {
-		r.failf("atelier serve exited; see %s", srv.log)
-	}
-
-	lost, err := lostPicks(ctx, pg.url("atelier"), load.acked())
-	if err != nil {
-		r.failf("counting choices: %v", err)
-	}
-	r.lost = lost
-	if lost > 0 {
-		r.failf("%d acknowledged picks missing from the choices table", lost)
-	}
-	if len(load.acked()) == 0 {
-		r.failf("no pick acknowledged")
-	}
+	checkChoiceLoad(ctx, srv, pg.url("atelier"), load, &r)
 	itemsAfter, err := countItems(ctx, pg.url("atelier"))
 	if err != nil {
 		r.failf("counting items: %v", err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/atelier-app/atelier"
 )
 
 // allDone reports whether every job has ended (false while the database
@@ -108,7 +110,8 @@ func resultKeys(ctx context.Context, conn *pgx.Conn, kind, id string) (keys []st
 	var q string
 	switch kind {
 	case "redesign":
-		q, want = "SELECT image_key || ' ' || full_image_key FROM redesign_variants WHERE job_id = $1", 2
+		keys, n, err = redesignKeys(ctx, conn, id)
+		return keys, n, 2, err
 	case "report":
 		q, want = "SELECT result_key FROM reports WHERE id = $1", 1
 	case "train-recommender":
@@ -120,14 +123,30 @@ func resultKeys(ctx context.Context, conn *pgx.Conn, kind, id string) (keys []st
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	for _, k := range got {
-		keys = append(keys, strings.Fields(k)...)
+	keys, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return keys, len(keys), want, err
+}
+
+// redesignKeys are the blobs of a redesign job: its base image and each
+// variant's image and full-resolution photo; n counts the variants.
+func redesignKeys(ctx context.Context, conn *pgx.Conn, id string) (keys []string, n int, err error) {
+	rows, err := conn.Query(ctx, "SELECT image_key, full_image_key FROM redesign_variants WHERE job_id = $1", id)
+	if err != nil {
+		return nil, 0, err
 	}
-	if kind == "redesign" {
-		keys = append(keys, "redesigns/"+id+"/base.png")
+	defer rows.Close()
+	keys = []string{atelier.RedesignImageKey(id, "base")}
+	for rows.Next() {
+		var img, full string
+		if err := rows.Scan(&img, &full); err != nil {
+			return nil, 0, err
+		}
+		keys, n = append(keys, img), n+1
+		if full != "" {
+			keys = append(keys, full)
+		}
 	}
-	return keys, len(got), want, err
+	return keys, n, rows.Err()
 }
 
 // checkImported checks the catalog the imports built: exactly the

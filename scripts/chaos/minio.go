@@ -83,17 +83,12 @@ func runMinIOStop(ctx context.Context, c config) (r result) {
 		r.failf("%v", err)
 		return r
 	}
-	srv, err := w.serve()
+	srv, sellerKey, err := w.serveSeller()
 	if err != nil {
 		r.failf("%v", err)
 		return r
 	}
 	defer srv.stop()
-	sellerKey, err := newSeller(w)
-	if err != nil {
-		r.failf("seller: %v", err)
-		return r
-	}
 
 	const requestTimeout = 5 * time.Second
 	load := &uploadLoad{api: newAPIClient(w.base, sellerKey)}

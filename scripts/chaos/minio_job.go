@@ -87,24 +87,13 @@ func redesignOutage(ctx context.Context, w *world, mio *minioServer, dbURL strin
 // the bucket, and every blob under the job's folder is named (its base
 // image included).
 func checkRedesignBlobs(ctx context.Context, conn *pgx.Conn, blobURL, id string, r *result) error {
-	rows, err := conn.Query(ctx, "SELECT image_key, full_image_key FROM redesign_variants WHERE job_id = $1", id)
+	keys, n, err := redesignKeys(ctx, conn, id)
 	if err != nil {
 		return err
 	}
-	named := map[string]bool{"redesigns/" + id + "/base.png": true}
-	n := 0
-	for rows.Next() {
-		var img, full string
-		if err := rows.Scan(&img, &full); err != nil {
-			return err
-		}
-		named[img], n = true, n+1
-		if full != "" {
-			named[full] = true
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	named := map[string]bool{}
+	for _, k := range keys {
+		named[k] = true
 	}
 	if n != 2 {
 		r.lost++

@@ -98,11 +98,19 @@ func runPostgresRestart(ctx context.Context, c config) (r result) {
 	} else if r.recovery = first2xxAfter.Sub(up); r.recovery > 5*time.Second {
 		r.failf("2xx again only %s after the database was back", r.recovery.Round(time.Millisecond))
 	}
+	checkChoiceLoad(ctx, srv, pg.url("atelier"), load, &r)
+	return r
+}
+
+// checkChoiceLoad fails r when srv has exited, when an acknowledged pick
+// of load is missing from the choices table (counted as lost) or when
+// no pick was acknowledged at all.
+func checkChoiceLoad(ctx context.Context, srv *proc, url string, load *choiceLoad, r *result) {
 	if srv.exited() {
 		r.failf("atelier serve exited; see %s", srv.log)
 	}
-
-	lost, err := lostPicks(ctx, pg.url("atelier"), load.acked())
+	acked := load.acked()
+	lost, err := lostPicks(ctx, url, acked)
 	if err != nil {
 		r.failf("counting choices: %v", err)
 	}
@@ -110,10 +118,9 @@ func runPostgresRestart(ctx context.Context, c config) (r result) {
 	if lost > 0 {
 		r.failf("%d acknowledged picks missing from the choices table", lost)
 	}
-	if len(load.acked()) == 0 {
+	if len(acked) == 0 {
 		r.failf("no pick acknowledged")
 	}
-	return r
 }
 
 // lostPicks counts acknowledged picks with no row in the choices table

@@ -75,3 +75,18 @@ func (w *world) serve(extra ...string) (*proc, error) {
 	}
 	return p, nil
 }
+
+// serveSeller is serve, then a new seller (w's env must hold
+// ATELIER_ADMIN_KEY=chaosAdminKey) whose API key it returns.
+func (w *world) serveSeller(extra ...string) (*proc, string, error) {
+	srv, err := w.serve(extra...)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := newSeller(w)
+	if err != nil {
+		srv.stop()
+		return nil, "", fmt.Errorf("seller: %w", err)
+	}
+	return srv, key, nil
+}
