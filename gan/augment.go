@@ -78,6 +78,13 @@ func (c AugmentConfig) draw(p []float32, size int, rng *rand.Rand) {
 
 const cutoutValue = 0.5
 
+// fill sets every element of s to v.
+func fill(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
 // augment applies translation and cutout to x (B, C, H, W) with parameters
 // params (B, augParams), an input of the graph that the trainer refills
 // before every run. It is differentiable with respect to x only.
@@ -109,13 +116,22 @@ func augment(g *nn.Graph, x, params *G.Node) *G.Node {
 		}
 		return gm
 	}
-	cutAt := func(gm geom, i, j int) bool {
-		return gm.cut && i >= gm.y0 && i < gm.y1 && j >= gm.x0 && j < gm.x1
+	// span returns the columns [j0, j1) of an output row that read the
+	// source (shifted by tx), and the row's cutout columns [c0, c1) (empty
+	// unless the row is in the cutout rectangle).
+	span := func(gm geom, i int) (j0, j1, c0, c1 int) {
+		j0, j1 = max(0, gm.tx), min(w, w+gm.tx)
+		if gm.cut && i >= gm.y0 && i < gm.y1 {
+			c0, c1 = gm.x0, gm.x1
+		}
+		return j0, j1, c0, c1
 	}
 	return g.Apply(&nn.Kernel{
 		Name: "Augment",
 		In:   []tensor.Shape{s, params.Shape().Clone()},
 		Out:  s,
+		// Row by row: the shifted source span is one copy, the margins
+		// it leaves are filled with 1 (white), then the cutout overwrites.
 		Forward: func(out []float32, in [][]float32) {
 			for b := 0; b < batch; b++ {
 				gm := geomOf(in[1][b*augParams : (b+1)*augParams])
@@ -123,22 +139,23 @@ func augment(g *nn.Graph, x, params *G.Node) *G.Node {
 					src := in[0][(b*ch+c)*plane : (b*ch+c+1)*plane]
 					dst := out[(b*ch+c)*plane : (b*ch+c+1)*plane]
 					for i := 0; i < h; i++ {
+						row := dst[i*w : (i+1)*w]
+						j0, j1, c0, c1 := span(gm, i)
 						si := i - gm.ty
-						for j := 0; j < w; j++ {
-							sj := j - gm.tx
-							switch {
-							case cutAt(gm, i, j):
-								dst[i*w+j] = cutoutValue
-							case si < 0 || si >= h || sj < 0 || sj >= w:
-								dst[i*w+j] = 1
-							default:
-								dst[i*w+j] = src[si*w+sj]
-							}
+						if si < 0 || si >= h || j0 >= j1 {
+							fill(row, 1)
+						} else {
+							fill(row[:j0], 1)
+							copy(row[j0:j1], src[si*w+j0-gm.tx:si*w+j1-gm.tx])
+							fill(row[j1:], 1)
 						}
+						fill(row[c0:c1], cutoutValue)
 					}
 				}
 			}
 		},
+		// The shift maps each output pixel to at most one source pixel, so
+		// the gradient is the same copy backwards, without the cutout.
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
 				clear(dst)
@@ -149,16 +166,19 @@ func augment(g *nn.Graph, x, params *G.Node) *G.Node {
 						dp := dst[(b*ch+c)*plane : (b*ch+c+1)*plane]
 						for i := 0; i < h; i++ {
 							si := i - gm.ty
-							if si < 0 || si >= h {
+							j0, j1, c0, c1 := span(gm, i)
+							if si < 0 || si >= h || j0 >= j1 {
 								continue
 							}
-							for j := 0; j < w; j++ {
-								sj := j - gm.tx
-								if sj < 0 || sj >= w || cutAt(gm, i, j) {
-									continue
+							// Output columns [a, b) go to source columns [a−tx, b−tx):
+							// those of [j0, j1) left and right of the cutout.
+							seg := func(a, b int) {
+								if a < b {
+									copy(dp[si*w+a-gm.tx:si*w+b-gm.tx], gp[i*w+a:i*w+b])
 								}
-								dp[si*w+sj] += gp[i*w+j]
 							}
+							seg(j0, min(j1, c0))
+							seg(max(j0, c1), j1)
 						}
 					}
 				}

@@ -3,6 +3,7 @@ package gan
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -195,6 +196,76 @@ func TestAugmentTranslatesAndCuts(t *testing.T) {
 	}
 	if v := at(2, 1, 1); v != cutoutValue {
 		t.Errorf("cut pixel = %v, want %v", v, cutoutValue)
+	}
+}
+
+// TestAugmentMatchesPerPixel checks the row-wise augmentation and its
+// gradient against a per-pixel statement of the same map, on shifts from
+// beyond one edge to beyond the other and cutouts anywhere, some reaching
+// past the image.
+func TestAugmentMatchesPerPixel(t *testing.T) {
+	const batch, ch, h, w = 40, 2, 6, 7
+	rng := rand.New(rand.NewSource(9))
+	x, gy := make([]float32, batch*ch*h*w), make([]float32, batch*ch*h*w)
+	for i := range x {
+		x[i], gy[i] = rng.Float32(), rng.Float32()
+	}
+	p := make([]float32, batch*augParams)
+	for b := 0; b < batch; b++ {
+		q := p[b*augParams : (b+1)*augParams]
+		q[0], q[1] = float32(rng.Intn(2*w+3)-w-1), float32(rng.Intn(2*h+3)-h-1)
+		if b%3 != 0 {
+			q[2], q[3], q[4] = 1, float32(rng.Intn(w)), float32(rng.Intn(h))
+		}
+	}
+	g := nn.NewGraph(nn.Infer, 1)
+	defer g.Close()
+	xn := nn.Param{Name: "x", Value: tensor.New(tensor.WithShape(batch, ch, h, w), tensor.WithBacking(x))}
+	y := augment(g, g.Param(xn), g.Const("p", p, batch, augParams))
+	out := g.Output(y)
+	prod, err := G.HadamardProd(y, g.Const("gy", gy, batch, ch, h, w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Backward(loss, xn); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+	wantY, wantDX := make([]float32, len(x)), make([]float32, len(x))
+	for b := 0; b < batch; b++ {
+		q := p[b*augParams : (b+1)*augParams]
+		tx, ty, cut := int(q[0]), int(q[1]), q[2] > 0
+		cy, cx := int(q[4]), int(q[3])
+		for c := 0; c < ch; c++ {
+			base := (b*ch + c) * h * w
+			for i := 0; i < h; i++ {
+				for j := 0; j < w; j++ {
+					si, sj := i-ty, j-tx
+					o := base + i*w + j
+					switch {
+					case cut && i >= max(cy-h/4, 0) && i < min(cy+h/4, h) && j >= max(cx-w/4, 0) && j < min(cx+w/4, w):
+						wantY[o] = cutoutValue
+					case si < 0 || si >= h || sj < 0 || sj >= w:
+						wantY[o] = 1
+					default:
+						wantY[o] = x[base+si*w+sj]
+						wantDX[base+si*w+sj] += gy[o]
+					}
+				}
+			}
+		}
+	}
+	if got := out.Data().([]float32); !slices.Equal(got, wantY) {
+		t.Errorf("augmented images differ from the per-pixel map")
+	}
+	if got := g.Grad(xn).Data().([]float32); !slices.Equal(got, wantDX) {
+		t.Errorf("gradient differs from the per-pixel map's")
 	}
 }
 

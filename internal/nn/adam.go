@@ -129,7 +129,7 @@ func (a *Adam) Step(grad GradFunc) error {
 		if a.decay[i] && c.WeightDecay > 0 {
 			shrink = 1 - c.LR*c.WeightDecay
 		}
-		adamUpdate(theta, g, m, v, c.Beta1, c.Beta2, lrt, eps, shrink)
+		adamLoop(theta, g, m, v, c.Beta1, c.Beta2, lrt, eps, shrink)
 	}
 	for _, h := range a.AfterStep {
 		if err := h(a.params); err != nil {

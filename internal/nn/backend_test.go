@@ -24,7 +24,9 @@ func eachBackend(t *testing.T, test func(t *testing.T)) {
 
 // agreementNet is a stack of every convolution shape the networks use
 // (3×3 same, 3×3 stride 2, 1×1, 4×4 stride 2 without bias, channel counts
-// that are not multiples of a vector width) with leaky ReLUs between.
+// that are not multiples of a vector width, and a 3×3 same layer of 16
+// channels, which oneDNN computes with Winograd's algorithm) with leaky
+// ReLUs between.
 type agreementNet struct {
 	convs     []*Conv2d
 	fused     bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
@@ -37,6 +39,7 @@ func newAgreementNet(rng *rand.Rand) *agreementNet {
 		{In: 12, Out: 20, Kernel: 3, Stride: 2, Pad: 1},
 		{In: 20, Out: 7, Kernel: 1},
 		{In: 7, Out: 16, Kernel: 4, Stride: 2, Pad: 1, NoBias: true},
+		{In: 16, Out: 16, Kernel: 3, Pad: 1}, // Winograd's shape with oneDNN
 	}
 	n := &agreementNet{}
 	for i, c := range cfgs {

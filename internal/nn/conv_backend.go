@@ -22,7 +22,9 @@ import (
 type convOps interface {
 	forward(y, x, w, b []float32)
 	backwardData(dx, w, dy []float32)
-	backwardWeights(dw, x, dy []float32)
+	// backwardWeights writes the weight gradient into dw and, unless db
+	// is nil, the bias gradient into db.
+	backwardWeights(dw, db, x, dy []float32)
 	// shareWeights makes this part of a batch read the weights that
 	// owner, another part of the same layer, prepares; prepareWeights
 	// (called on the owner before the parts run) brings them into the
@@ -96,6 +98,14 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 	// part returns samples [bounds[i], bounds[i+1]) of a batch buffer.
 	part := func(buf []float32, size, i int) []float32 { return buf[bounds[i]*size : bounds[i+1]*size] }
 	var partialDW [][]float32 // the weight gradients of parts 1..n−1
+	// The bias gradient comes out of the weight gradient's pass (oneDNN
+	// computes it there, reading the output gradient once for both):
+	// partialDB holds each part's, biasSum their sum as of run biasRun.
+	var (
+		partialDB [][]float32
+		biasSum   []float32
+		biasRun   uint64
+	)
 	name := fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad)
 	if slope != 0 {
 		name += fmt.Sprintf("+LeakyReLU(%g)", slope)
@@ -134,16 +144,37 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 					for i := 1; i < len(parts); i++ {
 						partialDW[i] = make([]float32, len(dst))
 					}
+					if bias {
+						partialDB = make([][]float32, len(parts))
+						for i := range partialDB {
+							partialDB[i] = make([]float32, nOut)
+						}
+					}
 				}
 				partialDW[0] = dst
 				parallel(len(parts), func(i int) {
-					parts[i].backwardWeights(partialDW[i], part(in[0], inSize, i), part(gout, outSize, i))
+					var db []float32
+					if bias {
+						db = partialDB[i]
+					}
+					parts[i].backwardWeights(partialDW[i], db, part(in[0], inSize, i), part(gout, outSize, i))
 				})
 				for _, p := range partialDW[1:] {
 					addTo(dst, p)
 				}
+				if bias {
+					biasSum = append(biasSum[:0], partialDB[0]...)
+					for _, p := range partialDB[1:] {
+						addTo(biasSum, p)
+					}
+					biasRun = act.run
+				}
 			},
 			func(dst []float32, _ [][]float32, out, gout []float32) {
+				if biasRun == act.run && len(biasSum) == len(dst) {
+					copy(dst, biasSum) // the weight gradient's pass of this run made it
+					return
+				}
 				biasGrad(dst, act.grad(out, gout), batch, nOut)
 			},
 		},
@@ -337,8 +368,11 @@ func (c *im2colConv) backwardData(dx, w, dy []float32) {
 	}
 }
 
-func (c *im2colConv) backwardWeights(dw, x, dy []float32) {
+func (c *im2colConv) backwardWeights(dw, db, x, dy []float32) {
 	g := c.geo
+	if db != nil {
+		biasGrad(db, dy, c.batch, c.nOut)
+	}
 	clear(dw)
 	for b0 := 0; b0 < c.batch; b0 += c.group {
 		n := min(c.group, c.batch-b0)

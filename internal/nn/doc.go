@@ -124,5 +124,6 @@
 // OpenMP threads never spin against ours. Work that runs several graphs at
 // once (a trainer's batch shards) starts them with Concurrent, whose
 // goroutines count against the same pool, and builds them with
-// Graph.RunsAlongside, which splits their layers into fewer parts.
+// Graph.RunsAlongside, which keeps their layers whole: the graphs are the
+// parallelism.
 package nn

@@ -82,17 +82,18 @@ func NewGraph(mode Mode, seed int64) *Graph {
 }
 
 // RunsAlongside tells g, before layers are added, that it is one of n
-// graphs that run at once (a trainer's batch shards, see Concurrent): its
-// convolutions and activations then split their batch into batchParts/n
-// parts rather than batchParts (threads.go), so that the process still
-// has about batchParts pieces of each layer's work in all. Fewer, larger
-// parts cost less per sample: each is a backend call of its own and adds a
-// weight gradient of its own (a GAN training step of two shards on two
-// cores takes about 5% less CPU time with two parts than with four). The
-// split depends on n alone, so results still do not depend on the thread
-// count.
+// graphs that run at once (a trainer's batch shards, see Concurrent). With
+// n ≥ 2 its convolutions and activations do not split their batch into
+// parts (threads.go): the graphs themselves keep the cores busy, and
+// fewer, larger parts cost less per sample, since each is a backend call
+// of its own with its own reorders and weight gradient (a GAN training
+// step of two shards on two cores ran 5% faster with one part per shard
+// than with two, and two had beaten four). The split depends on n alone,
+// so results still do not depend on the thread count.
 func (g *Graph) RunsAlongside(n int) {
-	g.parts = max(1, batchParts/max(1, n))
+	if n >= 2 {
+		g.parts = 1
+	}
 }
 
 // Expr returns the underlying gorgonia graph, for operations this package

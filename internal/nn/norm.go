@@ -36,22 +36,6 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 	if eps <= 0 {
 		return g.Fail(fmt.Errorf("eps %v must be positive", eps), "nn: pixel norm")
 	}
-	invC := 1 / float32(ch)
-	// rs fills r[s] = 1/√(mean_c x² + ε) for one sample.
-	// The loops reslice their operands to one channel's length, so the
-	// compiler drops the bounds checks of the inner loops.
-	rs := func(r []float32, x []float32) {
-		r = r[:sp]
-		clear(r)
-		for c := 0; c < ch; c++ {
-			for i, v := range x[c*sp : (c+1)*sp] {
-				r[i] += v * v
-			}
-		}
-		for i, v := range r {
-			r[i] = float32(1 / math.Sqrt(float64(v*invC+eps)))
-		}
-	}
 	s := x.Shape().Clone()
 	k := &Kernel{
 		Name: fmt.Sprintf("PixelNorm(%g)", eps),
@@ -59,50 +43,15 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
 			eachPart(batch, func(lo, hi int) {
-				r := make([]float32, sp)
-				for b := lo; b < hi; b++ {
-					xb, ob := in[0][b*ch*sp:(b+1)*ch*sp], out[b*ch*sp:(b+1)*ch*sp]
-					rs(r, xb)
-					for c := 0; c < ch; c++ {
-						xc := xb[c*sp : (c+1)*sp]
-						yc, r := ob[c*sp : (c+1)*sp][:len(xc)], r[:len(xc)]
-						for i, v := range xc {
-							yc[i] = v * r[i]
-						}
-					}
-				}
+				m := ch * sp
+				pixelNormLoop(out[lo*m:hi*m], in[0][lo*m:hi*m], hi-lo, ch, sp, eps)
 			})
 		},
-		// With r = (mean_c x² + ε)^(−1/2): dx_k = r·g_k − r³·x_k·(Σ_c g_c x_c)/C.
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
-				eachPart(batch, func(first, end int) {
-					r := make([]float32, sp)
-					dot := make([]float32, sp)
-					for b := first; b < end; b++ {
-						lo, hi := b*ch*sp, (b+1)*ch*sp
-						xb, gb, db := in[0][lo:hi], gout[lo:hi], dst[lo:hi]
-						rs(r, xb)
-						dot, r := dot[:sp], r[:sp]
-						clear(dot)
-						for c := 0; c < ch; c++ {
-							xc := xb[c*sp : (c+1)*sp]
-							gc := gb[c*sp : (c+1)*sp][:len(xc)]
-							for i, v := range xc {
-								dot[i] += v * gc[i]
-							}
-						}
-						for i, ri := range r {
-							dot[i] *= ri * ri * ri * invC
-						}
-						for c := 0; c < ch; c++ {
-							xc := xb[c*sp : (c+1)*sp]
-							gc, dc := gb[c*sp : (c+1)*sp][:len(xc)], db[c*sp : (c+1)*sp][:len(xc)]
-							for i, v := range xc {
-								dc[i] = r[i]*gc[i] - v*dot[i]
-							}
-						}
-					}
+				eachPart(batch, func(lo, hi int) {
+					m := ch * sp
+					pixelNormGradLoop(dst[lo*m:hi*m], in[0][lo*m:hi*m], gout[lo*m:hi*m], hi-lo, ch, sp, eps)
 				})
 			},
 		},
@@ -112,6 +61,73 @@ func PixelNorm(g *Graph, x *G.Node, eps float32) *G.Node {
 		return g.Fail(err, "nn: pixel norm")
 	}
 	return y
+}
+
+// pixelNormSamples writes y = PixelNorm(x) for n samples of ch channels of
+// sp pixels.
+func pixelNormSamples(y, x []float32, n, ch, sp int, eps float32) {
+	r := make([]float32, sp)
+	m := ch * sp
+	for b := 0; b < n; b++ {
+		xb, yb := x[b*m:(b+1)*m], y[b*m:(b+1)*m]
+		pixelNormScales(r, xb, ch, sp, eps)
+		for c := 0; c < ch; c++ {
+			xc := xb[c*sp : (c+1)*sp]
+			yc, r := yb[c*sp : (c+1)*sp][:len(xc)], r[:len(xc)]
+			for i, v := range xc {
+				yc[i] = v * r[i]
+			}
+		}
+	}
+}
+
+// pixelNormScales fills r[s] = 1/√(mean_c x² + ε) for one sample. The loops
+// reslice their operands to one channel's length, so the compiler drops
+// the bounds checks of the inner loops.
+func pixelNormScales(r, x []float32, ch, sp int, eps float32) {
+	invC := 1 / float32(ch)
+	r = r[:sp]
+	clear(r)
+	for c := 0; c < ch; c++ {
+		for i, v := range x[c*sp : (c+1)*sp] {
+			r[i] += v * v
+		}
+	}
+	for i, v := range r {
+		r[i] = float32(1 / math.Sqrt(float64(v*invC+eps)))
+	}
+}
+
+// pixelNormSamplesGrad writes the gradient dx of PixelNorm at x for the
+// output gradient g, for n samples. With r = (mean_c x² + ε)^(−1/2):
+// dx_k = r·g_k − r³·x_k·(Σ_c g_c x_c)/C.
+func pixelNormSamplesGrad(dx, x, g []float32, n, ch, sp int, eps float32) {
+	invC := 1 / float32(ch)
+	r, dot := make([]float32, sp), make([]float32, sp)
+	m := ch * sp
+	for b := 0; b < n; b++ {
+		xb, gb, db := x[b*m:(b+1)*m], g[b*m:(b+1)*m], dx[b*m:(b+1)*m]
+		pixelNormScales(r, xb, ch, sp, eps)
+		dot, r := dot[:sp], r[:sp]
+		clear(dot)
+		for c := 0; c < ch; c++ {
+			xc := xb[c*sp : (c+1)*sp]
+			gc := gb[c*sp : (c+1)*sp][:len(xc)]
+			for i, v := range xc {
+				dot[i] += v * gc[i]
+			}
+		}
+		for i, ri := range r {
+			dot[i] *= ri * ri * ri * invC
+		}
+		for c := 0; c < ch; c++ {
+			xc := xb[c*sp : (c+1)*sp]
+			gc, dc := gb[c*sp : (c+1)*sp][:len(xc)], db[c*sp : (c+1)*sp][:len(xc)]
+			for i, v := range xc {
+				dc[i] = r[i]*gc[i] - v*dot[i]
+			}
+		}
+	}
 }
 
 // GroupNorm normalises each sample over groups of channels and applies a

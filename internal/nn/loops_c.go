@@ -1,0 +1,128 @@
+//go:build onednn
+
+package nn
+
+// The hot loops of loops.go in C, for the oneDNN build. gcc vectorises
+// them, and target_clones builds each for AVX-512, AVX2 and plain x86-64,
+// picked at load time by the CPU, so the binary still runs on any amd64
+// machine.
+
+/*
+#cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
+// Without errno to set, sqrtf is one vector instruction.
+#pragma GCC optimize("no-math-errno")
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#define ATL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ATL_CLONES
+#endif
+
+ATL_CLONES
+static void atl_adam(float *restrict theta, const float *restrict g, float *restrict m, float *restrict v, long n,
+	float b1, float b2, float lrt, float eps, float shrink) {
+	for (long j = 0; j < n; j++) {
+		float mj = b1 * m[j] + (1 - b1) * g[j];
+		float vj = b2 * v[j] + (1 - b2) * g[j] * g[j];
+		m[j] = mj;
+		v[j] = vj;
+		theta[j] = theta[j] * shrink - lrt * mj / (sqrtf(vj) + eps);
+	}
+}
+
+// atl_pn_scales fills r[s] = 1/√(mean_c x² + ε) for one sample.
+ATL_CLONES
+static void atl_pn_scales(float *restrict r, const float *restrict x, long ch, long sp, float eps) {
+	float inv = 1.0f / (float)ch;
+	memset(r, 0, sp * sizeof *r);
+	for (long c = 0; c < ch; c++) {
+		const float *xc = x + c * sp;
+		for (long i = 0; i < sp; i++) r[i] += xc[i] * xc[i];
+	}
+	for (long i = 0; i < sp; i++) r[i] = 1.0f / sqrtf(r[i] * inv + eps);
+}
+
+ATL_CLONES
+static int atl_pn(float *restrict y, const float *restrict x, long n, long ch, long sp, float eps) {
+	float *r = malloc(sp * sizeof *r);
+	if (!r) return -1;
+	for (long b = 0; b < n; b++) {
+		const float *xb = x + b * ch * sp;
+		float *yb = y + b * ch * sp;
+		atl_pn_scales(r, xb, ch, sp, eps);
+		for (long c = 0; c < ch; c++) {
+			const float *xc = xb + c * sp;
+			float *yc = yb + c * sp;
+			for (long i = 0; i < sp; i++) yc[i] = xc[i] * r[i];
+		}
+	}
+	free(r);
+	return 0;
+}
+
+ATL_CLONES
+static int atl_pn_grad(float *restrict dx, const float *restrict x, const float *restrict g, long n, long ch, long sp, float eps) {
+	float inv = 1.0f / (float)ch;
+	float *r = malloc(2 * sp * sizeof *r);
+	if (!r) return -1;
+	float *dot = r + sp;
+	for (long b = 0; b < n; b++) {
+		const float *xb = x + b * ch * sp, *gb = g + b * ch * sp;
+		float *db = dx + b * ch * sp;
+		atl_pn_scales(r, xb, ch, sp, eps);
+		memset(dot, 0, sp * sizeof *dot);
+		for (long c = 0; c < ch; c++) {
+			const float *xc = xb + c * sp, *gc = gb + c * sp;
+			for (long i = 0; i < sp; i++) dot[i] += xc[i] * gc[i];
+		}
+		for (long i = 0; i < sp; i++) dot[i] *= r[i] * r[i] * r[i] * inv;
+		for (long c = 0; c < ch; c++) {
+			const float *xc = xb + c * sp, *gc = gb + c * sp;
+			float *dc = db + c * sp;
+			for (long i = 0; i < sp; i++) dc[i] = r[i] * gc[i] - xc[i] * dot[i];
+		}
+	}
+	free(r);
+	return 0;
+}
+*/
+import "C"
+
+func init() {
+	adamLoop = adamUpdateC
+	pixelNormLoop = pixelNormSamplesC
+	pixelNormGradLoop = pixelNormSamplesGradC
+}
+
+func adamUpdateC(theta, g, m, v []float32, b1, b2, lrt, eps, shrink float32) {
+	n := len(theta)
+	if n == 0 {
+		return
+	}
+	g, m, v = g[:n], m[:n], v[:n]
+	C.atl_adam(ptr(theta), ptr(g), ptr(m), ptr(v), C.long(n), C.float(b1), C.float(b2), C.float(lrt), C.float(eps), C.float(shrink))
+}
+
+func pixelNormSamplesC(y, x []float32, n, ch, sp int, eps float32) {
+	if n*ch*sp == 0 {
+		return
+	}
+	_, _ = y[n*ch*sp-1], x[n*ch*sp-1]
+	if C.atl_pn(ptr(y), ptr(x), C.long(n), C.long(ch), C.long(sp), C.float(eps)) != 0 {
+		panic("nn: pixel norm: out of memory")
+	}
+}
+
+func pixelNormSamplesGradC(dx, x, g []float32, n, ch, sp int, eps float32) {
+	if n*ch*sp == 0 {
+		return
+	}
+	_, _, _ = dx[n*ch*sp-1], x[n*ch*sp-1], g[n*ch*sp-1]
+	if C.atl_pn_grad(ptr(dx), ptr(x), ptr(g), C.long(n), C.long(ch), C.long(sp), C.float(eps)) != 0 {
+		panic("nn: pixel norm: out of memory")
+	}
+}

@@ -1,0 +1,108 @@
+//go:build onednn
+
+package nn
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// TestWinogradWhereOneDNNHasIt checks that 3×3 stride-1 layers with
+// channel counts in multiples of 16 get Winograd's algorithm on AVX-512
+// CPUs, and no other layer does.
+func TestWinogradWhereOneDNNHasIt(t *testing.T) {
+	if !cpu.X86.HasAVX512F {
+		t.Skip("oneDNN has Winograd's algorithm on AVX-512 CPUs only")
+	}
+	cases := []struct {
+		geo  convGeom
+		nOut int
+		want bool
+	}{
+		{newConvGeom(48, 32, 32, 3, 1, 1), 32, true},
+		{newConvGeom(16, 2, 2, 3, 1, 1), 16, true},
+		{newConvGeom(32, 32, 32, 3, 1, 1), 12, false}, // 12 outputs
+		{newConvGeom(24, 32, 32, 3, 2, 1), 48, false}, // stride 2
+		{newConvGeom(3, 10, 10, 3, 1, 1), 12, false},
+	}
+	for _, c := range cases {
+		ops, err := newOneDNNConv(c.geo, 4, c.nOut, true, 0.2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ops.(*oneDNNConv).usesWinograd(); got != c.want {
+			t.Errorf("%d→%d, stride %d: Winograd %v, want %v", c.geo.c, c.nOut, c.geo.s, got, c.want)
+		}
+	}
+}
+
+// TestWinogradAgreesWithDirect runs the agreement network (its last layer
+// is Winograd's shape) with and without Winograd's algorithm.
+func TestWinogradAgreesWithDirect(t *testing.T) {
+	rng := rand.New(rand.NewSource(23))
+	net := newAgreementNet(rng)
+	net.fused = true
+	x := randParam("x", rng, 3, 3, 10, 10)
+	r := make([]float32, 3*16*2*2)
+	for i := range r {
+		r[i] = float32(rng.NormFloat64())
+	}
+	defer func(w bool) { winograd = w }(winograd)
+	winograd = false
+	want := net.run(t, "onednn", x, r)
+	winograd = true
+	got := net.run(t, "onednn", x, r)
+	for i := range want {
+		if err := closeSlices(got[i], want[i], 1e-4); err != nil {
+			t.Errorf("result %d: %v", i, err)
+		}
+	}
+}
+
+// TestLoopsInCAgreeWithGo compares the C loops of the oneDNN build with the
+// Go ones, on lengths that are not multiples of a vector.
+func TestLoopsInCAgreeWithGo(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	vec := func(n int, lo float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(lo + rng.Float64())
+		}
+		return v
+	}
+	t.Run("adam", func(t *testing.T) {
+		const n = 1037
+		theta, g, m, v := vec(n, -0.5), vec(n, -0.5), vec(n, -0.5), vec(n, 0)
+		theta2, m2, v2 := append([]float32(nil), theta...), append([]float32(nil), m...), append([]float32(nil), v...)
+		adamUpdate(theta, g, m, v, 0.5, 0.99, 1e-3, 1e-8, 0.9999)
+		adamUpdateC(theta2, g, m2, v2, 0.5, 0.99, 1e-3, 1e-8, 0.9999)
+		for _, p := range [][2][]float32{{theta, theta2}, {m, m2}, {v, v2}} {
+			if err := closeSlices(p[1], p[0], 1e-6); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	t.Run("pixel norm", func(t *testing.T) {
+		const n, ch, sp = 3, 7, 37
+		x, g := vec(n*ch*sp, -0.5), vec(n*ch*sp, -0.5)
+		want, got := make([]float32, len(x)), make([]float32, len(x))
+		pixelNormSamples(want, x, n, ch, sp, 1e-8)
+		pixelNormSamplesC(got, x, n, ch, sp, 1e-8)
+		if err := closeSlices(got, want, 1e-5); err != nil {
+			t.Errorf("forward: %v", err)
+		}
+		pixelNormSamplesGrad(want, x, g, n, ch, sp, 1e-8)
+		pixelNormSamplesGradC(got, x, g, n, ch, sp, 1e-8)
+		if err := closeSlices(got, want, 1e-5); err != nil {
+			t.Errorf("backward: %v", err)
+		}
+		for i, v := range got {
+			if math.IsNaN(float64(v)) { // closeSlices lets NaN through
+				t.Fatalf("backward [%d] is NaN", i)
+			}
+		}
+	})
+}
