@@ -429,3 +429,60 @@ func latentMoments(g *nn.Graph, z *G.Node) *G.Node {
 		},
 	}, z)
 }
+
+// concatBatch stacks a (A, ...) and b (B, ...) into (A+B, ...), so that
+// one pass of a network whose samples are independent (the generator)
+// serves both: larger batches and one set of weight reorders and weight
+// gradients instead of two.
+func concatBatch(g *nn.Graph, a, b *G.Node) *G.Node {
+	if !ok(g, a, b) {
+		return nil
+	}
+	sa, sb := a.Shape().Clone(), b.Shape().Clone()
+	if sa.Dims() < 1 || sa.Dims() != sb.Dims() || !sa[1:].Eq(sb[1:]) {
+		return g.Fail(fmt.Errorf("shapes %v and %v", sa, sb), "gan: concat batch")
+	}
+	out := append(tensor.Shape{sa[0] + sb[0]}, sa[1:]...)
+	na := sa.TotalSize()
+	return g.Apply(&nn.Kernel{
+		Name: "ConcatBatch",
+		In:   []tensor.Shape{sa, sb},
+		Out:  out,
+		Forward: func(out []float32, in [][]float32) {
+			copy(out, in[0])
+			copy(out[na:], in[1])
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, _, gout []float32) { copy(dst, gout[:na]) },
+			func(dst []float32, _ [][]float32, _, gout []float32) { copy(dst, gout[na:]) },
+		},
+	}, a, b)
+}
+
+// batchRange returns samples [lo, hi) of x (B, ...).
+func batchRange(g *nn.Graph, x *G.Node, lo, hi int) *G.Node {
+	if !ok(g, x) {
+		return nil
+	}
+	s := x.Shape().Clone()
+	if s.Dims() < 1 || lo < 0 || hi > s[0] || lo >= hi {
+		return g.Fail(fmt.Errorf("samples [%d, %d) of %v", lo, hi, s), "gan: batch range")
+	}
+	per := s.TotalSize() / s[0]
+	out := append(tensor.Shape{hi - lo}, s[1:]...)
+	return g.Apply(&nn.Kernel{
+		Name: fmt.Sprintf("BatchRange(%d,%d)", lo, hi),
+		In:   []tensor.Shape{s},
+		Out:  out,
+		Forward: func(out []float32, in [][]float32) {
+			copy(out, in[0][lo*per:hi*per])
+		},
+		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
+			func(dst []float32, _ [][]float32, _, gout []float32) {
+				clear(dst[:lo*per])
+				copy(dst[lo*per:hi*per], gout)
+				clear(dst[hi*per:])
+			},
+		},
+	}, x)
+}

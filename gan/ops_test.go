@@ -121,6 +121,13 @@ func TestKernelGradients(t *testing.T) {
 		{"depthToSpace", []int{2, 8, 3, 3}, func(g *nn.Graph, x *G.Node) *G.Node { return depthToSpace(g, x, 2) }},
 		{"latentMoments", []int{5, 4}, latentMoments},
 		{"scale", []int{2, 3}, func(g *nn.Graph, x *G.Node) *G.Node { return scale(g, x, -1.5) }},
+		{"concatBatch", []int{2, 3}, func(g *nn.Graph, x *G.Node) *G.Node {
+			return concatBatch(g, x, g.Const("b", other.Data()[:9], 3, 3))
+		}},
+		{"concatBatch/second", []int{2, 3}, func(g *nn.Graph, x *G.Node) *G.Node {
+			return concatBatch(g, g.Const("a", other.Data()[:9], 3, 3), x)
+		}},
+		{"batchRange", []int{5, 2, 3}, func(g *nn.Graph, x *G.Node) *G.Node { return batchRange(g, x, 1, 3) }},
 		{"augment", []int{3, 3, 8, 8}, func(g *nn.Graph, x *G.Node) *G.Node {
 			return augment(g, x, g.Const("p", []float32{2, -1, 1, 3, 5, 0, 0, 0, 0, 0, -3, 4, 1, 7, 0}, 3, augParams))
 		}},

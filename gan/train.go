@@ -325,7 +325,19 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	gg.RunsAlongside(cfg.Shards)
 	sh.gg = gg
 	sh.z = gg.Input("z", n, m.G.Config.ZDim)
-	fake := m.G.Forward(gg, sh.z)
+	var fake, codes, recImg *G.Node
+	if t.optE != nil {
+		// Real images encoded by E, reconstructed through G in the same
+		// generator pass as the generated batch (one pass of n + nr
+		// samples: larger batches, one set of weight gradients).
+		sh.nr = cfg.Recon / cfg.Shards
+		sh.xr = gg.Input("xr", sh.nr, 3, size, size)
+		codes = m.E.Forward(gg, sh.xr)
+		imgs := m.G.Forward(gg, concatBatch(gg, sh.z, codes))
+		fake, recImg = batchRange(gg, imgs, 0, n), batchRange(gg, imgs, n, n+sh.nr)
+	} else {
+		fake = m.G.Forward(gg, sh.z)
+	}
 	sh.fake = gg.Output(fake)
 	sh.augG = gg.Input("aug", n, augParams)
 	logits := m.D.Forward(gg, augment(gg, fake, sh.augG), group)
@@ -338,12 +350,8 @@ func (t *Trainer) newShard(n int, seed int64) (*shard, error) {
 	sh.lossG = gg.Output(lossG)
 	total, wrt := lossG, m.G.Params()
 	if t.optE != nil {
-		// Reconstruction through G of real images encoded by E; each shard's
-		// terms carry 1/Shards so that summing shards averages them.
-		sh.nr = cfg.Recon / cfg.Shards
-		sh.xr = gg.Input("xr", sh.nr, 3, size, size)
-		codes := m.E.Forward(gg, sh.xr)
-		recImg := m.G.Forward(gg, codes)
+		// The reconstruction terms; each shard's carry 1/Shards so that
+		// summing shards averages them.
 		rec := meanSquaredDiff(gg, recImg, sh.xr)
 		lat := latentMoments(gg, codes)
 		sh.rec, sh.lat = gg.Output(rec), gg.Output(lat)
