@@ -21,6 +21,7 @@ package nn
 
 /*
 #cgo LDFLAGS: -ldnnl -lgomp
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
@@ -48,15 +49,12 @@ typedef struct {
 	// when the convolution cannot fuse it (Winograd takes no post-ops);
 	// NULL otherwise.
 	dnnl_primitive_t post;
-	// The three primitives' scratchpads (NULL where one needs none), all
-	// over one buffer: they never run at once. oneDNN's own scratchpad
-	// (the library mode) is thread-local and set up on the thread that
-	// creates a primitive; the Winograd kernels read it from the thread
-	// that runs them, and goroutines move between threads, so each
-	// convolution brings its own.
+	// The three primitives' scratchpads (NULL where one needs none), over
+	// a buffer from atl_pool for the length of each call. oneDNN's own
+	// scratchpad (the library mode) is thread-local and set up on the
+	// thread that creates a primitive; the Winograd kernels read it from
+	// the thread that runs them, and goroutines move between threads.
 	dnnl_memory_t sp_fwd, sp_data, sp_wei;
-	void *scratch;
-	size_t scratch_size;
 	// Generations, to reuse a reordered operand within one run of the
 	// graph: run counts forward calls; ddst_data and ddst_wei record the
 	// run in which the backward-data and backward-weights passes last
@@ -118,32 +116,65 @@ static const char *atl_in(atl_conv *c, atl_tensor *t, const float *buf) {
 	return atl_reorder(c, t, 1);
 }
 
+// atl_pool holds the scratch buffers not in use, most recently returned
+// first: as many as calls have run at once, shared by every convolution.
+// A call takes the buffer the previous one on its core likely left warm in
+// the cache (the Winograd kernels' scratchpads are 7 to 10 MB; one per
+// convolution, read once per pass, came cold from memory every time).
+typedef struct atl_buf {
+	struct atl_buf *next;
+	size_t size; // usable bytes, after the 64-byte header
+} atl_buf;
+
+static pthread_mutex_t atl_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static atl_buf *atl_pool;
+
+// atl_take returns a buffer of at least size bytes, or NULL when out of
+// memory.
+static atl_buf *atl_take(size_t size) {
+	pthread_mutex_lock(&atl_pool_mu);
+	atl_buf *b = atl_pool;
+	if (b) atl_pool = b->next;
+	pthread_mutex_unlock(&atl_pool_mu);
+	if (b && b->size >= size) return b;
+	free(b);
+	void *p;
+	if (posix_memalign(&p, 64, 64 + size)) return NULL;
+	b = p;
+	b->size = size;
+	return b;
+}
+
+static void atl_give(atl_buf *b) {
+	pthread_mutex_lock(&atl_pool_mu);
+	b->next = atl_pool;
+	atl_pool = b;
+	pthread_mutex_unlock(&atl_pool_mu);
+}
+
 // atl_run executes p on args (at most 4) and its scratchpad sp, if any.
 static const char *atl_run(atl_conv *c, dnnl_primitive_t p, dnnl_memory_t sp, int n, const dnnl_exec_arg_t *args) {
 	dnnl_exec_arg_t all[5];
 	memcpy(all, args, n * sizeof *args);
+	atl_buf *b = NULL;
 	if (sp) {
-		ATL_TRY(dnnl_memory_set_data_handle(sp, c->scratch));
+		const dnnl_memory_desc_t *md;
+		ATL_TRY(dnnl_memory_get_memory_desc(sp, &md));
+		if (!(b = atl_take(dnnl_memory_desc_get_size(md)))) return "out of memory";
+		dnnl_memory_set_data_handle(sp, (char *)b + 64);
 		all[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, sp};
 	}
-	ATL_TRY(dnnl_primitive_execute(p, c->stream, n, all));
-	return NULL;
+	dnnl_status_t s = dnnl_primitive_execute(p, c->stream, n, all);
+	if (b) atl_give(b);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
 
-// atl_scratch sets *m to a memory for pd's scratchpad (NULL when it needs
-// none) and grows c's scratch buffer to hold it.
+// atl_scratch sets *m to a memory for pd's scratchpad, without a buffer
+// (atl_run lends one), or to NULL when it needs none.
 static const char *atl_scratch(atl_conv *c, const_dnnl_primitive_desc_t pd, dnnl_memory_t *m) {
 	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-	size_t size = md ? dnnl_memory_desc_get_size(md) : 0;
 	*m = NULL;
-	if (size == 0) return NULL;
-	if (size > c->scratch_size) {
-		free(c->scratch);
-		c->scratch = NULL;
-		c->scratch_size = 0;
-		if (posix_memalign(&c->scratch, 64, size)) return "out of memory";
-		c->scratch_size = size;
-	}
+	if (!md || dnnl_memory_desc_get_size(md) == 0) return NULL;
 	ATL_TRY(dnnl_memory_create(m, md, c->eng, DNNL_MEMORY_NONE));
 	return NULL;
 }
@@ -151,7 +182,7 @@ static const char *atl_scratch(atl_conv *c, const_dnnl_primitive_desc_t pd, dnnl
 static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d);
 
 // atl_attr creates *attr: the scratchpad provided by the caller (see
-// atl_conv.scratch) and, unless slope is 0, a leaky ReLU of that slope
+// atl_conv.sp_fwd) and, unless slope is 0, a leaky ReLU of that slope
 // as a post-op, which the convolution applies to its output in registers.
 static const char *atl_attr(dnnl_primitive_attr_t *attr, float slope) {
 	ATL_TRY(dnnl_primitive_attr_create(attr));
@@ -454,7 +485,6 @@ static void atl_conv_free(atl_conv *c) {
 	if (c->post) dnnl_primitive_destroy(c->post);
 	dnnl_memory_t sps[] = {c->sp_fwd, c->sp_data, c->sp_wei};
 	for (int i = 0; i < 3; i++) if (sps[i]) dnnl_memory_destroy(sps[i]);
-	free(c->scratch);
 	if (c->fwd_pd) dnnl_primitive_desc_destroy(c->fwd_pd);
 	if (c->stream) dnnl_stream_destroy(c->stream);
 	free(c);
@@ -554,7 +584,16 @@ func init() {
 type oneDNNConv struct {
 	c     *C.atl_conv
 	owner *oneDNNConv
+	// data computes the backward-data pass instead of oneDNN for layers
+	// with few input channels (an image's three): oneDNN pads them to a
+	// vector of 16 and ran 8 to 15 times slower than im2col + sgemm
+	// there. nil elsewhere.
+	data convOps
 }
+
+// fewChannels is the input channel count below which the backward-data
+// pass goes to im2col (see oneDNNConv.data).
+const fewChannels = 8
 
 func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
 	var c *C.atl_conv
@@ -566,6 +605,11 @@ func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (con
 		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope), C.int(winogradFor(geo, nOut)))
 	d := &oneDNNConv{c: c}
 	d.owner = d
+	if geo.c < fewChannels {
+		// The im2col pass applies no activation: convKernel hands
+		// backward passes the gradient before the activation.
+		d.data, _ = newIm2colConv(geo, batch, nOut, bias, 0)
+	}
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
 	if msg != nil {
 		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
@@ -621,6 +665,9 @@ func (d *oneDNNConv) shareWeights(owner convOps) {
 func (d *oneDNNConv) prepareWeights(w []float32, backward bool) {
 	b := C.int(0)
 	if backward {
+		if d.data != nil {
+			return // im2col reads the weights as they are
+		}
 		b = 1
 	}
 	d.check(C.atl_conv_prepare(d.c, b, ptr(w)))
@@ -632,6 +679,10 @@ func (d *oneDNNConv) forward(y, x, w, b []float32) {
 }
 
 func (d *oneDNNConv) backwardData(dx, w, gy []float32) {
+	if d.data != nil {
+		d.data.backwardData(dx, w, gy)
+		return
+	}
 	d.check(C.atl_conv_backward_data(d.c, d.owner.c, ptr(w), ptr(gy), ptr(dx)))
 	runtime.KeepAlive(d.owner)
 }
