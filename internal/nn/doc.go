@@ -92,11 +92,18 @@
 // Convolutions and the elementwise activations are computed by a backend
 // chosen when the layer is added to a graph (Backend, Backends):
 //
-//   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's direct
+//   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's
 //     convolutions and eltwise primitives, the library PyTorch uses on CPUs.
-//     Operands are reordered to and from oneDNN's blocked layouts around
-//     each call; activations stay NCHW between layers. A fused leaky ReLU
-//     is a post-op of the convolution.
+//     Direct kernels, and Winograd's algorithm for the forward and
+//     backward-data passes of 3×3 stride-1 layers with channels in
+//     multiples of 16 (the generator's). Operands are reordered to and from
+//     oneDNN's blocked layouts around each call; activations stay NCHW
+//     between layers. A fused leaky ReLU is a post-op of the convolution
+//     (an in-place eltwise after Winograd's, which takes no post-ops).
+//     Layers with fewer than eight input channels (images) take their
+//     backward-data pass from im2col, which oneDNN's padding to 16
+//     channels makes many times slower. This build also runs Adam's update
+//     and pixel norm as C loops (loops_c.go).
 //   - "im2col" (always): the column matrix of a group of samples side by
 //     side and one sgemm per group, then Go loops.
 //
