@@ -52,9 +52,7 @@ func (d *Dataset) LoadImages(ctx context.Context, size, workers int, prog progre
 		if b.Dx() < 1 || b.Dy() < 1 {
 			return atelier.Errorf(atelier.KindInvalid, "image of item %q is empty", d.Items[i].ID)
 		}
-		t := imaging.FromImageSize(img, size)
-		copy(im.Item(i).Pix, t.Pix)
-		return nil
+		return imaging.FromImageSizeInto(im.Item(i).Pix, img, size)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load images from %s: %w", d.Dir, err)

@@ -46,6 +46,13 @@ func (t Tensor) RGB(x, y int) (r, g, b float32) {
 func FromImage(img image.Image) Tensor {
 	b := img.Bounds()
 	t := Tensor{H: b.Dy(), W: b.Dx(), Pix: make([]float32, 3*b.Dx()*b.Dy())}
+	fill(t, img)
+	return t
+}
+
+// fill writes img, of t's size, into t.
+func fill(t Tensor, img image.Image) {
+	b := img.Bounds()
 	var pix []uint8
 	stride := 0
 	switch m := img.(type) { // decoded PNGs and our own images: read bytes
@@ -78,7 +85,6 @@ func FromImage(img image.Image) Tensor {
 			t.Pix[2*n+i] = float32(bl)/0xffff + white
 		}
 	}
-	return t
 }
 
 // FromImageSize converts img to a size×size tensor, resizing with a
@@ -89,6 +95,20 @@ func FromImageSize(img image.Image, size int) Tensor {
 		return FromImage(img)
 	}
 	return FromImage(Resize(img, size, size))
+}
+
+// FromImageSizeInto is FromImageSize writing into dst (3·size·size floats)
+// instead of a new tensor: loading a catalog of thousands of images then
+// allocates, and faults in, no memory per image beyond the decoder's.
+func FromImageSizeInto(dst []float32, img image.Image, size int) error {
+	if len(dst) != 3*size*size {
+		return fmt.Errorf("imaging: %d floats for a %d px image, want %d", len(dst), size, 3*size*size)
+	}
+	if b := img.Bounds(); b.Dx() != size || b.Dy() != size {
+		img = Resize(img, size, size)
+	}
+	fill(Tensor{H: size, W: size, Pix: dst}, img)
+	return nil
 }
 
 // Image converts the tensor to an 8-bit image, clamping values to [0,1].

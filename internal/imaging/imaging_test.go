@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"testing"
 )
 
@@ -106,5 +107,28 @@ func TestShrink(t *testing.T) {
 	}
 	if same := Shrink(src, 1); &same.Pix[0] != &src.Pix[0] {
 		t.Error("factor 1 copied the tensor")
+	}
+}
+
+// TestFromImageSizeInto checks that writing into a buffer gives what
+// FromImageSize returns, at the image's own size and resized, and that a
+// buffer of the wrong length is refused.
+func TestFromImageSizeInto(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 12, 12))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	for _, size := range []int{12, 5} {
+		want := FromImageSize(img, size)
+		got := make([]float32, 3*size*size)
+		if err := FromImageSizeInto(got, img, size); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want.Pix) {
+			t.Errorf("size %d: differs from FromImageSize", size)
+		}
+	}
+	if err := FromImageSizeInto(make([]float32, 10), img, 5); err == nil {
+		t.Error("a 10-float buffer for a 5 px image was accepted")
 	}
 }

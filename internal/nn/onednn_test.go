@@ -10,9 +10,9 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// TestWinogradWhereOneDNNHasIt checks that 3×3 stride-1 layers with
-// channel counts in multiples of 16 get Winograd's algorithm on AVX-512
-// CPUs, and no other layer does.
+// TestWinogradWhereOneDNNHasIt checks that 3×3 stride-1 layers with input
+// channels in multiples of 16 get Winograd's algorithm on AVX-512 CPUs, and
+// no other layer does.
 func TestWinogradWhereOneDNNHasIt(t *testing.T) {
 	if !cpu.X86.HasAVX512F {
 		t.Skip("oneDNN has Winograd's algorithm on AVX-512 CPUs only")
@@ -24,7 +24,7 @@ func TestWinogradWhereOneDNNHasIt(t *testing.T) {
 	}{
 		{newConvGeom(48, 32, 32, 3, 1, 1), 32, true},
 		{newConvGeom(16, 2, 2, 3, 1, 1), 16, true},
-		{newConvGeom(32, 32, 32, 3, 1, 1), 12, false}, // 12 outputs
+		{newConvGeom(32, 32, 32, 3, 1, 1), 12, true}, // the generator's output layer
 		{newConvGeom(24, 32, 32, 3, 2, 1), 48, false}, // stride 2
 		{newConvGeom(3, 10, 10, 3, 1, 1), 12, false},
 	}
@@ -58,6 +58,40 @@ func TestWinogradAgreesWithDirect(t *testing.T) {
 	for i := range want {
 		if err := closeSlices(got[i], want[i], 1e-4); err != nil {
 			t.Errorf("result %d: %v", i, err)
+		}
+	}
+}
+
+// TestWinogradLayersAgreeWithDirect runs single layers of the generator's
+// shapes (and the output layer's 12 channels) with and without Winograd's
+// algorithm, fused activation and plain, forward and every gradient.
+func TestWinogradLayersAgreeWithDirect(t *testing.T) {
+	for _, c := range []struct{ in, out, size int }{{16, 12, 6}, {32, 12, 9}, {48, 32, 12}, {64, 48, 8}} {
+		for _, fused := range []bool{true, false} {
+			rng := rand.New(rand.NewSource(int64(c.in + c.out)))
+			conv, err := NewConv2d("w", ConvConfig{In: c.in, Out: c.out, Kernel: 3, Pad: 1}, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(rng, 0, 0.3, conv.B)
+			net := &agreementNet{convs: []*Conv2d{conv}, fused: fused}
+			x := randParam("x", rng, 3, c.in, c.size, c.size)
+			r := make([]float32, 3*c.out*c.size*c.size)
+			for i := range r {
+				r[i] = float32(rng.NormFloat64())
+			}
+			func() {
+				defer func(w bool) { winograd = w }(winograd)
+				winograd = false
+				want := net.run(t, "onednn", x, r)
+				winograd = true
+				got := net.run(t, "onednn", x, r)
+				for i := range want {
+					if err := closeSlices(got[i], want[i], 1e-4); err != nil {
+						t.Errorf("%d→%d at %d px, fused %v: result %d: %v", c.in, c.out, c.size, fused, i, err)
+					}
+				}
+			}()
 		}
 	}
 }
