@@ -24,7 +24,7 @@ func TestWinogradWhereOneDNNHasIt(t *testing.T) {
 	}{
 		{newConvGeom(48, 32, 32, 3, 1, 1), 32, true},
 		{newConvGeom(16, 2, 2, 3, 1, 1), 16, true},
-		{newConvGeom(32, 32, 32, 3, 1, 1), 12, true}, // the generator's output layer
+		{newConvGeom(32, 32, 32, 3, 1, 1), 12, true},  // the generator's output layer
 		{newConvGeom(24, 32, 32, 3, 2, 1), 48, false}, // stride 2
 		{newConvGeom(3, 10, 10, 3, 1, 1), 12, false},
 	}
