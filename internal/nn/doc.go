@@ -94,9 +94,8 @@
 //
 //   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's
 //     convolutions and eltwise primitives, the library PyTorch uses on CPUs.
-//     Direct kernels, and Winograd's algorithm for the forward and
-//     backward-data passes of 3×3 stride-1 layers with channels in
-//     multiples of 16 (the generator's). Operands are reordered to and from
+//     Direct kernels, and Winograd's algorithm for 3×3 stride-1 layers
+//     whose input channels are a multiple of 16 (the generator's). Operands are reordered to and from
 //     oneDNN's blocked layouts around each call; activations stay NCHW
 //     between layers. A fused leaky ReLU is a post-op of the convolution
 //     (an in-place eltwise after Winograd's, which takes no post-ops).
