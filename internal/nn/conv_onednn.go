@@ -608,23 +608,26 @@ func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (con
 		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope), C.int(winogradFor(geo)))
 	d := &oneDNNConv{c: c}
 	d.owner = d
-	if geo.c < fewChannels {
-		// The im2col pass applies no activation: convKernel hands
-		// backward passes the gradient before the activation.
-		d.data, _ = newIm2colConv(geo, batch, nOut, bias, 0)
-	}
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
 	if msg != nil {
 		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
+	}
+	if geo.c < fewChannels {
+		// The im2col pass applies no activation: convKernel hands
+		// backward passes the gradient before the activation.
+		var err error
+		if d.data, err = newIm2colConv(geo, batch, nOut, bias, 0); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
 
 // winograd says whether convolutions try Winograd's algorithm where oneDNN
 // has it (3×3, stride 1, AVX-512): the forward and backward-data passes
-// 1.5 to 2 times faster on the generator's layers, the weight gradient
-// 1.3 to 1.5 times. A variable so that tests and
-// benchmarks can compare with the direct algorithm.
+// 1.5 to 2 times faster on the generator's layers, the weight gradient 1.3
+// to 1.5 times. A variable so that tests and benchmarks can compare with
+// the direct algorithm.
 var winograd = true
 
 // winogradFor returns 1 when convolutions of geo should try Winograd's
