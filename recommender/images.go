@@ -7,6 +7,7 @@ import (
 	_ "image/png"
 
 	"github.com/atelier-app/atelier"
+	"github.com/atelier-app/atelier/internal/hugepage"
 	"github.com/atelier-app/atelier/internal/imaging"
 	"github.com/atelier-app/atelier/internal/progress"
 )
@@ -43,6 +44,7 @@ func (d *Dataset) LoadImages(ctx context.Context, size, workers int, prog progre
 		return nil, atelier.FieldErrorf("size", "image size must be positive, got %d", size)
 	}
 	im := &Images{Size: size, Pix: make([]float32, len(d.Items)*3*size*size)}
+	hugepage.Floats(im.Pix) // long-lived and large: fewer page faults and TLB misses
 	err := forEach(ctx, len(d.Items), workers, "load images", prog, func(_, i int) error {
 		img, err := imaging.ReadFile(d.imageFiles[i])
 		if err != nil {
