@@ -19,7 +19,12 @@ work=$(mktemp -d)
 trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 git worktree add --detach -q "$work/base" "$rev"
-base_tags=$(grep -q onednn "$work/base/Makefile" && scripts/tags.sh || (ldconfig -p | grep -q 'libopenblas\.so ' && echo openblas || true))
+# ldconfig's list is read whole first: piped into grep -q, ldconfig can die
+# of SIGPIPE once grep has its match, and under pipefail the old code was
+# then built without OpenBLAS (pure Go, four times slower: a false speed-up).
+libs=$(ldconfig -p)
+base_tags=$(grep -q onednn "$work/base/Makefile" && scripts/tags.sh || (grep -q 'libopenblas\.so ' <<<"$libs" && echo openblas || true))
+echo "bench-against: $rev built with tags '$base_tags'" >&2
 (cd "$work/base" && go build -tags "$base_tags" -o "$work/old" ./cmd/atelier)
 go build -tags "$(scripts/tags.sh)" -o "$work/new" ./cmd/atelier
 "$work/new" synth --out "$work/world" --seed 1 >/dev/null
