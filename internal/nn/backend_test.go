@@ -115,10 +115,7 @@ func TestFusedLeakyReLU(t *testing.T) {
 		rng := rand.New(rand.NewSource(22))
 		net := newAgreementNet(rng)
 		x := randParam("x", rng, batch, 3, 10, 10)
-		r := make([]float32, batch*16*2*2)
-		for i := range r {
-			r[i] = float32(rng.NormFloat64())
-		}
+		r := randFloats(rng, batch*16*2*2)
 		for _, b := range Backends() {
 			net.fused = false
 			want := net.run(t, b, x, r)
@@ -147,10 +144,7 @@ func TestBackendsAgree(t *testing.T) {
 				rng := rand.New(rand.NewSource(21))
 				net := newAgreementNet(rng)
 				x := randParam("x", rng, batch, 3, 10, 10)
-				r := make([]float32, batch*16*2*2)
-				for i := range r {
-					r[i] = float32(rng.NormFloat64())
-				}
+				r := randFloats(rng, batch*16*2*2)
 				want := net.run(t, "im2col", x, r)
 				names := []string{"output", "dx"}
 				for _, p := range net.params() {
@@ -242,10 +236,7 @@ func TestSameResultsWhateverTheThreads(t *testing.T) {
 	rng := rand.New(rand.NewSource(23))
 	net := newAgreementNet(rng)
 	x := randParam("x", rng, 7, 3, 10, 10)
-	r := make([]float32, 7*16*2*2)
-	for i := range r {
-		r[i] = float32(rng.NormFloat64())
-	}
+	r := randFloats(rng, 7*16*2*2)
 	for _, b := range Backends() {
 		var all [][]float32 // the results with every part
 		for _, alongside := range []int{1, 2, 4} {
@@ -273,4 +264,13 @@ func TestSameResultsWhateverTheThreads(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randFloats returns n standard normal values.
+func randFloats(rng *rand.Rand, n int) []float32 {
+	r := make([]float32, n)
+	for i := range r {
+		r[i] = float32(rng.NormFloat64())
+	}
+	return r
 }

@@ -201,37 +201,22 @@ static const char *atl_attr(dnnl_primitive_attr_t *attr, float slope) {
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
 
-// atl_forward_pd creates c's direct forward primitive descriptor, with a
-// leaky ReLU of that slope fused as a post-op unless slope is 0.
-static const char *atl_forward_pd(atl_conv *c, float slope) {
-	dnnl_memory_desc_t as, aw, ad;
-	const char *e = atl_any(c, &as, &aw, &ad);
-	if (e) return e;
-	dnnl_convolution_desc_t cd;
-	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
-		&as, &aw, c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
-	dnnl_primitive_attr_t attr;
-	if ((e = atl_attr(&attr, slope))) return e;
-	dnnl_status_t st = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, c->eng, NULL);
-	dnnl_primitive_attr_destroy(attr);
-	return st == dnnl_success ? NULL : dnnl_status2str(st);
-}
-
-// atl_wino_forward tries to create c's forward primitive descriptor with
-// Winograd's algorithm (F(4×4, 3×3): about 2.25 times fewer multiply-adds
-// than the direct 3×3 convolution), which oneDNN has for stride-1 3×3
-// layers on AVX-512 CPUs; it returns unimplemented elsewhere, and the
-// caller falls back to direct. The backward passes follow the forward's
-// algorithm.
-static dnnl_status_t atl_wino_forward(atl_conv *c) {
+// atl_forward_pd creates c's forward primitive descriptor with algorithm
+// alg and, unless slope is 0, a leaky ReLU of that slope fused as a
+// post-op. Winograd's algorithm (F(4×4, 3×3): about 2.25 times fewer
+// multiply-adds than the direct 3×3 convolution) is there for stride-1 3×3
+// layers on AVX-512 CPUs and takes no post-ops; elsewhere it returns
+// unimplemented, and the caller falls back to direct. The backward passes
+// follow the forward's algorithm.
+static dnnl_status_t atl_forward_pd(atl_conv *c, dnnl_alg_kind_t alg, float slope) {
 	dnnl_memory_desc_t as, aw, ad;
 	if (atl_any(c, &as, &aw, &ad)) return dnnl_runtime_error;
 	dnnl_convolution_desc_t cd;
-	dnnl_status_t s = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_winograd,
+	dnnl_status_t s = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg,
 		&as, &aw, c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad);
 	if (s != dnnl_success) return s;
 	dnnl_primitive_attr_t attr;
-	if (atl_attr(&attr, 0)) return dnnl_runtime_error;
+	if (atl_attr(&attr, slope)) return dnnl_runtime_error;
 	s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, c->eng, NULL);
 	dnnl_primitive_attr_destroy(attr);
 	return s;
@@ -273,11 +258,11 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->wei, 4, dw, dnnl_f32, dnnl_oihw));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_nchw));
-	if (wino && atl_wino_forward(c) == dnnl_success) {
+	if (wino && atl_forward_pd(c, dnnl_convolution_winograd, 0) == dnnl_success) {
 		c->alg = dnnl_convolution_winograd;
 	} else {
 		c->alg = dnnl_convolution_direct;
-		if ((e = atl_forward_pd(c, slope))) return e;
+		ATL_TRY(atl_forward_pd(c, dnnl_convolution_direct, slope));
 		slope = 0; // fused
 	}
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
@@ -370,18 +355,38 @@ typedef struct {
 	int input;
 } atl_operand;
 
-// atl_make_backward creates the backward primitive of cd (with the forward
-// as its hint) into *p, its scratchpad's memory into *sp, and its n
-// operands.
-static const char *atl_make_backward(atl_conv *c, const dnnl_convolution_desc_t *cd, dnnl_primitive_t *p, dnnl_memory_t *sp, int n, const atl_operand *ops) {
-	dnnl_primitive_desc_t pd;
-	dnnl_primitive_attr_t attr;
-	const char *e = atl_attr(&attr, 0);
+// atl_backward_pd creates the backward-data (weights = 0) or
+// backward-weights (1) primitive descriptor of c with algorithm alg, with
+// the forward as its hint.
+static const char *atl_backward_pd(atl_conv *c, int weights, dnnl_alg_kind_t alg, dnnl_primitive_desc_t *pd) {
+	dnnl_memory_desc_t as, aw, ad;
+	const char *e = atl_any(c, &as, &aw, &ad);
 	if (e) return e;
-	dnnl_status_t s = dnnl_primitive_desc_create(&pd, cd, attr, c->eng, c->fwd_pd);
+	dnnl_convolution_desc_t cd;
+	if (weights) {
+		// The bias gradient comes with the weights' (one pass over the
+		// output gradient for both).
+		ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, alg, &as, &aw,
+			c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
+	} else {
+		ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, alg, &as, &aw, &ad, c->strides, c->pad, c->pad));
+	}
+	dnnl_primitive_attr_t attr;
+	if ((e = atl_attr(&attr, 0))) return e;
+	dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, c->eng, c->fwd_pd);
 	dnnl_primitive_attr_destroy(attr);
-	if (s != dnnl_success) return dnnl_status2str(s);
-	s = dnnl_primitive_create(p, pd);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+// atl_make_backward creates c's backward-data (weights = 0) or
+// backward-weights (1) primitive into *p, with the forward's algorithm
+// (else direct), its scratchpad's memory into *sp, and its n operands.
+static const char *atl_make_backward(atl_conv *c, int weights, dnnl_primitive_t *p, dnnl_memory_t *sp, int n, const atl_operand *ops) {
+	dnnl_primitive_desc_t pd;
+	const char *e = atl_backward_pd(c, weights, c->alg, &pd);
+	if (e && c->alg != dnnl_convolution_direct) e = atl_backward_pd(c, weights, dnnl_convolution_direct, &pd);
+	if (e) return e;
+	dnnl_status_t s = dnnl_primitive_create(p, pd);
 	if (s == dnnl_success) e = atl_scratch(c, pd, sp);
 	for (int i = 0; s == dnnl_success && !e && i < n; i++) {
 		e = atl_tensor_init(ops[i].t, c->eng, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, ops[i].index), ops[i].input);
@@ -392,46 +397,23 @@ static const char *atl_make_backward(atl_conv *c, const dnnl_convolution_desc_t 
 
 static const char *atl_conv_make_bwd_data(atl_conv *c) {
 	if (c->bwd_data) return NULL;
-	dnnl_memory_desc_t as, aw, ad;
-	const char *e = atl_any(c, &as, &aw, &ad);
-	if (e) return e;
 	atl_operand ops[3] = {
 		{&c->d_wei, &c->wei, dnnl_query_weights_md, 0, 1},
 		{&c->d_ddst, &c->dst, dnnl_query_diff_dst_md, 0, 1},
 		{&c->d_dsrc, &c->src, dnnl_query_diff_src_md, 0, 0},
 	};
-	// The forward's algorithm, else direct.
-	dnnl_alg_kind_t algs[2] = {c->alg, dnnl_convolution_direct};
-	for (int i = 0;; i++) {
-		dnnl_convolution_desc_t cd;
-		ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, algs[i], &as, &aw, &ad, c->strides, c->pad, c->pad));
-		e = atl_make_backward(c, &cd, &c->bwd_data, &c->sp_data, 3, ops);
-		if (!e || i == 1 || algs[i] == dnnl_convolution_direct) return e;
-	}
+	return atl_make_backward(c, 0, &c->bwd_data, &c->sp_data, 3, ops);
 }
 
 static const char *atl_conv_make_bwd_weights(atl_conv *c) {
 	if (c->bwd_wei) return NULL;
-	dnnl_memory_desc_t as, aw, ad;
-	const char *e = atl_any(c, &as, &aw, &ad);
-	if (e) return e;
-	// The bias gradient comes with the weights' (one pass over the output
-	// gradient for both).
 	atl_operand ops[4] = {
 		{&c->w_src, &c->src, dnnl_query_src_md, 0, 1},
 		{&c->w_ddst, &c->dst, dnnl_query_diff_dst_md, 0, 1},
 		{&c->w_dwei, &c->wei, dnnl_query_diff_weights_md, 0, 0},
 		{&c->w_dbia, &c->bia, dnnl_query_diff_weights_md, 1, 0},
 	};
-	// The forward's algorithm, else direct.
-	dnnl_alg_kind_t algs[2] = {c->alg, dnnl_convolution_direct};
-	for (int i = 0;; i++) {
-		dnnl_convolution_desc_t cd;
-		ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, algs[i], &as, &aw,
-			c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
-		e = atl_make_backward(c, &cd, &c->bwd_wei, &c->sp_wei, c->bias ? 4 : 3, ops);
-		if (!e || i == 1 || algs[i] == dnnl_convolution_direct) return e;
-	}
+	return atl_make_backward(c, 1, &c->bwd_wei, &c->sp_wei, c->bias ? 4 : 3, ops);
 }
 
 static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx) {

@@ -3,6 +3,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -45,21 +46,7 @@ func TestWinogradAgreesWithDirect(t *testing.T) {
 	rng := rand.New(rand.NewSource(23))
 	net := newAgreementNet(rng)
 	net.fused = true
-	x := randParam("x", rng, 3, 3, 10, 10)
-	r := make([]float32, 3*16*2*2)
-	for i := range r {
-		r[i] = float32(rng.NormFloat64())
-	}
-	defer func(w bool) { winograd = w }(winograd)
-	winograd = false
-	want := net.run(t, "onednn", x, r)
-	winograd = true
-	got := net.run(t, "onednn", x, r)
-	for i := range want {
-		if err := closeSlices(got[i], want[i], 1e-4); err != nil {
-			t.Errorf("result %d: %v", i, err)
-		}
-	}
+	checkWinograd(t, "agreement net", net, randParam("x", rng, 3, 3, 10, 10), randFloats(rng, 3*16*2*2))
 }
 
 // TestWinogradLayersAgreeWithDirect runs single layers of the generator's
@@ -76,22 +63,24 @@ func TestWinogradLayersAgreeWithDirect(t *testing.T) {
 			randomize(rng, 0, 0.3, conv.B)
 			net := &agreementNet{convs: []*Conv2d{conv}, fused: fused}
 			x := randParam("x", rng, 3, c.in, c.size, c.size)
-			r := make([]float32, 3*c.out*c.size*c.size)
-			for i := range r {
-				r[i] = float32(rng.NormFloat64())
-			}
-			func() {
-				defer func(w bool) { winograd = w }(winograd)
-				winograd = false
-				want := net.run(t, "onednn", x, r)
-				winograd = true
-				got := net.run(t, "onednn", x, r)
-				for i := range want {
-					if err := closeSlices(got[i], want[i], 1e-4); err != nil {
-						t.Errorf("%d→%d at %d px, fused %v: result %d: %v", c.in, c.out, c.size, fused, i, err)
-					}
-				}
-			}()
+			name := fmt.Sprintf("%d→%d at %d px, fused %v", c.in, c.out, c.size, fused)
+			checkWinograd(t, name, net, x, randFloats(rng, 3*c.out*c.size*c.size))
+		}
+	}
+}
+
+// checkWinograd compares net's output and gradients (see agreementNet.run)
+// built without and with Winograd's algorithm.
+func checkWinograd(t *testing.T, name string, net *agreementNet, x Param, r []float32) {
+	t.Helper()
+	defer func(w bool) { winograd = w }(winograd)
+	winograd = false
+	want := net.run(t, "onednn", x, r)
+	winograd = true
+	got := net.run(t, "onednn", x, r)
+	for i := range want {
+		if err := closeSlices(got[i], want[i], 1e-4); err != nil {
+			t.Errorf("%s: result %d: %v", name, i, err)
 		}
 	}
 }
