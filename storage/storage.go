@@ -92,6 +92,18 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Opt
 		sqlDB.Close()
 		return nil, atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (%s)", where)
 	}
+	if dialect == "sqlite" {
+		mode, err := useWAL(pingCtx, sqlDB)
+		if err != nil {
+			sqlDB.Close()
+			return nil, atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (%s): journal mode", where)
+		}
+		if mode != "wal" {
+			// Some file systems (network mounts) refuse WAL; SQLite
+			// keeps its rollback journal, which is correct, only slower.
+			log.Warn("sqlite database is not in WAL mode", "where", where, "mode", mode)
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -122,13 +134,13 @@ func dialectorFor(raw string) (gorm.Dialector, string, string, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, "", "", atelier.Wrap(atelier.KindUnavailable, err, "database could not be reached (sqlite %s): cannot create its directory", path)
 		}
-		// WAL lets readers work while one writer writes; immediate
-		// transactions take the write lock up front, so two writers wait
-		// (busy_timeout) instead of failing on lock upgrade. (No
+		// Immediate transactions take the write lock up front, so two
+		// writers wait (busy_timeout) instead of failing on lock upgrade.
+		// WAL is set once per Open (useWAL), not per connection. (No
 		// _time_format: the driver ignores _txlock when it is given. Times
 		// are stored in Go's format, always in UTC, so they still compare
 		// correctly as text.)
-		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)" +
 			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 		return sqlite.Open(dsn), "sqlite", "sqlite " + path, nil
 	case "postgres", "postgresql":

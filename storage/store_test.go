@@ -127,4 +127,10 @@ func TestConcurrentOpensOfOneSQLiteFile(t *testing.T) {
 			t.Errorf("open: %v", err)
 		}
 	}
+	s := storagetest.OpenStore(t, url)
+	db := testkit.Must(s.SQLDB())(t)
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal mode %q (%v), want wal", mode, err)
+	}
 }
