@@ -129,8 +129,7 @@ func (m *Generator) Forward(g *nn.Graph, z *G.Node) *G.Node {
 	h = nn.Reshape(g, h, b, w0, 4, 4)
 	h = nn.PixelNorm(g, nn.LeakyReLU(g, h, 0.2), eps)
 	for _, c := range m.convs {
-		h = nn.Upsample(g, h, 2)
-		h = nn.PixelNorm(g, c.ForwardLeaky(g, h, 0.2), eps)
+		h = nn.PixelNorm(g, c.ForwardUpsampled(g, h, 0.2), eps)
 	}
 	return nn.Sigmoid(g, depthToSpace(g, m.toRGB.Forward(g, h), 2))
 }

@@ -31,6 +31,11 @@ type agreementNet struct {
 	convs     []*Conv2d
 	fused     bool // leaky ReLUs fused into the convolutions (ForwardLeaky)
 	alongside int  // Graph.RunsAlongside, when above 1
+	// up marks the convolutions that take their input upsampled by two
+	// (ForwardUpsampled; with explicitUp, Upsample and then the
+	// convolution).
+	up         []bool
+	explicitUp bool
 }
 
 func newAgreementNet(rng *rand.Rand) *agreementNet {
@@ -56,7 +61,18 @@ func newAgreementNet(rng *rand.Rand) *agreementNet {
 }
 
 func (n *agreementNet) forward(g *Graph, x *G.Node) *G.Node {
-	for _, c := range n.convs {
+	for i, c := range n.convs {
+		if i < len(n.up) && n.up[i] {
+			if !n.explicitUp {
+				if n.fused {
+					x = c.ForwardUpsampled(g, x, 0.2)
+				} else {
+					x = LeakyReLU(g, c.ForwardUpsampled(g, x, 0), 0.2)
+				}
+				continue
+			}
+			x = Upsample(g, x, 2)
+		}
 		if n.fused {
 			x = c.ForwardLeaky(g, x, 0.2)
 		} else {

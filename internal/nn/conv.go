@@ -78,7 +78,7 @@ func (c *Conv2d) OutSize(n int) int {
 }
 
 // Forward applies the convolution to x of shape (B, In, H, W).
-func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node { return c.forward(g, x, 0) }
+func (c *Conv2d) Forward(g *Graph, x *G.Node) *G.Node { return c.apply(g, x, 0, false) }
 
 // ForwardLeaky returns LeakyReLU(c.Forward(x), slope), slope in (0, 1), as
 // one op with the same results: the backend applies the activation as the
@@ -90,12 +90,12 @@ func (c *Conv2d) ForwardLeaky(g *Graph, x *G.Node, slope float32) *G.Node {
 	if !(slope > 0 && slope < 1) {
 		return g.Fail(fmt.Errorf("slope %v not in (0, 1)", slope), "nn: conv %s", c.Name)
 	}
-	return c.forward(g, x, slope)
+	return c.apply(g, x, slope, false)
 }
 
-// forward adds the convolution, followed by a leaky ReLU of that slope
-// unless slope is 0.
-func (c *Conv2d) forward(g *Graph, x *G.Node, slope float32) *G.Node {
+// apply adds the convolution of x, or of x upsampled by two (up, see
+// upconv.go), followed by a leaky ReLU of that slope unless slope is 0.
+func (c *Conv2d) apply(g *Graph, x *G.Node, slope float32, up bool) *G.Node {
 	if !g.ok(x) {
 		return nil
 	}
@@ -103,6 +103,10 @@ func (c *Conv2d) forward(g *Graph, x *G.Node, slope float32) *G.Node {
 	s := x.Shape()
 	if s.Dims() != 4 || s[1] != ws[1] {
 		return g.Fail(fmt.Errorf("input shape %v, want (B, %d, H, W)", s, ws[1]), "nn: conv %s", c.Name)
+	}
+	if s.Dims() == 4 && up {
+		s = s.Clone()
+		s[2], s[3] = 2*s[2], 2*s[3]
 	}
 	if c.OutSize(s[2]) <= 0 || c.OutSize(s[3]) <= 0 {
 		return g.Fail(fmt.Errorf("input %dx%d too small for kernel %d", s[2], s[3], ws[2]), "nn: conv %s", c.Name)
@@ -114,7 +118,7 @@ func (c *Conv2d) forward(g *Graph, x *G.Node, slope float32) *G.Node {
 	if !g.ok(inputs...) {
 		return nil
 	}
-	k, err := convKernel(inputs, c.Stride, c.Pad, slope, g.parts)
+	k, err := convKernel(inputs, c.Stride, c.Pad, slope, g.parts, up)
 	if err != nil {
 		return g.Fail(err, "nn: conv %s", c.Name)
 	}

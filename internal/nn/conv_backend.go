@@ -39,6 +39,12 @@ type convOps interface {
 // "onednn" with -tags onednn (conv_onednn.go).
 var convBackends = map[string]func(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error){"im2col": newIm2colConv}
 
+// upConvBackends are the backends that compute upsampling convolutions
+// (upconv.go) as transposed convolutions, by name. geo is the
+// convolution's on the upsampled map; a nil result without error means
+// the backend does not take this one, and it is upsampled and convolved.
+var upConvBackends = map[string]func(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error){}
+
 // defaultBackend is the fastest backend compiled in.
 var defaultBackend = "im2col"
 
@@ -62,27 +68,46 @@ func Backend() string {
 	return defaultBackend
 }
 
-func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
+// newConvOps returns the backend's convolution of geo, or with up its
+// upsampling convolution whose convolution on the upsampled map is geo.
+func newConvOps(backend string, geo convGeom, batch, nOut int, bias bool, slope float32, up bool) (convOps, error) {
 	mk, ok := convBackends[backend]
 	if !ok {
 		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", backend, Backends())
 	}
-	return mk(geo, batch, nOut, bias, slope)
+	if !up {
+		return mk(geo, batch, nOut, bias, slope)
+	}
+	if mkUp, ok := upConvBackends[backend]; ok {
+		ops, err := mkUp(geo, batch, nOut, bias, slope)
+		if ops != nil || err != nil {
+			return ops, err
+		}
+	}
+	inner, err := mk(geo, batch, nOut, bias, slope)
+	if err != nil {
+		return nil, err
+	}
+	return newUpsampledConv(inner, batch, geo.c, geo.h/2, geo.w/2), nil
 }
 
-// convKernel is a whole convolution as one op on (x, W[, bias]), followed
-// by a leaky ReLU of that slope unless slope is 0, computed by the
-// backend's convOps, one per part of the batch split into nParts
-// (threads.go): parts run in parallel, and the weight gradient adds the
-// parts' in order. The bias gradient is a sum over the output gradient,
-// the same for every backend.
-func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*Kernel, error) {
+// convKernel is a whole convolution as one op on (x, W[, bias]), or with
+// up an upsampling convolution (upconv.go), followed by a leaky ReLU of
+// that slope unless slope is 0, computed by the backend's convOps, one per
+// part of the batch split into nParts (threads.go): parts run in
+// parallel, and the weight gradient adds the parts' in order. The bias
+// gradient is a sum over the output gradient, the same for every backend.
+func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int, up bool) (*Kernel, error) {
 	xs, ws := inputs[0].Shape(), inputs[1].Shape()
 	batch, nOut := xs[0], ws[0]
-	geo := newConvGeom(xs[1], xs[2], xs[3], ws[2], stride, pad)
+	f := 1
+	if up {
+		f = 2
+	}
+	geo := newConvGeom(xs[1], f*xs[2], f*xs[3], ws[2], stride, pad)
 	bias := len(inputs) == 3
 	parts, bounds, err := perPart(batch, nParts, func(n int) (convOps, error) {
-		return newConvOps(Backend(), geo, n, nOut, bias, slope)
+		return newConvOps(Backend(), geo, n, nOut, bias, slope, up)
 	})
 	if err != nil {
 		return nil, err
@@ -94,7 +119,7 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 	for i, n := range inputs {
 		shapes[i] = n.Shape().Clone()
 	}
-	inSize, outSize := geo.c*geo.h*geo.w, nOut*geo.patches
+	inSize, outSize := xs[1]*xs[2]*xs[3], nOut*geo.patches
 	// part returns samples [bounds[i], bounds[i+1]) of a batch buffer.
 	part := func(buf []float32, size, i int) []float32 { return buf[bounds[i]*size : bounds[i+1]*size] }
 	var partialDW [][]float32 // the weight gradients of parts 1..n−1
@@ -107,6 +132,9 @@ func convKernel(inputs []*G.Node, stride, pad int, slope float32, nParts int) (*
 		biasRun   uint64
 	)
 	name := fmt.Sprintf("Conv(k%d,s%d,p%d)", geo.k, stride, pad)
+	if up {
+		name = "Upsample(2)+" + name
+	}
 	if slope != 0 {
 		name += fmt.Sprintf("+LeakyReLU(%g)", slope)
 	}

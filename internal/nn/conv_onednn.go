@@ -42,13 +42,23 @@ typedef struct {
 	dnnl_memory_desc_t src, wei, bia, dst; // plain layouts
 	dnnl_dims_t strides, pad;
 	int bias;
+	// deconv marks a transposed convolution (see atl_conv_new), whose
+	// passes are oneDNN's deconvolution primitives.
+	int deconv;
 	dnnl_alg_kind_t alg; // direct, or Winograd where oneDNN has it for the geometry
+	dnnl_alg_kind_t alg_wei; // the weight gradient's: alg, or direct where Winograd's is slower
 	dnnl_primitive_desc_t fwd_pd;
 	dnnl_primitive_t fwd, bwd_data, bwd_wei;
 	// post is the leaky ReLU applied in place to the primitive's output
 	// when the convolution cannot fuse it (Winograd takes no post-ops);
 	// NULL otherwise.
 	dnnl_primitive_t post;
+	// add_bias adds the bias (bias4, over the caller's buffer) in place to
+	// a transposed convolution's output: oneDNN 2.6 runs the bias and
+	// post-ops of its transposed convolutions in reference loops, 15
+	// times slower than the convolution itself. NULL otherwise.
+	dnnl_primitive_t add_bias;
+	dnnl_memory_t bias4;
 	// The three primitives' scratchpads (NULL where one needs none), over
 	// a buffer from atl_pool for the length of each call. oneDNN's own
 	// scratchpad (the library mode) is thread-local and set up on the
@@ -211,9 +221,9 @@ static const char *atl_attr(dnnl_primitive_attr_t *attr, float slope) {
 static dnnl_status_t atl_forward_pd(atl_conv *c, dnnl_alg_kind_t alg, float slope) {
 	dnnl_memory_desc_t as, aw, ad;
 	if (atl_any(c, &as, &aw, &ad)) return dnnl_runtime_error;
-	dnnl_convolution_desc_t cd;
-	dnnl_status_t s = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg,
-		&as, &aw, c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad);
+	dnnl_convolution_desc_t cd; // oneDNN's deconvolution_desc_t is the same type
+	dnnl_status_t s = (c->deconv ? dnnl_deconvolution_forward_desc_init : dnnl_convolution_forward_desc_init)(
+		&cd, dnnl_forward_training, alg, &as, &aw, c->bias && !c->deconv ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad);
 	if (s != dnnl_success) return s;
 	dnnl_primitive_attr_t attr;
 	if (atl_attr(&attr, slope)) return dnnl_runtime_error;
@@ -235,10 +245,38 @@ static const char *atl_post_leaky(atl_conv *c, float slope) {
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
 
+// atl_bias_adder creates c->add_bias, which adds the bias, broadcast over
+// samples and pixels, in place to the forward primitive's output.
+static const char *atl_bias_adder(atl_conv *c) {
+	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_dst_md, 0);
+	// The bias as a 1×O×1×1 tensor. In the output's blocked layout when
+	// that is 16 channels to a block without padding (the same bytes as
+	// the plain layout): oneDNN has a vectorised kernel for that pair,
+	// against a reference loop for plain and blocked.
+	dnnl_dims_t d4 = {1, c->bia.dims[0], 1, 1}, dd = {c->dst.dims[0], c->dst.dims[1], c->dst.dims[2], c->dst.dims[3]};
+	dnnl_memory_desc_t b4, blocked;
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&blocked, 4, dd, dnnl_f32, dnnl_aBcd16b));
+	int same = d4[1] % 16 == 0 && dnnl_memory_desc_equal(md, &blocked);
+	ATL_TRY(dnnl_memory_desc_init_by_tag(&b4, 4, d4, dnnl_f32, same ? dnnl_aBcd16b : dnnl_nchw));
+	ATL_TRY(dnnl_memory_create(&c->bias4, &b4, c->eng, DNNL_MEMORY_NONE));
+	dnnl_binary_desc_t bd;
+	ATL_TRY(dnnl_binary_desc_init(&bd, dnnl_binary_add, md, &b4, md));
+	dnnl_primitive_desc_t pd;
+	ATL_TRY(dnnl_primitive_desc_create(&pd, &bd, NULL, c->eng, NULL));
+	dnnl_status_t s = dnnl_primitive_create(&c->add_bias, pd);
+	dnnl_primitive_desc_destroy(pd);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
 // atl_conv_new creates the forward primitive of one convolution and batch
-// size, with Winograd's algorithm when wino is set and oneDNN has it for
-// the geometry.
-static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias, float slope, int wino) {
+// size, with Winograd's algorithm when wino has ATL_WINO and oneDNN has it
+// for the geometry; its weight gradient is Winograd's too when wino also
+// has ATL_WINO_WEIGHTS. With deconv set it is a transposed convolution of
+// kernel k, stride s and padding p instead: its output is (h−1)·s − 2p + k
+// high (and as wide), and its weights are o×ch×k×k as well.
+enum { ATL_WINO = 1, ATL_WINO_WEIGHTS = 2 };
+
+static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int k, int s, int p, int bias, float slope, int wino, int deconv) {
 	// oneDNN sizes its work split by the thread count at creation: the
 	// primitive must be made for the one thread it will run on.
 	omp_set_num_threads(1);
@@ -249,7 +287,12 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	*out = c;
 	c->eng = atl_engine;
 	c->bias = bias;
+	c->deconv = deconv;
 	int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
+	if (deconv) {
+		oh = (h - 1) * s - 2 * p + k;
+		ow = (w - 1) * s - 2 * p + k;
+	}
 	dnnl_dims_t ds = {n, ch, h, w}, dw = {o, ch, k, k}, db = {o}, dd = {n, o, oh, ow};
 	c->strides[0] = c->strides[1] = s;
 	c->pad[0] = c->pad[1] = p;
@@ -258,20 +301,26 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->wei, 4, dw, dnnl_f32, dnnl_oihw));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_nchw));
-	if (wino && atl_forward_pd(c, dnnl_convolution_winograd, 0) == dnnl_success) {
+	if (deconv) {
+		// No fused activation (see add_bias): it follows as c->post.
+		c->alg = dnnl_deconvolution_direct;
+		ATL_TRY(atl_forward_pd(c, c->alg, 0));
+	} else if ((wino & ATL_WINO) && atl_forward_pd(c, dnnl_convolution_winograd, 0) == dnnl_success) {
 		c->alg = dnnl_convolution_winograd;
 	} else {
 		c->alg = dnnl_convolution_direct;
 		ATL_TRY(atl_forward_pd(c, dnnl_convolution_direct, slope));
 		slope = 0; // fused
 	}
+	c->alg_wei = (wino & ATL_WINO_WEIGHTS) || deconv ? c->alg : dnnl_convolution_direct;
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
 	const dnnl_primitive_desc_t pd = c->fwd_pd;
 	if ((e = atl_scratch(c, pd, &c->sp_fwd))) return e;
 	if (slope != 0 && (e = atl_post_leaky(c, slope))) return e;
+	if (bias && deconv && (e = atl_bias_adder(c))) return e;
 	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1))) return e;
 	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1))) return e;
-	if (bias && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1))) return e;
+	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1))) return e;
 	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0);
 }
 
@@ -322,13 +371,18 @@ static const char *atl_conv_forward(atl_conv *c, atl_conv *owner, const float *x
 	const char *e;
 	dnnl_memory_t wm;
 	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_pick_weights(c, owner, &c->f_wei, &owner->f_wei, w, &wm))) return e;
-	if (c->bias && (e = atl_in(c, &c->f_bia, b))) return e;
+	if (c->f_bia.user && (e = atl_in(c, &c->f_bia, b))) return e;
 	ATL_TRY(dnnl_memory_set_data_handle(c->f_dst.user, y));
 	dnnl_exec_arg_t args[4] = {
 		{DNNL_ARG_SRC, c->f_src.prim}, {DNNL_ARG_WEIGHTS, wm},
 		{DNNL_ARG_DST, c->f_dst.prim}, {DNNL_ARG_BIAS, c->f_bia.prim},
 	};
-	if ((e = atl_run(c, c->fwd, c->sp_fwd, c->bias ? 4 : 3, args))) return e;
+	if ((e = atl_run(c, c->fwd, c->sp_fwd, c->f_bia.user ? 4 : 3, args))) return e;
+	if (c->add_bias) {
+		ATL_TRY(dnnl_memory_set_data_handle(c->bias4, (void *)b));
+		dnnl_exec_arg_t ba[3] = {{DNNL_ARG_SRC_0, c->f_dst.prim}, {DNNL_ARG_SRC_1, c->bias4}, {DNNL_ARG_DST, c->f_dst.prim}};
+		if ((e = atl_run(c, c->add_bias, NULL, 3, ba))) return e;
+	}
 	if (c->post) {
 		dnnl_exec_arg_t pa[2] = {{DNNL_ARG_SRC, c->f_dst.prim}, {DNNL_ARG_DST, c->f_dst.prim}};
 		if ((e = atl_run(c, c->post, NULL, 2, pa))) return e;
@@ -366,10 +420,11 @@ static const char *atl_backward_pd(atl_conv *c, int weights, dnnl_alg_kind_t alg
 	if (weights) {
 		// The bias gradient comes with the weights' (one pass over the
 		// output gradient for both).
-		ATL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, alg, &as, &aw,
-			c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
+		ATL_TRY((c->deconv ? dnnl_deconvolution_backward_weights_desc_init : dnnl_convolution_backward_weights_desc_init)(
+			&cd, alg, &as, &aw, c->bias ? &c->bia : NULL, &ad, c->strides, c->pad, c->pad));
 	} else {
-		ATL_TRY(dnnl_convolution_backward_data_desc_init(&cd, alg, &as, &aw, &ad, c->strides, c->pad, c->pad));
+		ATL_TRY((c->deconv ? dnnl_deconvolution_backward_data_desc_init : dnnl_convolution_backward_data_desc_init)(
+			&cd, alg, &as, &aw, &ad, c->strides, c->pad, c->pad));
 	}
 	dnnl_primitive_attr_t attr;
 	if ((e = atl_attr(&attr, 0))) return e;
@@ -379,12 +434,16 @@ static const char *atl_backward_pd(atl_conv *c, int weights, dnnl_alg_kind_t alg
 }
 
 // atl_make_backward creates c's backward-data (weights = 0) or
-// backward-weights (1) primitive into *p, with the forward's algorithm
-// (else direct), its scratchpad's memory into *sp, and its n operands.
+// backward-weights (1) primitive into *p, with the pass's algorithm (else
+// direct), its scratchpad's memory into *sp, and its n operands.
 static const char *atl_make_backward(atl_conv *c, int weights, dnnl_primitive_t *p, dnnl_memory_t *sp, int n, const atl_operand *ops) {
 	dnnl_primitive_desc_t pd;
-	const char *e = atl_backward_pd(c, weights, c->alg, &pd);
-	if (e && c->alg != dnnl_convolution_direct) e = atl_backward_pd(c, weights, dnnl_convolution_direct, &pd);
+	dnnl_alg_kind_t alg = weights ? c->alg_wei : c->alg;
+	const char *e = atl_backward_pd(c, weights, alg, &pd);
+	if (e && alg == dnnl_convolution_winograd) {
+		e = atl_backward_pd(c, weights, dnnl_convolution_direct, &pd);
+		if (weights) c->alg_wei = dnnl_convolution_direct;
+	}
 	if (e) return e;
 	dnnl_status_t s = dnnl_primitive_create(p, pd);
 	if (s == dnnl_success) e = atl_scratch(c, pd, sp);
@@ -459,6 +518,7 @@ static const char *atl_conv_backward_weights(atl_conv *c, const float *x, const 
 }
 
 static int atl_conv_is_winograd(atl_conv *c) { return c->alg == dnnl_convolution_winograd; }
+static int atl_conv_weights_winograd(atl_conv *c) { return c->alg_wei == dnnl_convolution_winograd; }
 
 static void atl_conv_free(atl_conv *c) {
 	if (!c) return;
@@ -468,6 +528,8 @@ static void atl_conv_free(atl_conv *c) {
 	if (c->bwd_data) dnnl_primitive_destroy(c->bwd_data);
 	if (c->bwd_wei) dnnl_primitive_destroy(c->bwd_wei);
 	if (c->post) dnnl_primitive_destroy(c->post);
+	if (c->add_bias) dnnl_primitive_destroy(c->add_bias);
+	if (c->bias4) dnnl_memory_destroy(c->bias4);
 	dnnl_memory_t sps[] = {c->sp_fwd, c->sp_data, c->sp_wei};
 	for (int i = 0; i < 3; i++) if (sps[i]) dnnl_memory_destroy(sps[i]);
 	if (c->fwd_pd) dnnl_primitive_desc_destroy(c->fwd_pd);
@@ -557,6 +619,7 @@ import (
 
 func init() {
 	convBackends["onednn"] = newOneDNNConv
+	upConvBackends["onednn"] = newOneDNNUpConv
 	eltwiseBackends["onednn"] = newOneDNNEltwise
 	defaultBackend = "onednn"
 }
@@ -581,28 +644,92 @@ type oneDNNConv struct {
 const fewChannels = 8
 
 func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
+	d, err := newOneDNNPrimitive(geo, batch, nOut, bias, slope, winogradFor(geo), false)
+	if err != nil {
+		return nil, err
+	}
+	if geo.c < fewChannels {
+		// The im2col pass applies no activation: convKernel hands
+		// backward passes the gradient before the activation.
+		if d.data, err = newIm2colConv(geo, batch, nOut, bias, 0); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// newOneDNNPrimitive creates the primitives of the convolution of geo or,
+// with deconv, of the transposed one (kernel geo.k, stride geo.s, padding
+// geo.p, taking geo.h × geo.w maps).
+func newOneDNNPrimitive(geo convGeom, batch, nOut int, bias bool, slope float32, wino int, deconv bool) (*oneDNNConv, error) {
 	var c *C.atl_conv
-	b := C.int(0)
+	b, t := C.int(0), C.int(0)
 	if bias {
 		b = 1
 	}
+	if deconv {
+		t = 1
+	}
 	msg := C.atl_conv_new(&c, C.int(batch), C.int(geo.c), C.int(geo.h), C.int(geo.w), C.int(nOut),
-		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope), C.int(winogradFor(geo)))
+		C.int(geo.k), C.int(geo.s), C.int(geo.p), b, C.float(slope), C.int(wino), t)
 	d := &oneDNNConv{c: c}
 	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
 	if msg != nil {
 		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
 	}
-	if geo.c < fewChannels {
-		// The im2col pass applies no activation: convKernel hands
-		// backward passes the gradient before the activation.
-		var err error
-		if d.data, err = newIm2colConv(geo, batch, nOut, bias, 0); err != nil {
-			return nil, err
-		}
-	}
 	return d, nil
+}
+
+// oneDNNUpConv is an upsampling convolution as oneDNN's transposed
+// convolution of kernel 4, stride 2 and padding 1 (see upconv.go). The
+// part that owns the weights (convKernel's first) turns the 3×3 kernel
+// into the 4×4 one when they are prepared, and the other parts read its
+// copy.
+type oneDNNUpConv struct {
+	t     *oneDNNConv
+	owner *oneDNNUpConv
+	k     []float32 // the 4×4 kernel (O, C, 4, 4), as of the last prepareWeights
+	dk    []float32 // the gradient with respect to it
+}
+
+// newOneDNNUpConv takes geo, the convolution on the upsampled map; it
+// leaves layers of few input channels to the upsampled convolution (nil),
+// as oneDNN is slow there (see fewChannels).
+func newOneDNNUpConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
+	if geo.c < fewChannels || geo.k != 3 || geo.s != 1 || geo.p != 1 || geo.h%2 != 0 || geo.w%2 != 0 {
+		return nil, nil
+	}
+	small := newConvGeom(geo.c, geo.h/2, geo.w/2, 4, 2, 1)
+	t, err := newOneDNNPrimitive(small, batch, nOut, bias, slope, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	n := nOut * geo.c * 16
+	u := &oneDNNUpConv{t: t, k: make([]float32, n), dk: make([]float32, n)}
+	u.owner = u
+	return u, nil
+}
+
+func (u *oneDNNUpConv) shareWeights(owner convOps) {
+	if o, ok := owner.(*oneDNNUpConv); ok {
+		u.owner = o
+		u.t.shareWeights(o.t)
+	}
+}
+
+func (u *oneDNNUpConv) prepareWeights(w []float32, backward bool) {
+	upKernel(u.k, w)
+	u.t.prepareWeights(u.k, backward)
+}
+
+func (u *oneDNNUpConv) forward(y, x, _, b []float32) { u.t.forward(y, x, u.owner.k, b) }
+
+func (u *oneDNNUpConv) backwardData(dx, _, dy []float32) { u.t.backwardData(dx, u.owner.k, dy) }
+
+func (u *oneDNNUpConv) backwardWeights(dw, db, x, dy []float32) {
+	u.t.backwardWeights(u.dk, db, x, dy)
+	upKernelGrad(dw, u.dk)
 }
 
 // winograd says whether convolutions try Winograd's algorithm where oneDNN
@@ -612,19 +739,39 @@ func newOneDNNConv(geo convGeom, batch, nOut int, bias bool, slope float32) (con
 // the direct algorithm.
 var winograd = true
 
-// winogradFor returns 1 when convolutions of geo should try Winograd's
-// algorithm: 3×3, stride 1, input channels in multiples of 16 (oneDNN 2.6
-// also accepts an image's three, then runs slower than direct).
+// winogradFor returns the passes of convolutions of geo that should try
+// Winograd's algorithm (C.ATL_WINO: forward and backward-data;
+// C.ATL_WINO_WEIGHTS: also the weight gradient): 3×3, stride 1, input
+// channels in multiples of 16 (oneDNN 2.6 also accepts an image's three,
+// then runs slower than direct). Winograd's weight gradient only pays on
+// maps under 32 px: on the generator's 32-px layers it ran 15–25% slower
+// than the direct one inside a training step, where its larger
+// transformed operands come cold from memory (per-call times, two
+// training runs with ONEDNN_VERBOSE, docs/benchmarks.md).
 func winogradFor(geo convGeom) int {
-	if winograd && geo.k == 3 && geo.s == 1 && geo.c%16 == 0 {
-		return 1
+	if !winograd || geo.k != 3 || geo.s != 1 || geo.c%16 != 0 {
+		return 0
 	}
-	return 0
+	if geo.oh*geo.ow >= winogradWeightsMaxPixels {
+		return C.ATL_WINO
+	}
+	return C.ATL_WINO | C.ATL_WINO_WEIGHTS
 }
+
+// winogradWeightsMaxPixels is the output map size (pixels) from which a
+// convolution's weight gradient is direct even where its other passes are
+// Winograd's (see winogradFor).
+const winogradWeightsMaxPixels = 32 * 32
 
 // usesWinograd reports whether the forward primitive is Winograd's.
 func (d *oneDNNConv) usesWinograd() bool {
 	return C.atl_conv_is_winograd(d.c) != 0
+}
+
+// weightsWinograd reports whether the weight gradient's primitive is
+// (or, before the first backward pass, is to be) Winograd's.
+func (d *oneDNNConv) weightsWinograd() bool {
+	return C.atl_conv_weights_winograd(d.c) != 0
 }
 
 func ptr(s []float32) *C.float {

@@ -19,23 +19,28 @@ func TestWinogradWhereOneDNNHasIt(t *testing.T) {
 		t.Skip("oneDNN has Winograd's algorithm on AVX-512 CPUs only")
 	}
 	cases := []struct {
-		geo  convGeom
-		nOut int
-		want bool
+		geo           convGeom
+		nOut          int
+		want, weights bool // Winograd forward; and for the weight gradient
 	}{
-		{newConvGeom(48, 32, 32, 3, 1, 1), 32, true},
-		{newConvGeom(16, 2, 2, 3, 1, 1), 16, true},
-		{newConvGeom(32, 32, 32, 3, 1, 1), 12, true},  // the generator's output layer
-		{newConvGeom(24, 32, 32, 3, 2, 1), 48, false}, // stride 2
-		{newConvGeom(3, 10, 10, 3, 1, 1), 12, false},
+		{newConvGeom(48, 32, 32, 3, 1, 1), 32, true, false}, // 32 px: direct weight gradient
+		{newConvGeom(64, 16, 16, 3, 1, 1), 48, true, true},
+		{newConvGeom(16, 2, 2, 3, 1, 1), 16, true, true},
+		{newConvGeom(32, 32, 32, 3, 1, 1), 12, true, false},  // the generator's output layer
+		{newConvGeom(24, 32, 32, 3, 2, 1), 48, false, false}, // stride 2
+		{newConvGeom(3, 10, 10, 3, 1, 1), 12, false, false},
 	}
 	for _, c := range cases {
 		ops, err := newOneDNNConv(c.geo, 4, c.nOut, true, 0.2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ops.(*oneDNNConv).usesWinograd(); got != c.want {
+		d := ops.(*oneDNNConv)
+		if got := d.usesWinograd(); got != c.want {
 			t.Errorf("%d→%d, stride %d: Winograd %v, want %v", c.geo.c, c.nOut, c.geo.s, got, c.want)
+		}
+		if got := d.weightsWinograd(); got != c.weights {
+			t.Errorf("%d→%d at %d px: Winograd weight gradient %v, want %v", c.geo.c, c.nOut, c.geo.h, got, c.weights)
 		}
 	}
 }
@@ -53,7 +58,8 @@ func TestWinogradAgreesWithDirect(t *testing.T) {
 // shapes (and the output layer's 12 channels) with and without Winograd's
 // algorithm, fused activation and plain, forward and every gradient.
 func TestWinogradLayersAgreeWithDirect(t *testing.T) {
-	for _, c := range []struct{ in, out, size int }{{16, 12, 6}, {32, 12, 9}, {48, 32, 12}, {64, 48, 8}} {
+	// 32 px: Winograd forward and backward-data, direct weight gradient.
+	for _, c := range []struct{ in, out, size int }{{16, 12, 6}, {32, 12, 9}, {48, 32, 12}, {64, 48, 8}, {32, 12, 32}} {
 		for _, fused := range []bool{true, false} {
 			rng := rand.New(rand.NewSource(int64(c.in + c.out)))
 			conv, err := NewConv2d("w", ConvConfig{In: c.in, Out: c.out, Kernel: 3, Pad: 1}, rng)

@@ -164,13 +164,21 @@ func Concurrent(n int, fn func(i int)) {
 	pool := helpers
 	var wg sync.WaitGroup
 	for i := 1; i < n; i++ {
+		// The token is taken here, before fn(0) starts: taken by the new
+		// goroutine, it often went to a helper of fn(0)'s first layer
+		// instead, and for the rest of the call the layers of both
+		// pieces started helpers on cores the pieces were using.
+		held := false
+		select {
+		case <-pool:
+			held = true
+		default:
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case <-pool:
+			if held {
 				defer func() { pool <- struct{}{} }()
-			default:
 			}
 			fn(i)
 		}()

@@ -48,3 +48,29 @@ func TestParallelRunsEachOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCountsItsGoroutines checks that the goroutines Concurrent
+// starts hold the helper tokens from the start, so that the layers of the
+// pieces start no helpers while all cores run pieces, and that the tokens
+// come back.
+func TestConcurrentCountsItsGoroutines(t *testing.T) {
+	Threads()
+	defer setThreads(threads)
+	for _, n := range []int{2, 3} {
+		setThreads(n)
+		for range 100 {
+			free := -1
+			Concurrent(n, func(i int) {
+				if i == 0 {
+					free = len(helpers)
+				}
+			})
+			if free != 0 {
+				t.Fatalf("threads %d: %d helper tokens free while %d pieces ran", n, free, n)
+			}
+			if len(helpers) != n-1 {
+				t.Fatalf("threads %d: %d tokens back after the call, want %d", n, len(helpers), n-1)
+			}
+		}
+	}
+}
