@@ -7,8 +7,9 @@
 # gan` with its defaults). REV is built with the tags its own Makefile
 # would pick (openblas before the oneDNN backend existed) and runs with
 # OPENBLAS_NUM_THREADS=1; this checkout runs at ATELIER_THREADS=1 and 2.
-# Prints each run's seconds and, per job, the best of each side with the
-# ratios. Writes nothing outside a temporary folder.
+# Prints each run's seconds, per job the best of each side with the ratios,
+# and the ratios round by round with their median. Writes nothing outside
+# a temporary folder.
 #
 # ROUNDS (default 2). Takes about 12 minutes on a 2-core machine.
 set -euo pipefail
@@ -63,3 +64,19 @@ awk -v rev="$rev" '
 			printf "| %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", names[j], o, a, b, o / a, o / b
 		}
 	}' "$work/times"
+# Round by round: each new run against the old run just before it, which
+# the machine's drift (up to 20% within minutes) affects least.
+awk '
+	$2 == "old" { old[$1] = $3; next }
+	{ r = old[$1] / $3; printf "%s %s %.2f\n", $1, $2, r }' "$work/times" |
+	sort -k1,2 -k3n | awk '
+	{ key = $1 " " $2; v[key, ++n[key]] = $3 }
+	END {
+		print "speed-up round by round (old run / the new run after it), median in brackets:"
+		for (key in n) {
+			line = ""
+			for (i = 1; i <= n[key]; i++) line = line " " v[key, i]
+			m = n[key] % 2 ? v[key, (n[key] + 1) / 2] : (v[key, n[key] / 2] + v[key, n[key] / 2 + 1]) / 2
+			printf "  %s:%s [%.2f]\n", key, line, m
+		}
+	}' 
