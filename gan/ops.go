@@ -253,22 +253,26 @@ func minibatchStddev(g *nn.Graph, x *G.Node, group int) *G.Node {
 	feat := ch * sp
 	groups := batch / group
 	const eps = 1e-8
-	// sd fills sd[e] for group q; returns the mean over e.
-	sd := func(x []float32, q int, sdv []float64) float64 {
+	// The forward pass keeps each group's means and deviations for the
+	// backward pass of its run, which follows it with the same input.
+	mus, sds := make([]float64, groups*feat), make([]float64, groups*feat)
+	// stats fills mus and sds for group q and returns the deviations' mean.
+	stats := func(x []float32, q int) float64 {
+		mu, sd := mus[q*feat:(q+1)*feat], sds[q*feat:(q+1)*feat]
 		var total float64
-		for e := 0; e < feat; e++ {
-			var mu float64
+		for e := range feat {
+			var m float64
 			for i := 0; i < group; i++ {
-				mu += float64(x[(q*group+i)*feat+e])
+				m += float64(x[(q*group+i)*feat+e])
 			}
-			mu /= float64(group)
+			m /= float64(group)
 			var ss float64
 			for i := 0; i < group; i++ {
-				d := float64(x[(q*group+i)*feat+e]) - mu
+				d := float64(x[(q*group+i)*feat+e]) - m
 				ss += d * d
 			}
-			sdv[e] = math.Sqrt(ss/float64(group) + eps)
-			total += sdv[e]
+			mu[e], sd[e] = m, math.Sqrt(ss/float64(group)+eps)
+			total += sd[e]
 		}
 		return total / float64(feat)
 	}
@@ -277,9 +281,8 @@ func minibatchStddev(g *nn.Graph, x *G.Node, group int) *G.Node {
 		In:   []tensor.Shape{s},
 		Out:  tensor.Shape{batch, ch + 1, s[2], s[3]},
 		Forward: func(out []float32, in [][]float32) {
-			sdv := make([]float64, feat)
 			for q := 0; q < groups; q++ {
-				v := float32(sd(in[0], q, sdv))
+				v := float32(stats(in[0], q))
 				for i := 0; i < group; i++ {
 					b := q*group + i
 					o := out[b*(feat+sp) : (b+1)*(feat+sp)]
@@ -293,10 +296,9 @@ func minibatchStddev(g *nn.Graph, x *G.Node, group int) *G.Node {
 		// ∂s/∂x_i,e = (x_i,e − x̄_e) / (group · sd_e · feat).
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
 			func(dst []float32, in [][]float32, _, gout []float32) {
-				sdv := make([]float64, feat)
 				x := in[0]
 				for q := 0; q < groups; q++ {
-					sd(x, q, sdv)
+					mu, sd := mus[q*feat:(q+1)*feat], sds[q*feat:(q+1)*feat]
 					var gs float64
 					for i := 0; i < group; i++ {
 						b := q*group + i
@@ -304,16 +306,11 @@ func minibatchStddev(g *nn.Graph, x *G.Node, group int) *G.Node {
 							gs += float64(v)
 						}
 					}
-					for e := 0; e < feat; e++ {
-						var mu float64
-						for i := 0; i < group; i++ {
-							mu += float64(x[(q*group+i)*feat+e])
-						}
-						mu /= float64(group)
-						c := gs / (float64(group) * sdv[e] * float64(feat))
+					for e := range feat {
+						c := gs / (float64(group) * sd[e] * float64(feat))
 						for i := 0; i < group; i++ {
 							b := q*group + i
-							dst[b*feat+e] = gout[b*(feat+sp)+e] + float32(c*(float64(x[b*feat+e])-mu))
+							dst[b*feat+e] = gout[b*(feat+sp)+e] + float32(c*(float64(x[b*feat+e])-mu[e]))
 						}
 					}
 				}

@@ -648,10 +648,15 @@ func gradByName(params []nn.Param, grads []*tensor.Dense) nn.GradFunc {
 // sumGrads writes Σ over shards of the gradient of p into dst, in shard
 // order.
 func sumGrads(dst []float32, p nn.Param, shards []*shard, graph func(*shard) *nn.Graph) {
-	clear(dst)
-	for _, sh := range shards {
-		for i, v := range graph(sh).Grad(p).Data().([]float32) {
-			dst[i] += v
+	for s, sh := range shards {
+		g := graph(sh).Grad(p).Data().([]float32)
+		if s == 0 {
+			copy(dst, g)
+			continue
+		}
+		g = g[:len(dst)]
+		for i := range dst {
+			dst[i] += g[i]
 		}
 	}
 }

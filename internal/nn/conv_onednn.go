@@ -24,16 +24,20 @@ package nn
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
 // atl_tensor is one operand: user memory in the plain layout over the
 // caller's buffer, and the primitive's memory with the reorder between the
-// two when the layouts differ (prim == user otherwise).
+// two when the layouts differ (prim == user otherwise). The primitive's
+// memory has a buffer of its own, or, when lent is set, one lent from
+// atl_pool for the length of a call (see atl_lend).
 typedef struct {
 	dnnl_memory_t user, prim;
 	dnnl_primitive_t reorder; // user->prim for inputs, prim->user for outputs; NULL when equal
+	int lent;
 } atl_tensor;
 
 typedef struct {
@@ -85,13 +89,17 @@ static const char *atl_init(void) {
 
 #define ATL_TRY(call) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) return dnnl_status2str(s_); } while (0)
 
-static const char *atl_tensor_init(atl_tensor *t, dnnl_engine_t eng, const dnnl_memory_desc_t *user, const dnnl_memory_desc_t *prim, int input) {
+// atl_tensor_init makes t's memories; an output whose primitive layout
+// differs from the plain one and that nothing reads after the call (lent)
+// gets its buffer per call from atl_pool.
+static const char *atl_tensor_init(atl_tensor *t, dnnl_engine_t eng, const dnnl_memory_desc_t *user, const dnnl_memory_desc_t *prim, int input, int lent) {
 	ATL_TRY(dnnl_memory_create(&t->user, user, eng, DNNL_MEMORY_NONE));
 	if (dnnl_memory_desc_equal(user, prim)) {
 		t->prim = t->user;
 		return NULL;
 	}
-	ATL_TRY(dnnl_memory_create(&t->prim, prim, eng, DNNL_MEMORY_ALLOCATE));
+	t->lent = lent && !input;
+	ATL_TRY(dnnl_memory_create(&t->prim, prim, eng, t->lent ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE));
 	dnnl_primitive_desc_t pd;
 	if (input) {
 		ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, user, eng, prim, eng, NULL));
@@ -127,10 +135,14 @@ static const char *atl_in(atl_conv *c, atl_tensor *t, const float *buf) {
 }
 
 // atl_pool holds the scratch buffers not in use, most recently returned
-// first: as many as calls have run at once, shared by every convolution.
-// A call takes the buffer the previous one on its core likely left warm in
-// the cache (the Winograd kernels' scratchpads are 7 to 10 MB; one per
-// convolution, read once per pass, came cold from memory every time).
+// first, shared by every convolution: scratchpads and the blocked copies
+// of outputs, which only live for the call that writes them. A call takes
+// the most recent buffer of its size (up to twice as large), which the
+// previous call of that size on its core likely left warm in the cache:
+// the Winograd kernels' scratchpads are 7 to 10 MB, and a buffer per
+// convolution and operand, read once per pass, came cold from memory
+// every time. The pool holds about as many buffers of a size as calls of
+// that size run at once.
 typedef struct atl_buf {
 	struct atl_buf *next;
 	size_t size; // usable bytes, after the 64-byte header
@@ -139,19 +151,34 @@ typedef struct atl_buf {
 static pthread_mutex_t atl_pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static atl_buf *atl_pool;
 
+// atl_huge is the size from which pool buffers are aligned to, and ask
+// for, transparent huge pages: fewer page faults and TLB misses.
+#define ATL_HUGE ((size_t)2 << 20)
+
 // atl_take returns a buffer of at least size bytes, or NULL when out of
 // memory.
 static atl_buf *atl_take(size_t size) {
 	pthread_mutex_lock(&atl_pool_mu);
-	atl_buf *b = atl_pool;
-	if (b) atl_pool = b->next;
+	atl_buf *b = NULL;
+	for (atl_buf **p = &atl_pool; *p; p = &(*p)->next) {
+		if ((*p)->size >= size && (*p)->size / 2 <= size) {
+			b = *p;
+			*p = b->next;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&atl_pool_mu);
-	if (b && b->size >= size) return b;
-	free(b);
+	if (b) return b;
+	size_t align = 64, total = 64 + size;
+	if (total >= ATL_HUGE) {
+		align = ATL_HUGE;
+		total = (total + ATL_HUGE - 1) / ATL_HUGE * ATL_HUGE;
+	}
 	void *p;
-	if (posix_memalign(&p, 64, 64 + size)) return NULL;
+	if (posix_memalign(&p, align, total)) return NULL;
+	if (align == ATL_HUGE) madvise(p, total, MADV_HUGEPAGE); // a hint: failure changes nothing
 	b = p;
-	b->size = size;
+	b->size = total - 64;
 	return b;
 }
 
@@ -160,6 +187,18 @@ static void atl_give(atl_buf *b) {
 	b->next = atl_pool;
 	atl_pool = b;
 	pthread_mutex_unlock(&atl_pool_mu);
+}
+
+// atl_lend gives t's primitive memory a buffer from the pool for one call
+// when t is lent (*b is NULL otherwise); atl_give returns it.
+static const char *atl_lend(atl_tensor *t, atl_buf **b) {
+	*b = NULL;
+	if (!t->lent) return NULL;
+	const dnnl_memory_desc_t *md;
+	ATL_TRY(dnnl_memory_get_memory_desc(t->prim, &md));
+	if (!(*b = atl_take(dnnl_memory_desc_get_size(md)))) return "out of memory";
+	ATL_TRY(dnnl_memory_set_data_handle(t->prim, (char *)*b + 64));
+	return NULL;
 }
 
 // atl_run executes p on args (at most 4) and its scratchpad sp, if any.
@@ -318,10 +357,10 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	if ((e = atl_scratch(c, pd, &c->sp_fwd))) return e;
 	if (slope != 0 && (e = atl_post_leaky(c, slope))) return e;
 	if (bias && deconv && (e = atl_bias_adder(c))) return e;
-	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1))) return e;
-	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1))) return e;
-	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1))) return e;
-	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0);
+	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1, 0))) return e;
+	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 0))) return e;
+	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1, 0))) return e;
+	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0, 1);
 }
 
 // atl_shared_input sets *m to buf in mine's primitive layout: other's
@@ -365,9 +404,22 @@ static const char *atl_conv_prepare(atl_conv *c, int backward, const float *w) {
 	return e ? e : atl_in(c, &c->d_wei, w);
 }
 
+static const char *atl_conv_forward_lent(atl_conv *c, atl_conv *owner, const float *x, const float *w, const float *b, float *y);
+
 static const char *atl_conv_forward(atl_conv *c, atl_conv *owner, const float *x, const float *w, const float *b, float *y) {
 	omp_set_num_threads(1);
 	c->run++;
+	atl_buf *out;
+	const char *e = atl_lend(&c->f_dst, &out);
+	if (e) return e;
+	e = atl_conv_forward_lent(c, owner, x, w, b, y);
+	if (out) atl_give(out);
+	return e;
+}
+
+// atl_conv_forward_lent is atl_conv_forward once the output's buffer is
+// lent.
+static const char *atl_conv_forward_lent(atl_conv *c, atl_conv *owner, const float *x, const float *w, const float *b, float *y) {
 	const char *e;
 	dnnl_memory_t wm;
 	if ((e = atl_in(c, &c->f_src, x)) || (e = atl_pick_weights(c, owner, &c->f_wei, &owner->f_wei, w, &wm))) return e;
@@ -448,7 +500,7 @@ static const char *atl_make_backward(atl_conv *c, int weights, dnnl_primitive_t 
 	dnnl_status_t s = dnnl_primitive_create(p, pd);
 	if (s == dnnl_success) e = atl_scratch(c, pd, sp);
 	for (int i = 0; s == dnnl_success && !e && i < n; i++) {
-		e = atl_tensor_init(ops[i].t, c->eng, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, ops[i].index), ops[i].input);
+		e = atl_tensor_init(ops[i].t, c->eng, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, ops[i].index), ops[i].input, 1);
 	}
 	dnnl_primitive_desc_destroy(pd);
 	return s != dnnl_success ? dnnl_status2str(s) : e;
@@ -475,11 +527,23 @@ static const char *atl_conv_make_bwd_weights(atl_conv *c) {
 	return atl_make_backward(c, 1, &c->bwd_wei, &c->sp_wei, c->bias ? 4 : 3, ops);
 }
 
+static const char *atl_conv_backward_data_lent(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx);
+
 static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx) {
 	omp_set_num_threads(1);
 	const char *e;
+	atl_buf *out;
+	if ((e = atl_conv_make_bwd_data(c)) || (e = atl_lend(&c->d_dsrc, &out))) return e;
+	e = atl_conv_backward_data_lent(c, owner, w, gy, gx);
+	if (out) atl_give(out);
+	return e;
+}
+
+// atl_conv_backward_data_lent is atl_conv_backward_data once its primitive
+// exists and the output's buffer is lent.
+static const char *atl_conv_backward_data_lent(atl_conv *c, atl_conv *owner, const float *w, const float *gy, float *gx) {
+	const char *e;
 	dnnl_memory_t wm;
-	if ((e = atl_conv_make_bwd_data(c))) return e;
 	if ((e = atl_pick_weights(c, owner, &c->d_wei, &owner->d_wei, w, &wm))) return e;
 	dnnl_memory_t gm;
 	if ((e = atl_shared_input(c, &c->d_ddst, &c->w_ddst, c->ddst_wei, gy, &gm))) return e;
@@ -494,11 +558,26 @@ static const char *atl_conv_backward_data(atl_conv *c, atl_conv *owner, const fl
 
 // atl_conv_backward_weights writes the weight gradient into gw and, for a
 // convolution with bias, the bias gradient into gb.
+static const char *atl_conv_backward_weights_lent(atl_conv *c, const float *x, const float *gy, float *gw, float *gb);
+
 static const char *atl_conv_backward_weights(atl_conv *c, const float *x, const float *gy, float *gw, float *gb) {
 	omp_set_num_threads(1);
 	const char *e;
 	if (c->bias && !gb) return "no buffer for the bias gradient";
 	if ((e = atl_conv_make_bwd_weights(c))) return e;
+	atl_buf *dw = NULL, *db = NULL;
+	if (!(e = atl_lend(&c->w_dwei, &dw)) && !(c->bias && (e = atl_lend(&c->w_dbia, &db)))) {
+		e = atl_conv_backward_weights_lent(c, x, gy, gw, gb);
+	}
+	if (dw) atl_give(dw);
+	if (db) atl_give(db);
+	return e;
+}
+
+// atl_conv_backward_weights_lent is atl_conv_backward_weights once its
+// primitive exists and the outputs' buffers are lent.
+static const char *atl_conv_backward_weights_lent(atl_conv *c, const float *x, const float *gy, float *gw, float *gb) {
+	const char *e;
 	// The forward pass of this run left x in its layout: reuse it when
 	// the layouts agree. The output gradient likewise, when the
 	// backward-data pass already brought it into this layout.

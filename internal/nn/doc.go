@@ -44,7 +44,9 @@
 // # Layers
 //
 // Conv2d (NCHW, weights (Out, In, K, K); ForwardLeaky fuses the leaky ReLU
-// that follows it), Linear, Embedding, LeakyReLU, Sigmoid, Dropout,
+// that follows it; ForwardUpsampled takes its input upsampled by two, a
+// 3×3 layer computed as the transposed convolution it equals: see
+// upconv.go), Linear, Embedding, LeakyReLU, Sigmoid, Dropout,
 // Upsample (nearest neighbour), PixelNorm, GroupNorm, AvgPool,
 // GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one
 // gorgonia op with hand-written loops (or a backend's primitives) for the
@@ -94,11 +96,16 @@
 //
 //   - "onednn" (build tag onednn, Debian's libdnnl-dev): oneDNN's
 //     convolutions and eltwise primitives, the library PyTorch uses on CPUs.
-//     Direct kernels, and Winograd's algorithm for 3×3 stride-1 layers
-//     whose input channels are a multiple of 16 (the generator's). Operands are reordered to and from
-//     oneDNN's blocked layouts around each call; activations stay NCHW
-//     between layers. A fused leaky ReLU is a post-op of the convolution
-//     (an in-place eltwise after Winograd's, which takes no post-ops).
+//     Direct kernels, Winograd's algorithm for 3×3 stride-1 layers whose
+//     input channels are a multiple of 16 (its weight gradient on maps
+//     under 32 px only), and transposed convolutions for upsampling ones.
+//     Operands are reordered to and from oneDNN's blocked layouts around
+//     each call; activations stay NCHW between layers. A fused leaky ReLU
+//     is a post-op of the convolution, or an in-place eltwise after
+//     Winograd's and transposed convolutions (Winograd's takes no
+//     post-ops; oneDNN 2.6 runs a transposed convolution's bias and
+//     post-ops in slow reference loops, so its bias is a separate
+//     vectorised add as well).
 //     Layers with fewer than eight input channels (images) take their
 //     backward-data pass from im2col, which oneDNN's padding to 16
 //     channels makes many times slower. This build also runs Adam's update
