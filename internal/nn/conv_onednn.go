@@ -285,8 +285,10 @@ static const char *atl_post_leaky(atl_conv *c, float slope) {
 }
 
 // atl_bias_adder creates c->add_bias, which adds the bias, broadcast over
-// samples and pixels, in place to the forward primitive's output.
-static const char *atl_bias_adder(atl_conv *c) {
+// samples and pixels, in place to the forward primitive's output, and,
+// unless *slope is 0, applies a leaky ReLU of that slope as its post-op
+// (then setting *slope to 0) where oneDNN can without a scratchpad.
+static const char *atl_bias_adder(atl_conv *c, float *slope) {
 	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_dst_md, 0);
 	// The bias as a 1×O×1×1 tensor. In the output's blocked layout when
 	// that is 16 channels to a block without padding (the same bytes as
@@ -300,8 +302,25 @@ static const char *atl_bias_adder(atl_conv *c) {
 	ATL_TRY(dnnl_memory_create(&c->bias4, &b4, c->eng, DNNL_MEMORY_NONE));
 	dnnl_binary_desc_t bd;
 	ATL_TRY(dnnl_binary_desc_init(&bd, dnnl_binary_add, md, &b4, md));
-	dnnl_primitive_desc_t pd;
-	ATL_TRY(dnnl_primitive_desc_create(&pd, &bd, NULL, c->eng, NULL));
+	dnnl_primitive_desc_t pd = NULL;
+	if (*slope != 0) {
+		dnnl_primitive_attr_t attr;
+		const char *e = atl_attr(&attr, *slope);
+		if (e) return e;
+		if (dnnl_primitive_desc_create(&pd, &bd, attr, c->eng, NULL) == dnnl_success) {
+			const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+			if (sp && dnnl_memory_desc_get_size(sp) != 0) {
+				dnnl_primitive_desc_destroy(pd);
+				pd = NULL;
+			} else {
+				*slope = 0; // fused
+			}
+		} else {
+			pd = NULL;
+		}
+		dnnl_primitive_attr_destroy(attr);
+	}
+	if (!pd) ATL_TRY(dnnl_primitive_desc_create(&pd, &bd, NULL, c->eng, NULL));
 	dnnl_status_t s = dnnl_primitive_create(&c->add_bias, pd);
 	dnnl_primitive_desc_destroy(pd);
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
@@ -355,8 +374,8 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
 	const dnnl_primitive_desc_t pd = c->fwd_pd;
 	if ((e = atl_scratch(c, pd, &c->sp_fwd))) return e;
+	if (bias && deconv && (e = atl_bias_adder(c, &slope))) return e;
 	if (slope != 0 && (e = atl_post_leaky(c, slope))) return e;
-	if (bias && deconv && (e = atl_bias_adder(c))) return e;
 	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1, 0))) return e;
 	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 0))) return e;
 	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1, 0))) return e;
