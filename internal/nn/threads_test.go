@@ -60,10 +60,14 @@ func TestConcurrentCountsItsGoroutines(t *testing.T) {
 		setThreads(n)
 		for range 100 {
 			free := -1
+			release := make(chan struct{}) // the other pieces run until piece 0 has looked
 			Concurrent(n, func(i int) {
 				if i == 0 {
 					free = len(helpers)
+					close(release)
+					return
 				}
+				<-release
 			})
 			if free != 0 {
 				t.Fatalf("threads %d: %d helper tokens free while %d pieces ran", n, free, n)
