@@ -15,4 +15,6 @@ var (
 	// pixelNormSamplesGrad.
 	pixelNormLoop     = pixelNormSamples
 	pixelNormGradLoop = pixelNormSamplesGrad
+	// groupNormLoop is groupNormSamples.
+	groupNormLoop = groupNormSamples
 )

@@ -89,6 +89,54 @@ static int atl_pn_grad(float *restrict dx, const float *restrict x, const float 
 	free(r);
 	return 0;
 }
+
+// atl_gn_sums returns Σ (x[i] − mu)², or Σ x[i] when sq is 0, over m
+// floats: 16 float lanes per block of 64, blocks added in double, as the
+// Go sums do with 4 lanes (reduce.go).
+ATL_CLONES
+static double atl_gn_sums(const float *restrict x, long m, float mu, int sq) {
+	double total = 0;
+	for (long b = 0; b < m; b += 64) {
+		long n = m - b < 64 ? m - b : 64;
+		float lane[16] = {0};
+		long i = 0;
+		for (; i + 16 <= n; i += 16) {
+			for (int l = 0; l < 16; l++) {
+				float d = x[b + i + l] - mu;
+				lane[l] += sq ? d * d : x[b + i + l];
+			}
+		}
+		float acc = 0;
+		for (; i < n; i++) {
+			float d = x[b + i] - mu;
+			acc += sq ? d * d : x[b + i];
+		}
+		for (int l = 0; l < 16; l++) acc += lane[l];
+		total += acc;
+	}
+	return total;
+}
+
+// atl_gn writes y = GroupNorm(x) for n samples of groups groups of cpg
+// channels of sp pixels (groupNormSamples).
+ATL_CLONES
+static void atl_gn(float *restrict y, const float *restrict x, const float *gamma, const float *beta,
+	long n, long groups, long cpg, long sp, double eps) {
+	long m = cpg * sp;
+	for (long q = 0; q < n * groups; q++) {
+		const float *xq = x + q * m;
+		double mu = atl_gn_sums(xq, m, 0, 0) / m;
+		double r = 1 / sqrt(atl_gn_sums(xq, m, (float)mu, 1) / m + eps);
+		long c0 = (q % groups) * cpg;
+		for (long c = 0; c < cpg; c++) {
+			float a = (float)r * gamma[c0 + c];
+			float b = beta[c0 + c] - (float)mu * a;
+			const float *xc = xq + c * sp;
+			float *yc = y + q * m + c * sp;
+			for (long i = 0; i < sp; i++) yc[i] = xc[i] * a + b;
+		}
+	}
+}
 */
 import "C"
 
@@ -96,6 +144,16 @@ func init() {
 	adamLoop = adamUpdateC
 	pixelNormLoop = pixelNormSamplesC
 	pixelNormGradLoop = pixelNormSamplesGradC
+	groupNormLoop = groupNormSamplesC
+}
+
+func groupNormSamplesC(y, x, gamma, beta []float32, n, groups, cpg, sp int, eps float64) {
+	size := n * groups * cpg * sp
+	if size == 0 {
+		return
+	}
+	_, _, _, _ = y[size-1], x[size-1], gamma[groups*cpg-1], beta[groups*cpg-1]
+	C.atl_gn(ptr(y), ptr(x), ptr(gamma), ptr(beta), C.long(n), C.long(groups), C.long(cpg), C.long(sp), C.double(eps))
 }
 
 func adamUpdateC(theta, g, m, v []float32, b1, b2, lrt, eps, shrink float32) {

@@ -197,19 +197,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
 			eachPart(batch, func(lo, hi int) {
-				for q := lo * n.Groups; q < hi*n.Groups; q++ {
-					xq := in[0][q*m : (q+1)*m]
-					mu, r := stats(xq)
-					c0 := (q % n.Groups) * cpg
-					for c := 0; c < cpg; c++ {
-						a := float32(r) * in[1][c0+c]
-						b := in[2][c0+c] - float32(mu)*a
-						o := out[q*m+c*sp : q*m+(c+1)*sp]
-						for i, v := range xq[c*sp : (c+1)*sp] {
-							o[i] = v*a + b
-						}
-					}
-				}
+				groupNormLoop(out[lo*ch*sp:hi*ch*sp], in[0][lo*ch*sp:hi*ch*sp], in[1], in[2], hi-lo, n.Groups, cpg, sp, eps)
 			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
@@ -271,4 +259,26 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 		return g.Fail(err, "nn: group norm %s", n.Name)
 	}
 	return y
+}
+
+// groupNormSamples writes y = GroupNorm(x) for n samples of groups groups
+// of cpg channels of sp pixels, with the per-channel gamma and beta: each
+// group's mean and 1/√(σ²+ε) summed in float64 blocks (reduce.go), so
+// that large groups lose no precision.
+func groupNormSamples(y, x, gamma, beta []float32, n, groups, cpg, sp int, eps float64) {
+	m := cpg * sp
+	for q := range n * groups {
+		xq := x[q*m : (q+1)*m]
+		mu := sum(xq) / float64(m)
+		r := 1 / math.Sqrt(sumSqDev(xq, float32(mu))/float64(m)+eps)
+		c0 := (q % groups) * cpg
+		for c := 0; c < cpg; c++ {
+			a := float32(r) * gamma[c0+c]
+			b := beta[c0+c] - float32(mu)*a
+			o := y[q*m+c*sp : q*m+(c+1)*sp]
+			for i, v := range xq[c*sp : (c+1)*sp] {
+				o[i] = v*a + b
+			}
+		}
+	}
 }

@@ -114,6 +114,16 @@ func TestLoopsInCAgreeWithGo(t *testing.T) {
 			}
 		}
 	})
+	t.Run("group norm", func(t *testing.T) {
+		const n, groups, cpg, sp = 3, 2, 5, 37 // groups of 185 floats: two blocks and a tail
+		x, gamma, beta := vec(n*groups*cpg*sp, 2), vec(groups*cpg, 0.5), vec(groups*cpg, -0.5)
+		want, got := make([]float32, len(x)), make([]float32, len(x))
+		groupNormSamples(want, x, gamma, beta, n, groups, cpg, sp, 1e-5)
+		groupNormSamplesC(got, x, gamma, beta, n, groups, cpg, sp, 1e-5)
+		if err := closeSlices(got, want, 1e-5); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Run("pixel norm", func(t *testing.T) {
 		const n, ch, sp = 3, 7, 37
 		x, g := vec(n*ch*sp, -0.5), vec(n*ch*sp, -0.5)
