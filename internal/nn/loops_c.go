@@ -90,26 +90,40 @@ static int atl_pn_grad(float *restrict dx, const float *restrict x, const float 
 	return 0;
 }
 
-// atl_gn_sums returns Σ (x[i] − mu)², or Σ x[i] when sq is 0, over m
+// atl_gn_sum returns Σ x[i] and atl_gn_sumsq Σ (x[i] − mu)² over m
 // floats: 16 float lanes per block of 64, blocks added in double, as the
 // Go sums do with 4 lanes (reduce.go).
 ATL_CLONES
-static double atl_gn_sums(const float *restrict x, long m, float mu, int sq) {
+static double atl_gn_sum(const float *restrict x, long m) {
 	double total = 0;
 	for (long b = 0; b < m; b += 64) {
 		long n = m - b < 64 ? m - b : 64;
-		float lane[16] = {0};
+		float lane[16] = {0}, acc = 0;
 		long i = 0;
-		for (; i + 16 <= n; i += 16) {
+		for (; i + 16 <= n; i += 16)
+			for (int l = 0; l < 16; l++) lane[l] += x[b + i + l];
+		for (; i < n; i++) acc += x[b + i];
+		for (int l = 0; l < 16; l++) acc += lane[l];
+		total += acc;
+	}
+	return total;
+}
+
+ATL_CLONES
+static double atl_gn_sumsq(const float *restrict x, long m, float mu) {
+	double total = 0;
+	for (long b = 0; b < m; b += 64) {
+		long n = m - b < 64 ? m - b : 64;
+		float lane[16] = {0}, acc = 0;
+		long i = 0;
+		for (; i + 16 <= n; i += 16)
 			for (int l = 0; l < 16; l++) {
 				float d = x[b + i + l] - mu;
-				lane[l] += sq ? d * d : x[b + i + l];
+				lane[l] += d * d;
 			}
-		}
-		float acc = 0;
 		for (; i < n; i++) {
 			float d = x[b + i] - mu;
-			acc += sq ? d * d : x[b + i];
+			acc += d * d;
 		}
 		for (int l = 0; l < 16; l++) acc += lane[l];
 		total += acc;
@@ -125,8 +139,8 @@ static void atl_gn(float *restrict y, const float *restrict x, const float *gamm
 	long m = cpg * sp;
 	for (long q = 0; q < n * groups; q++) {
 		const float *xq = x + q * m;
-		double mu = atl_gn_sums(xq, m, 0, 0) / m;
-		double r = 1 / sqrt(atl_gn_sums(xq, m, (float)mu, 1) / m + eps);
+		double mu = atl_gn_sum(xq, m) / m;
+		double r = 1 / sqrt(atl_gn_sumsq(xq, m, (float)mu) / m + eps);
 		long c0 = (q % groups) * cpg;
 		for (long c = 0; c < cpg; c++) {
 			float a = (float)r * gamma[c0 + c];
