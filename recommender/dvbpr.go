@@ -230,6 +230,10 @@ func (m *Model) borrow(n int) (*featureGraph, error) {
 	}
 	m.mu.Unlock()
 	g := nn.NewGraph(nn.Infer, 0)
+	// ImageFeatures' workers are the parallelism: a batch in one part
+	// runs about 13% faster on one core than in four parts, each a
+	// oneDNN call with its own reorders.
+	g.WholeBatches()
 	s := m.arch.ImageSize
 	x := g.Input("x", n, 3, s, s)
 	f := g.Output(m.Features(g, x))
@@ -262,7 +266,8 @@ func (m *Model) Close() {
 }
 
 // ImageFeatures computes φ(X) for every image of im on workers goroutines
-// (2 when workers ≤ 0), in batches of up to 32.
+// (2 when workers ≤ 0), in batches of up to 32, each on one goroutine: a
+// single worker uses one core.
 func (m *Model) ImageFeatures(ctx context.Context, im *Images, workers int) ([][]float32, error) {
 	if im.Size != m.arch.ImageSize {
 		return nil, atelier.Errorf(atelier.KindInvalid, "dvbpr: images are %d×%d, the model takes %d×%d", im.Size, im.Size, m.arch.ImageSize, m.arch.ImageSize)

@@ -92,9 +92,17 @@ func NewGraph(mode Mode, seed int64) *Graph {
 // so results still do not depend on the thread count.
 func (g *Graph) RunsAlongside(n int) {
 	if n >= 2 {
-		g.parts = 1
+		g.WholeBatches()
 	}
 }
+
+// WholeBatches tells g, before layers are added, to keep every layer's
+// batch in one part, as RunsAlongside does: for graphs that get their
+// parallelism from running several at once, however many a call happens
+// to run (a model's pooled inference graphs), so that results depend
+// neither on the thread count nor on how many run. One core runs one such
+// graph.
+func (g *Graph) WholeBatches() { g.parts = 1 }
 
 // Expr returns the underlying gorgonia graph, for operations this package
 // does not wrap.
