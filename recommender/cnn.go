@@ -170,11 +170,11 @@ func (c *cnn) features(g *nn.Graph, x *G.Node) *G.Node {
 	}
 	h := x
 	for i, conv := range c.convs {
-		h = conv.Forward(g, h)
-		if c.norms[i] != nil {
-			h = c.norms[i].Forward(g, h)
+		if c.norms[i] == nil {
+			h = conv.ForwardLeaky(g, h, leak) // one op: the backend applies the activation as it writes
+			continue
 		}
-		h = nn.LeakyReLU(g, h, leak)
+		h = nn.LeakyReLU(g, c.norms[i].Forward(g, conv.Forward(g, h)), leak)
 	}
 	return c.proj.Forward(g, nn.Flatten(g, h))
 }
