@@ -104,7 +104,7 @@ func (c *Conv2d) apply(g *Graph, x *G.Node, slope float32, up bool) *G.Node {
 	if s.Dims() != 4 || s[1] != ws[1] {
 		return g.Fail(fmt.Errorf("input shape %v, want (B, %d, H, W)", s, ws[1]), "nn: conv %s", c.Name)
 	}
-	if s.Dims() == 4 && up {
+	if up {
 		s = s.Clone()
 		s[2], s[3] = 2*s[2], 2*s[3]
 	}

@@ -782,20 +782,21 @@ func newOneDNNPrimitive(geo convGeom, batch, nOut int, bias bool, slope float32,
 // oneDNNUpConv is an upsampling convolution as oneDNN's transposed
 // convolution of kernel 4, stride 2 and padding 1 (see upconv.go). The
 // part that owns the weights (convKernel's first) turns the 3×3 kernel
-// into the 4×4 one when they are prepared, and the other parts read its
-// copy.
+// into the 4×4 one when the forward pass prepares them, and the other
+// parts read its copy.
 type oneDNNUpConv struct {
 	t     *oneDNNConv
 	owner *oneDNNUpConv
-	k     []float32 // the 4×4 kernel (O, C, 4, 4), as of the last prepareWeights
+	k     []float32 // the owner's 4×4 kernel (O, C, 4, 4), as of its last forward pass
 	dk    []float32 // the gradient with respect to it
 }
 
-// newOneDNNUpConv takes geo, the convolution on the upsampled map; it
+// newOneDNNUpConv takes geo, the 3×3 convolution on the upsampled map
+// (Conv2d.ForwardUpsampled checks the kernel, stride and padding); it
 // leaves layers of few input channels to the upsampled convolution (nil),
 // as oneDNN is slow there (see fewChannels).
 func newOneDNNUpConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
-	if geo.c < fewChannels || geo.k != 3 || geo.s != 1 || geo.p != 1 || geo.h%2 != 0 || geo.w%2 != 0 {
+	if geo.c < fewChannels {
 		return nil, nil
 	}
 	small := newConvGeom(geo.c, geo.h/2, geo.w/2, 4, 2, 1)
@@ -803,8 +804,7 @@ func newOneDNNUpConv(geo convGeom, batch, nOut int, bias bool, slope float32) (c
 	if err != nil {
 		return nil, err
 	}
-	n := nOut * geo.c * 16
-	u := &oneDNNUpConv{t: t, k: make([]float32, n), dk: make([]float32, n)}
+	u := &oneDNNUpConv{t: t, dk: make([]float32, nOut*geo.c*16)}
 	u.owner = u
 	return u, nil
 }
@@ -816,8 +816,15 @@ func (u *oneDNNUpConv) shareWeights(owner convOps) {
 	}
 }
 
+// prepareWeights transforms the kernel in the forward pass only: a run's
+// backward passes follow its forward pass, with the same weights.
 func (u *oneDNNUpConv) prepareWeights(w []float32, backward bool) {
-	upKernel(u.k, w)
+	if !backward {
+		if u.k == nil {
+			u.k = make([]float32, len(u.dk))
+		}
+		upKernel(u.k, w)
+	}
 	u.t.prepareWeights(u.k, backward)
 }
 

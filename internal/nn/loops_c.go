@@ -90,47 +90,35 @@ static int atl_pn_grad(float *restrict dx, const float *restrict x, const float 
 	return 0;
 }
 
-// atl_gn_sum returns Σ x[i] and atl_gn_sumsq Σ (x[i] − mu)² over m
-// floats: 16 float lanes per block of 64, blocks added in double, as the
-// Go sums do with 4 lanes (reduce.go). Two loops, not one with a flag:
-// gcc left the one with the flag scalar (three times slower).
-ATL_CLONES
-static double atl_gn_sum(const float *restrict x, long m) {
-	double total = 0;
-	for (long b = 0; b < m; b += 64) {
-		long n = m - b < 64 ? m - b : 64;
-		float lane[16] = {0}, acc = 0;
-		long i = 0;
-		for (; i + 16 <= n; i += 16)
-			for (int l = 0; l < 16; l++) lane[l] += x[b + i + l];
-		for (; i < n; i++) acc += x[b + i];
-		for (int l = 0; l < 16; l++) acc += lane[l];
-		total += acc;
+// ATL_GN_SUM defines a function returning the sum of term over m floats
+// v = x[i] (the term may use mu): 16 float lanes per block of 64, blocks
+// added in double, as the Go sums do with 4 lanes (reduce.go). atl_gn_sum
+// sums x[i], atl_gn_sumsq (x[i] − mu)². Two functions rather than one
+// with a flag: gcc left the one with the flag scalar (three times slower).
+#define ATL_GN_SUM(name, term) \
+	ATL_CLONES \
+	static double name(const float *restrict x, long m, float mu) { \
+		double total = 0; \
+		for (long b = 0; b < m; b += 64) { \
+			long n = m - b < 64 ? m - b : 64; \
+			float lane[16] = {0}, acc = 0; \
+			long i = 0; \
+			for (; i + 16 <= n; i += 16) \
+				for (int l = 0; l < 16; l++) { \
+					float v = x[b + i + l]; \
+					lane[l] += (term); \
+				} \
+			for (; i < n; i++) { \
+				float v = x[b + i]; \
+				acc += (term); \
+			} \
+			for (int l = 0; l < 16; l++) acc += lane[l]; \
+			total += acc; \
+		} \
+		return total; \
 	}
-	return total;
-}
-
-ATL_CLONES
-static double atl_gn_sumsq(const float *restrict x, long m, float mu) {
-	double total = 0;
-	for (long b = 0; b < m; b += 64) {
-		long n = m - b < 64 ? m - b : 64;
-		float lane[16] = {0}, acc = 0;
-		long i = 0;
-		for (; i + 16 <= n; i += 16)
-			for (int l = 0; l < 16; l++) {
-				float d = x[b + i + l] - mu;
-				lane[l] += d * d;
-			}
-		for (; i < n; i++) {
-			float d = x[b + i] - mu;
-			acc += d * d;
-		}
-		for (int l = 0; l < 16; l++) acc += lane[l];
-		total += acc;
-	}
-	return total;
-}
+ATL_GN_SUM(atl_gn_sum, v)
+ATL_GN_SUM(atl_gn_sumsq, (v - mu) * (v - mu))
 
 // atl_gn writes y = GroupNorm(x) for n samples of groups groups of cpg
 // channels of sp pixels (groupNormSamples).
@@ -140,7 +128,7 @@ static void atl_gn(float *restrict y, const float *restrict x, const float *gamm
 	long m = cpg * sp;
 	for (long q = 0; q < n * groups; q++) {
 		const float *xq = x + q * m;
-		double mu = atl_gn_sum(xq, m) / m;
+		double mu = atl_gn_sum(xq, m, 0) / m;
 		double r = 1 / sqrt(atl_gn_sumsq(xq, m, (float)mu) / m + eps);
 		long c0 = (q % groups) * cpg;
 		for (long c = 0; c < cpg; c++) {

@@ -182,12 +182,6 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 	cpg := ch / n.Groups // channels per group
 	m := cpg * sp        // elements per group
 	eps := float64(n.Eps)
-	// stats returns the mean and 1/√(σ²+ε) of one group, summed in float64
-	// blocks (reduce.go) so that large groups lose no precision.
-	stats := func(x []float32) (mu, r float64) {
-		mu = sum(x) / float64(m)
-		return mu, 1 / math.Sqrt(sumSqDev(x, float32(mu))/float64(m)+eps)
-	}
 	groups := batch * n.Groups
 	s := x.Shape().Clone()
 	cs := tensor.Shape{ch}
@@ -206,7 +200,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 				eachPart(batch, func(lo, hi int) {
 					for q := lo * n.Groups; q < hi*n.Groups; q++ {
 						xq, gq, dq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m], dst[q*m:(q+1)*m]
-						mu, r := stats(xq)
+						mu, r := groupStats(xq, eps)
 						c0 := (q % n.Groups) * cpg
 						var sh, shx float64
 						for c := 0; c < cpg; c++ {
@@ -233,7 +227,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 				clear(dst)
 				for q := 0; q < groups; q++ {
 					xq, gq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m]
-					mu, r := stats(xq)
+					mu, r := groupStats(xq, eps)
 					c0 := (q % n.Groups) * cpg
 					for c := 0; c < cpg; c++ {
 						a := dotDev(gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp], float32(mu))
@@ -261,16 +255,23 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 	return y
 }
 
+// groupStats returns the mean and 1/√(σ²+ε) of one group's values x,
+// summed in float64 blocks (reduce.go) so that large groups lose no
+// precision.
+func groupStats(x []float32, eps float64) (mu, r float64) {
+	m := float64(len(x))
+	mu = sum(x) / m
+	return mu, 1 / math.Sqrt(sumSqDev(x, float32(mu))/m+eps)
+}
+
 // groupNormSamples writes y = GroupNorm(x) for n samples of groups groups
-// of cpg channels of sp pixels, with the per-channel gamma and beta: each
-// group's mean and 1/√(σ²+ε) summed in float64 blocks (reduce.go), so
-// that large groups lose no precision.
+// of cpg channels of sp pixels, with the per-channel gamma and beta and
+// each group's statistics from groupStats.
 func groupNormSamples(y, x, gamma, beta []float32, n, groups, cpg, sp int, eps float64) {
 	m := cpg * sp
 	for q := range n * groups {
 		xq := x[q*m : (q+1)*m]
-		mu := sum(xq) / float64(m)
-		r := 1 / math.Sqrt(sumSqDev(xq, float32(mu))/float64(m)+eps)
+		mu, r := groupStats(xq, eps)
 		c0 := (q % groups) * cpg
 		for c := 0; c < cpg; c++ {
 			a := float32(r) * gamma[c0+c]
