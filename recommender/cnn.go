@@ -159,8 +159,20 @@ func (c *cnn) params() []nn.Param {
 	return append(ps, c.head.Params()...)
 }
 
-// features adds φ(x) to g for x of shape (N, 3, S, S) and returns (N, K).
+// features adds φ(x) to g for x of shape (N, 3, S, S) and returns (N, K),
+// differentiable with respect to x and the weights.
 func (c *cnn) features(g *nn.Graph, x *G.Node) *G.Node {
+	return c.addFeatures(g, x, nn.ForwardBlocks)
+}
+
+// inferFeatures is features for graphs that differentiate nothing through
+// φ: its convolutional blocks as one op where the backend can (see
+// nn.InferBlocks).
+func (c *cnn) inferFeatures(g *nn.Graph, x *G.Node) *G.Node {
+	return c.addFeatures(g, x, nn.InferBlocks)
+}
+
+func (c *cnn) addFeatures(g *nn.Graph, x *G.Node, blocks func(*nn.Graph, *G.Node, []nn.ConvBlock) *G.Node) *G.Node {
 	if x == nil || g.Err() != nil {
 		return nil
 	}
@@ -168,15 +180,16 @@ func (c *cnn) features(g *nn.Graph, x *G.Node) *G.Node {
 	if sh := x.Shape(); sh.Dims() != 4 || sh[1] != 3 || sh[2] != s || sh[3] != s {
 		return g.Fail(fmt.Errorf("input shape %v, want (N, 3, %d, %d)", sh, s, s), "dvbpr: features")
 	}
-	h := x
+	return c.proj.Forward(g, nn.Flatten(g, blocks(g, x, c.blocks())))
+}
+
+// blocks returns φ's convolutional blocks, each activated by a leaky ReLU.
+func (c *cnn) blocks() []nn.ConvBlock {
+	bs := make([]nn.ConvBlock, len(c.convs))
 	for i, conv := range c.convs {
-		if c.norms[i] == nil {
-			h = conv.ForwardLeaky(g, h, leak) // one op: the backend applies the activation as it writes
-			continue
-		}
-		h = nn.LeakyReLU(g, c.norms[i].Forward(g, conv.Forward(g, h)), leak)
+		bs[i] = nn.ConvBlock{Conv: conv, Norm: c.norms[i], Slope: leak}
 	}
-	return c.proj.Forward(g, nn.Flatten(g, h))
+	return bs
 }
 
 // categoryLogits adds the head to g for features f of shape (N, K).

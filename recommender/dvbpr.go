@@ -236,7 +236,7 @@ func (m *Model) borrow(n int) (*featureGraph, error) {
 	g.WholeBatches()
 	s := m.arch.ImageSize
 	x := g.Input("x", n, 3, s, s)
-	f := g.Output(m.Features(g, x))
+	f := g.Output(m.net.inferFeatures(g, x))
 	if err := g.Compile(); err != nil {
 		g.Close()
 		return nil, err

@@ -21,13 +21,13 @@ package nn
 
 /*
 #cgo LDFLAGS: -ldnnl -lgomp
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
+
+#include "onednn.h"
 
 // atl_tensor is one operand: user memory in the plain layout over the
 // caller's buffer, and the primitive's memory with the reorder between the
@@ -57,12 +57,17 @@ typedef struct {
 	// when the convolution cannot fuse it (Winograd takes no post-ops);
 	// NULL otherwise.
 	dnnl_primitive_t post;
-	// add_bias adds the bias (bias4, over the caller's buffer) in place to
-	// a transposed convolution's output: oneDNN 2.6 runs the bias and
-	// post-ops of its transposed convolutions in reference loops, 15
-	// times slower than the convolution itself. NULL otherwise.
-	dnnl_primitive_t add_bias;
-	dnnl_memory_t bias4;
+	// affine marks a transposed convolution with a bias or an activation,
+	// which atl_affine_act applies in place to its output (act_blk,
+	// act_chp and act_px describe that output): oneDNN 2.6 runs the bias
+	// and post-ops of its transposed convolutions in reference loops, and
+	// a binary add of the bias in one too where the output is blocked by
+	// 8 (AVX2), 15 to 30 times slower than the convolution itself. act_b
+	// holds the bias padded to act_chp (act_a ones), act_neg the slope (1:
+	// none).
+	int affine;
+	long act_blk, act_chp, act_px;
+	float *act_a, *act_b, act_neg;
 	// The three primitives' scratchpads (NULL where one needs none), over
 	// a buffer from atl_pool for the length of each call. oneDNN's own
 	// scratchpad (the library mode) is thread-local and set up on the
@@ -78,16 +83,6 @@ typedef struct {
 	atl_tensor d_wei, d_ddst, d_dsrc;
 	atl_tensor w_src, w_ddst, w_dwei, w_dbia; // w_dbia with bias only
 } atl_conv;
-
-static dnnl_engine_t atl_engine;
-
-static const char *atl_init(void) {
-	if (atl_engine) return NULL;
-	dnnl_status_t s = dnnl_engine_create(&atl_engine, dnnl_cpu, 0);
-	return s == dnnl_success ? NULL : dnnl_status2str(s);
-}
-
-#define ATL_TRY(call) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) return dnnl_status2str(s_); } while (0)
 
 // atl_tensor_init makes t's memories; an output whose primitive layout
 // differs from the plain one and that nothing reads after the call (lent)
@@ -132,61 +127,6 @@ static const char *atl_reorder(atl_conv *c, atl_tensor *t, int input) {
 static const char *atl_in(atl_conv *c, atl_tensor *t, const float *buf) {
 	ATL_TRY(dnnl_memory_set_data_handle(t->user, (void *)buf));
 	return atl_reorder(c, t, 1);
-}
-
-// atl_pool holds the scratch buffers not in use, most recently returned
-// first, shared by every convolution: scratchpads and the blocked copies
-// of outputs, which only live for the call that writes them. A call takes
-// the most recent buffer of its size (up to twice as large), which the
-// previous call of that size on its core likely left warm in the cache:
-// the Winograd kernels' scratchpads are 7 to 10 MB, and a buffer per
-// convolution and operand, read once per pass, came cold from memory
-// every time. The pool holds about as many buffers of a size as calls of
-// that size run at once.
-typedef struct atl_buf {
-	struct atl_buf *next;
-	size_t size; // usable bytes, after the 64-byte header
-} atl_buf;
-
-static pthread_mutex_t atl_pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static atl_buf *atl_pool;
-
-// atl_huge is the size from which pool buffers are aligned to, and ask
-// for, transparent huge pages: fewer page faults and TLB misses.
-#define ATL_HUGE ((size_t)2 << 20)
-
-// atl_take returns a buffer of at least size bytes, or NULL when out of
-// memory.
-static atl_buf *atl_take(size_t size) {
-	pthread_mutex_lock(&atl_pool_mu);
-	atl_buf *b = NULL;
-	for (atl_buf **p = &atl_pool; *p; p = &(*p)->next) {
-		if ((*p)->size >= size && (*p)->size / 2 <= size) {
-			b = *p;
-			*p = b->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&atl_pool_mu);
-	if (b) return b;
-	size_t align = 64, total = 64 + size;
-	if (total >= ATL_HUGE) {
-		align = ATL_HUGE;
-		total = (total + ATL_HUGE - 1) / ATL_HUGE * ATL_HUGE;
-	}
-	void *p;
-	if (posix_memalign(&p, align, total)) return NULL;
-	if (align == ATL_HUGE) madvise(p, total, MADV_HUGEPAGE); // a hint: failure changes nothing
-	b = p;
-	b->size = total - 64;
-	return b;
-}
-
-static void atl_give(atl_buf *b) {
-	pthread_mutex_lock(&atl_pool_mu);
-	b->next = atl_pool;
-	atl_pool = b;
-	pthread_mutex_unlock(&atl_pool_mu);
 }
 
 // atl_lend gives t's primitive memory a buffer from the pool for one call
@@ -284,46 +224,19 @@ static const char *atl_post_leaky(atl_conv *c, float slope) {
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
 
-// atl_bias_adder creates c->add_bias, which adds the bias, broadcast over
-// samples and pixels, in place to the forward primitive's output, and,
-// unless *slope is 0, applies a leaky ReLU of that slope as its post-op
-// (then setting *slope to 0) where oneDNN can without a scratchpad.
-static const char *atl_bias_adder(atl_conv *c, float *slope) {
+// atl_affine_init sets up c's bias and leaky ReLU of that slope (0: none)
+// as atl_affine_act's, for a transposed convolution; it returns
+// atl_unsupported for an output layout that function does not take.
+static const char *atl_affine_init(atl_conv *c, float slope) {
 	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_dst_md, 0);
-	// The bias as a 1×O×1×1 tensor. In the output's blocked layout when
-	// that is 16 channels to a block without padding (the same bytes as
-	// the plain layout): oneDNN has a vectorised kernel for that pair,
-	// against a reference loop for plain and blocked.
-	dnnl_dims_t d4 = {1, c->bia.dims[0], 1, 1}, dd = {c->dst.dims[0], c->dst.dims[1], c->dst.dims[2], c->dst.dims[3]};
-	dnnl_memory_desc_t b4, blocked;
-	ATL_TRY(dnnl_memory_desc_init_by_tag(&blocked, 4, dd, dnnl_f32, dnnl_aBcd16b));
-	int same = d4[1] % 16 == 0 && dnnl_memory_desc_equal(md, &blocked);
-	ATL_TRY(dnnl_memory_desc_init_by_tag(&b4, 4, d4, dnnl_f32, same ? dnnl_aBcd16b : dnnl_nchw));
-	ATL_TRY(dnnl_memory_create(&c->bias4, &b4, c->eng, DNNL_MEMORY_NONE));
-	dnnl_binary_desc_t bd;
-	ATL_TRY(dnnl_binary_desc_init(&bd, dnnl_binary_add, md, &b4, md));
-	dnnl_primitive_desc_t pd = NULL;
-	if (*slope != 0) {
-		dnnl_primitive_attr_t attr;
-		const char *e = atl_attr(&attr, *slope);
-		if (e) return e;
-		if (dnnl_primitive_desc_create(&pd, &bd, attr, c->eng, NULL) == dnnl_success) {
-			const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-			if (sp && dnnl_memory_desc_get_size(sp) != 0) {
-				dnnl_primitive_desc_destroy(pd);
-				pd = NULL;
-			} else {
-				*slope = 0; // fused
-			}
-		} else {
-			pd = NULL;
-		}
-		dnnl_primitive_attr_destroy(attr);
-	}
-	if (!pd) ATL_TRY(dnnl_primitive_desc_create(&pd, &bd, NULL, c->eng, NULL));
-	dnnl_status_t s = dnnl_primitive_create(&c->add_bias, pd);
-	dnnl_primitive_desc_destroy(pd);
-	return s == dnnl_success ? NULL : dnnl_status2str(s);
+	if (!(c->act_blk = atl_channel_block(md))) return atl_unsupported;
+	c->affine = 1;
+	c->act_chp = md->padded_dims[1];
+	c->act_px = md->dims[2] * md->dims[3];
+	c->act_neg = slope != 0 ? slope : 1;
+	if (!(c->act_a = malloc(c->act_chp * sizeof *c->act_a)) || !(c->act_b = calloc(c->act_chp, sizeof *c->act_b))) return "out of memory";
+	for (long i = 0; i < c->act_chp; i++) c->act_a[i] = 1;
+	return NULL;
 }
 
 // atl_conv_new creates the forward primitive of one convolution and batch
@@ -360,7 +273,7 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_nchw));
 	if (deconv) {
-		// No fused activation (see add_bias): it follows as c->post.
+		// No fused activation (see affine).
 		c->alg = dnnl_deconvolution_direct;
 		ATL_TRY(atl_forward_pd(c, c->alg, 0));
 	} else if ((wino & ATL_WINO) && atl_forward_pd(c, dnnl_convolution_winograd, 0) == dnnl_success) {
@@ -374,7 +287,10 @@ static const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int
 	ATL_TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
 	const dnnl_primitive_desc_t pd = c->fwd_pd;
 	if ((e = atl_scratch(c, pd, &c->sp_fwd))) return e;
-	if (bias && deconv && (e = atl_bias_adder(c, &slope))) return e;
+	if (deconv && (bias || slope != 0)) {
+		if ((e = atl_affine_init(c, slope))) return e;
+		slope = 0; // applied there
+	}
 	if (slope != 0 && (e = atl_post_leaky(c, slope))) return e;
 	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1, 0))) return e;
 	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 0))) return e;
@@ -449,10 +365,12 @@ static const char *atl_conv_forward_lent(atl_conv *c, atl_conv *owner, const flo
 		{DNNL_ARG_DST, c->f_dst.prim}, {DNNL_ARG_BIAS, c->f_bia.prim},
 	};
 	if ((e = atl_run(c, c->fwd, c->sp_fwd, c->f_bia.user ? 4 : 3, args))) return e;
-	if (c->add_bias) {
-		ATL_TRY(dnnl_memory_set_data_handle(c->bias4, (void *)b));
-		dnnl_exec_arg_t ba[3] = {{DNNL_ARG_SRC_0, c->f_dst.prim}, {DNNL_ARG_SRC_1, c->bias4}, {DNNL_ARG_DST, c->f_dst.prim}};
-		if ((e = atl_run(c, c->add_bias, NULL, 3, ba))) return e;
+	if (c->affine) {
+		if (c->bias) memcpy(c->act_b, b, c->bia.dims[0] * sizeof *b);
+		void *d;
+		ATL_TRY(dnnl_memory_get_data_handle(c->f_dst.prim, &d));
+		long per = c->act_chp * c->act_px;
+		for (long q = 0; q < c->dst.dims[0]; q++) atl_affine_act((float *)d + q * per, c->act_chp, c->act_px, c->act_blk, c->act_a, c->act_b, c->act_neg);
 	}
 	if (c->post) {
 		dnnl_exec_arg_t pa[2] = {{DNNL_ARG_SRC, c->f_dst.prim}, {DNNL_ARG_DST, c->f_dst.prim}};
@@ -626,8 +544,8 @@ static void atl_conv_free(atl_conv *c) {
 	if (c->bwd_data) dnnl_primitive_destroy(c->bwd_data);
 	if (c->bwd_wei) dnnl_primitive_destroy(c->bwd_wei);
 	if (c->post) dnnl_primitive_destroy(c->post);
-	if (c->add_bias) dnnl_primitive_destroy(c->add_bias);
-	if (c->bias4) dnnl_memory_destroy(c->bias4);
+	free(c->act_a);
+	free(c->act_b);
 	dnnl_memory_t sps[] = {c->sp_fwd, c->sp_data, c->sp_wei};
 	for (int i = 0; i < 3; i++) if (sps[i]) dnnl_memory_destroy(sps[i]);
 	if (c->fwd_pd) dnnl_primitive_desc_destroy(c->fwd_pd);
@@ -710,10 +628,15 @@ static void atl_eltwise_free(atl_eltwise *l) {
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"unsafe"
 )
+
+// errUnsupported is a backend's answer for a layer it does not compute
+// (C.atl_unsupported); the caller computes it another way.
+var errUnsupported = errors.New("unsupported")
 
 func init() {
 	convBackends["onednn"] = newOneDNNConv
@@ -774,6 +697,9 @@ func newOneDNNPrimitive(geo convGeom, batch, nOut int, bias bool, slope float32,
 	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
 	if msg != nil {
+		if C.atl_is_unsupported(msg) != 0 {
+			return nil, errUnsupported
+		}
 		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
 	}
 	return d, nil
@@ -793,14 +719,18 @@ type oneDNNUpConv struct {
 
 // newOneDNNUpConv takes geo, the 3×3 convolution on the upsampled map
 // (Conv2d.ForwardUpsampled checks the kernel, stride and padding); it
-// leaves layers of few input channels to the upsampled convolution (nil),
-// as oneDNN is slow there (see fewChannels).
+// leaves to the upsampled convolution (nil) layers of few input channels,
+// as oneDNN is slow there (see fewChannels), and those whose output
+// layout atl_affine_act does not take.
 func newOneDNNUpConv(geo convGeom, batch, nOut int, bias bool, slope float32) (convOps, error) {
 	if geo.c < fewChannels {
 		return nil, nil
 	}
 	small := newConvGeom(geo.c, geo.h/2, geo.w/2, 4, 2, 1)
 	t, err := newOneDNNPrimitive(small, batch, nOut, bias, slope, 0, true)
+	if errors.Is(err, errUnsupported) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

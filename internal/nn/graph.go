@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -308,6 +309,10 @@ func (g *Graph) Backward(loss *G.Node, wrt ...Param) error {
 		nodes[i] = n
 	}
 	g.freezeUnreached(nodes)
+	if err := g.forwardOnlyReached(loss); err != nil {
+		g.Fail(err, "nn: backward")
+		return g.err
+	}
 	grads, err := G.Grad(loss, nodes...)
 	if err != nil {
 		// The usual cause: a bound parameter that the loss does not depend
@@ -361,6 +366,29 @@ func (g *Graph) freezeUnreached(wrt G.Nodes) {
 	for _, n := range g.eg.AllNodes() {
 		visit(n)
 	}
+}
+
+// forwardOnlyReached returns an error naming the first forward-only
+// kernel (Kernel.ForwardOnly) on the loss's side of the graph with an
+// input that freezeUnreached left unfrozen: one that a wanted parameter
+// reaches, so that part of its gradient would have to flow through the
+// kernel.
+func (g *Graph) forwardOnlyReached(loss *G.Node) error {
+	seen := map[*G.Node]bool{}
+	stack := []*G.Node{loss}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if op, ok := n.Op().(*kernelOp); ok && op.k.ForwardOnly && slices.Contains(op.frozen, false) {
+			return fmt.Errorf("%s computes no gradients, and a parameter asked for reaches the loss through it", op.k.Name)
+		}
+		stack = append(stack, g.children(n)...)
+	}
+	return nil
 }
 
 // children returns n's inputs in order.

@@ -3,9 +3,7 @@
 package nn
 
 // The hot loops of loops.go in C, for the oneDNN build. gcc vectorises
-// them, and target_clones builds each for AVX-512, AVX2 and plain x86-64,
-// picked at load time by the CPU, so the binary still runs on any amd64
-// machine.
+// them, for each kind of x86-64 CPU (ATL_CLONES, onednn.h).
 
 /*
 #cgo CFLAGS: -O3
@@ -16,11 +14,7 @@ package nn
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#define ATL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ATL_CLONES
-#endif
+#include "onednn.h"
 
 ATL_CLONES
 static void atl_adam(float *restrict theta, const float *restrict g, float *restrict m, float *restrict v, long n,

@@ -40,6 +40,11 @@ type Kernel struct {
 	// Stateful kernels (dropout, which draws a mask per run) are never
 	// merged with another application to the same inputs.
 	Stateful bool
+	// ForwardOnly kernels have no gradient with respect to any input, by
+	// design rather than because an input is discrete: Graph.Backward
+	// fails when a parameter it is asked for reaches the loss through one,
+	// instead of leaving part of that parameter's gradient out.
+	ForwardOnly bool
 }
 
 // Apply adds k to the graph, applied to inputs (float32 nodes whose shapes
