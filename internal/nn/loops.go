@@ -15,6 +15,9 @@ var (
 	// pixelNormSamplesGrad.
 	pixelNormLoop     = pixelNormSamples
 	pixelNormGradLoop = pixelNormSamplesGrad
-	// groupNormLoop is groupNormSamples.
-	groupNormLoop = groupNormSamples
+	// groupNormLoop is groupNormSamples, and the others its gradients.
+	groupNormLoop      = groupNormSamples
+	groupNormGradLoop  = groupNormSamplesGrad
+	groupNormGammaLoop = groupNormGammaGrad
+	groupNormBetaLoop  = groupNormBetaGrad
 )

@@ -180,9 +180,7 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 		return nil
 	}
 	cpg := ch / n.Groups // channels per group
-	m := cpg * sp        // elements per group
 	eps := float64(n.Eps)
-	groups := batch * n.Groups
 	s := x.Shape().Clone()
 	cs := tensor.Shape{ch}
 	k := &Kernel{
@@ -195,56 +193,17 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){
-			// With x̂ = (x−μ)·r and h = g·γ: dx = r·(h − mean(h) − x̂·mean(h·x̂)).
 			func(dst []float32, in [][]float32, _, gout []float32) {
 				eachPart(batch, func(lo, hi int) {
-					for q := lo * n.Groups; q < hi*n.Groups; q++ {
-						xq, gq, dq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m], dst[q*m:(q+1)*m]
-						mu, r := groupStats(xq, eps)
-						c0 := (q % n.Groups) * cpg
-						var sh, shx float64
-						for c := 0; c < cpg; c++ {
-							gm := float64(in[1][c0+c])
-							gc, xc := gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp]
-							sh += gm * sum(gc)
-							shx += gm * dotDev(gc, xc, float32(mu)) * r
-						}
-						mh, mhx := sh/float64(m), shx/float64(m)
-						for c := 0; c < cpg; c++ {
-							gm := float32(r) * in[1][c0+c]
-							gc, dc := gq[c*sp:(c+1)*sp], dq[c*sp:(c+1)*sp]
-							off := float32(r * mh)
-							slope := float32(r * r * mhx)
-							for i, v := range xq[c*sp : (c+1)*sp] {
-								dc[i] = gm*gc[i] - off - (v-float32(mu))*slope
-							}
-						}
-					}
+					a, b := lo*ch*sp, hi*ch*sp
+					groupNormGradLoop(dst[a:b], in[0][a:b], gout[a:b], in[1], hi-lo, n.Groups, cpg, sp, eps)
 				})
 			},
-			// dγ[c] = Σ_{b,s} g·x̂
 			func(dst []float32, in [][]float32, _, gout []float32) {
-				clear(dst)
-				for q := 0; q < groups; q++ {
-					xq, gq := in[0][q*m:(q+1)*m], gout[q*m:(q+1)*m]
-					mu, r := groupStats(xq, eps)
-					c0 := (q % n.Groups) * cpg
-					for c := 0; c < cpg; c++ {
-						a := dotDev(gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp], float32(mu))
-						dst[c0+c] += float32(a * r)
-					}
-				}
+				groupNormGammaLoop(dst, in[0], gout, batch, n.Groups, cpg, sp, eps)
 			},
-			// dβ[c] = Σ_{b,s} g
 			func(dst []float32, _ [][]float32, _, gout []float32) {
-				clear(dst)
-				for p := 0; p < batch*ch; p++ {
-					var a float32
-					for _, v := range gout[p*sp : (p+1)*sp] {
-						a += v
-					}
-					dst[p%ch] += a
-				}
+				groupNormBetaLoop(dst, gout, batch, ch, sp)
 			},
 		},
 	}
@@ -281,5 +240,56 @@ func groupNormSamples(y, x, gamma, beta []float32, n, groups, cpg, sp int, eps f
 				o[i] = v*a + b
 			}
 		}
+	}
+}
+
+// groupNormSamplesGrad writes dx = dL/dx of groupNormSamples for n samples
+// given g = dL/dy. With x̂ = (x−μ)·r and h = g·γ:
+// dx = r·(h − mean(h) − x̂·mean(h·x̂)), means over the group.
+func groupNormSamplesGrad(dx, x, g, gamma []float32, n, groups, cpg, sp int, eps float64) {
+	m := cpg * sp
+	for q := range n * groups {
+		xq, gq, dq := x[q*m:(q+1)*m], g[q*m:(q+1)*m], dx[q*m:(q+1)*m]
+		mu, r := groupStats(xq, eps)
+		c0 := (q % groups) * cpg
+		var sh, shx float64
+		for c := range cpg {
+			gm := float64(gamma[c0+c])
+			gc, xc := gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp]
+			sh += gm * sum(gc)
+			shx += gm * dotDev(gc, xc, float32(mu)) * r
+		}
+		mh, mhx := sh/float64(m), shx/float64(m)
+		off, slope := float32(r*mh), float32(r*r*mhx)
+		for c := range cpg {
+			gm := float32(r) * gamma[c0+c]
+			gc, dc := gq[c*sp:(c+1)*sp], dq[c*sp:(c+1)*sp]
+			for i, v := range xq[c*sp : (c+1)*sp] {
+				dc[i] = gm*gc[i] - off - (v-float32(mu))*slope
+			}
+		}
+	}
+}
+
+// groupNormGammaGrad writes dγ[c] = Σ_{b,s} g·x̂ over n samples.
+func groupNormGammaGrad(dgamma, x, g []float32, n, groups, cpg, sp int, eps float64) {
+	clear(dgamma)
+	m := cpg * sp
+	for q := range n * groups {
+		xq, gq := x[q*m:(q+1)*m], g[q*m:(q+1)*m]
+		mu, r := groupStats(xq, eps)
+		c0 := (q % groups) * cpg
+		for c := range cpg {
+			dgamma[c0+c] += float32(dotDev(gq[c*sp:(c+1)*sp], xq[c*sp:(c+1)*sp], float32(mu)) * r)
+		}
+	}
+}
+
+// groupNormBetaGrad writes dβ[c] = Σ_{b,s} g over n samples of ch
+// channels.
+func groupNormBetaGrad(dbeta, g []float32, n, ch, sp int) {
+	clear(dbeta)
+	for p := range n * ch {
+		dbeta[p%ch] += float32(sum(g[p*sp : (p+1)*sp]))
 	}
 }

@@ -121,7 +121,30 @@ func TestLoopsInCAgreeWithGo(t *testing.T) {
 		groupNormSamples(want, x, gamma, beta, n, groups, cpg, sp, 1e-5)
 		groupNormSamplesC(got, x, gamma, beta, n, groups, cpg, sp, 1e-5)
 		if err := closeSlices(got, want, 1e-5); err != nil {
-			t.Error(err)
+			t.Errorf("forward: %v", err)
+		}
+		g := vec(len(x), -0.5)
+		groupNormSamplesGrad(want, x, g, gamma, n, groups, cpg, sp, 1e-5)
+		groupNormSamplesGradC(got, x, g, gamma, n, groups, cpg, sp, 1e-5)
+		if err := closeSlices(got, want, 1e-5); err != nil {
+			t.Errorf("dx: %v", err)
+		}
+		ch := groups * cpg
+		for _, grad := range []struct {
+			name    string
+			goF, cF func(dst []float32)
+		}{
+			{"dγ", func(d []float32) { groupNormGammaGrad(d, x, g, n, groups, cpg, sp, 1e-5) },
+				func(d []float32) { groupNormGammaGradC(d, x, g, n, groups, cpg, sp, 1e-5) }},
+			{"dβ", func(d []float32) { groupNormBetaGrad(d, g, n, ch, sp) },
+				func(d []float32) { groupNormBetaGradC(d, g, n, ch, sp) }},
+		} {
+			want, got := make([]float32, ch), vec(ch, 5) // got: garbage that must be overwritten
+			grad.goF(want)
+			grad.cF(got)
+			if err := closeSlices(got, want, 1e-5); err != nil {
+				t.Errorf("%s: %v", grad.name, err)
+			}
 		}
 	})
 	t.Run("pixel norm", func(t *testing.T) {
