@@ -48,10 +48,13 @@
 // 3×3 layer computed as the transposed convolution it equals: see
 // upconv.go), Linear, Embedding, LeakyReLU, Sigmoid, Dropout,
 // Upsample (nearest neighbour), PixelNorm, GroupNorm, AvgPool,
-// GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one
-// gorgonia op with hand-written loops (or a backend's primitives) for the
-// forward pass and each input's gradient, checked against finite
-// differences in the tests. Models can add their own kernels with
+// GlobalAvgPool, Flatten and Reshape. Each is a Kernel: one gorgonia op
+// with hand-written loops (or a backend's primitives) for the forward pass
+// and each input's gradient, checked against finite differences in the
+// tests. Stacks of ConvBlocks (convolution, group norm, leaky ReLU) are
+// added by ForwardBlocks, layer by layer, or in graphs that only run
+// forward by InferBlocks: one op without gradients where the backend can
+// keep the activations in its own layout throughout (chain.go). Models can add their own kernels with
 // Graph.Apply. Every layer except Dropout computes the same function in
 // Train and Infer mode; there is deliberately no BatchNorm (gorgonia's
 // returns wrong gradients in inference mode, and a new VM resets its
@@ -100,16 +103,17 @@
 //     input channels are a multiple of 16 (its weight gradient on maps
 //     under 32 px only), and transposed convolutions for upsampling ones.
 //     Operands are reordered to and from oneDNN's blocked layouts around
-//     each call; activations stay NCHW between layers. A fused leaky ReLU
-//     is a post-op of the convolution, or an in-place eltwise after
-//     Winograd's and transposed convolutions (Winograd's takes no
-//     post-ops; oneDNN 2.6 runs a transposed convolution's bias and
-//     post-ops in slow reference loops, so its bias is a separate
-//     vectorised add as well).
+//     each call; activations stay NCHW between layers, except inside an
+//     InferBlocks stack. A fused leaky ReLU is a post-op of the
+//     convolution, an in-place eltwise after Winograd's (which takes no
+//     post-ops), or, for transposed convolutions, part of our own pass
+//     that adds the bias (oneDNN 2.6 runs their bias and post-ops, and a
+//     binary add unless both operands are blocked by 16, in slow
+//     reference loops).
 //     Layers with fewer than eight input channels (images) take their
 //     backward-data pass from im2col, which oneDNN's padding to 16
-//     channels makes many times slower. This build also runs Adam's update
-//     and pixel norm as C loops (loops_c.go).
+//     channels makes many times slower. This build also runs Adam's update,
+//     pixel norm and group norm as C loops (loops_c.go).
 //   - "im2col" (always): the column matrix of a group of samples side by
 //     side and one sgemm per group, then Go loops.
 //
