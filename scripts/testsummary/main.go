@@ -91,9 +91,7 @@ func summarise(r io.Reader, w io.Writer, require []string) (bool, error) {
 				countBackend(byBackend, ev)
 				if ev.Action == "fail" {
 					ok = false
-					if b := outputs[key]; b != nil && !strings.Contains(ev.Test, "/") {
-						fmt.Fprint(w, b.String())
-					}
+					keepFailure(w, outputs, ev)
 				}
 				delete(outputs, key)
 			} else if ev.Action == "fail" {
@@ -118,6 +116,27 @@ func summarise(r io.Reader, w io.Writer, require []string) (bool, error) {
 		}
 	}
 	return ok, nil
+}
+
+// keepFailure prints the output of a failed top-level test, or, for a
+// failed subtest, adds its output to its top-level test's, which is
+// printed when that fails in turn (a subtest's failure fails its parent):
+// the subtest's output holds the failure's messages.
+func keepFailure(w io.Writer, outputs map[string]*strings.Builder, ev event) {
+	b := outputs[ev.Package+"/"+ev.Test]
+	if b == nil {
+		return
+	}
+	top, _, sub := strings.Cut(ev.Test, "/")
+	if !sub {
+		fmt.Fprint(w, b.String())
+		return
+	}
+	pk := ev.Package + "/" + top
+	if outputs[pk] == nil {
+		outputs[pk] = &strings.Builder{}
+	}
+	outputs[pk].WriteString(b.String())
 }
 
 // countBackend attributes a subtest result to the backend its name ends in

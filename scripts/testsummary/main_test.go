@@ -16,6 +16,14 @@ func TestSummariseCountsBackendsAndFailures(t *testing.T) {
 		`{"Action":"skip","Package":"p","Test":"TestBlob/minio"}`,
 		`{"Action":"output","Package":"p","Test":"TestBroken","Output":"    x_test.go:9: boom\n"}`,
 		`{"Action":"fail","Package":"p","Test":"TestBroken"}`,
+		`{"Action":"output","Package":"p","Test":"TestPages","Output":"=== RUN   TestPages\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestPages/seller","Output":"    pages_test.go:40: no variants after 60s\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestPages/seller","Output":"    --- FAIL: TestPages/seller (60.00s)\n"}`,
+		`{"Action":"fail","Package":"p","Test":"TestPages/seller"}`,
+		`{"Action":"output","Package":"p","Test":"TestPages/consumer","Output":"    pages_test.go:20: passing line\n"}`,
+		`{"Action":"pass","Package":"p","Test":"TestPages/consumer"}`,
+		`{"Action":"output","Package":"p","Test":"TestPages","Output":"--- FAIL: TestPages (61.00s)\n"}`,
+		`{"Action":"fail","Package":"p","Test":"TestPages"}`,
 		`{"Action":"output","Package":"p","Output":"FAIL\tp\t0.1s\n"}`,
 		`{"Action":"fail","Package":"p"}`,
 	}, "\n")
@@ -28,12 +36,12 @@ func TestSummariseCountsBackendsAndFailures(t *testing.T) {
 		t.Fatal("a failing run was reported as passing")
 	}
 	s := out.String()
-	for _, want := range []string{"boom", "FAIL\tp\t0.1s", "postgres     3 passed, 0 skipped", "minio        2 passed, 1 skipped", "backend minio is required"} {
+	for _, want := range []string{"boom", "no variants after 60s", "--- FAIL: TestPages/seller", "--- FAIL: TestPages (61.00s)", "FAIL\tp\t0.1s", "postgres     3 passed, 0 skipped", "minio        2 passed, 1 skipped", "backend minio is required"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}
 	}
-	if strings.Contains(s, "ok line") {
+	if strings.Contains(s, "ok line") || strings.Contains(s, "passing line") {
 		t.Errorf("output of a passing test was printed:\n%s", s)
 	}
 }
