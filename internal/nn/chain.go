@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	G "gorgonia.org/gorgonia"
@@ -80,7 +81,7 @@ func InferBlocks(g *Graph, x *G.Node, blocks []ConvBlock) *G.Node {
 			return g.Fail(err, "nn: conv blocks")
 		}
 	}
-	if len(parts) == 0 || parts[0] == nil {
+	if len(parts) == 0 || slices.Contains(parts, nil) {
 		return ForwardBlocks(g, x, blocks)
 	}
 	y, err := chainKernel(layers, x.Shape(), inputs, parts, bounds).apply(append([]*G.Node{x}, inputs...)...)

@@ -54,7 +54,7 @@ typedef struct {
 } atl_chain;
 
 static const char *atl_chain_lend(atl_chain *c, dnnl_memory_t m) {
-	if (c->nlent == (int)(sizeof c->lent / sizeof c->lent[0])) return "too many blocks";
+	if (c->nlent == (int)(sizeof c->lent / sizeof c->lent[0])) return atl_unsupported; // over 20 blocks
 	c->lent[c->nlent++] = m;
 	return NULL;
 }
