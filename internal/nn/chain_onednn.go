@@ -48,7 +48,7 @@ typedef struct {
 	long batch;
 	dnnl_stream_t stream;
 	dnnl_memory_t x, y;           // the caller's input and output, NCHW
-	dnnl_primitive_t y_reorder;   // last dst -> y; NULL when the last block writes y
+	dnnl_primitive_t y_reorder;   // last dst -> y (a copy where the layouts agree: the smallest map)
 	dnnl_memory_t lent[64];
 	int nlent;
 } atl_chain;
