@@ -65,14 +65,6 @@ static const char *atl_new_lent(atl_chain *c, const dnnl_memory_desc_t *md, dnnl
 	return atl_chain_lend(c, *m);
 }
 
-static const char *atl_new_reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_t *p) {
-	dnnl_primitive_desc_t pd;
-	ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, from, atl_engine, to, atl_engine, NULL));
-	dnnl_status_t s = dnnl_primitive_create(p, pd);
-	dnnl_primitive_desc_destroy(pd);
-	return s == dnnl_success ? NULL : dnnl_status2str(s);
-}
-
 // atl_norm_block returns the channel block size of md when the
 // normalisation pass takes it: channels in unpadded blocks of 8 or 16; 0
 // otherwise.
@@ -99,22 +91,12 @@ static const char *atl_block_new(atl_chain *c, atl_block *b, dnnl_memory_t prev,
 	dnnl_convolution_desc_t cd;
 	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &as, &aw, bias ? &bia : NULL, &ad, strides, pad, pad));
 	dnnl_primitive_attr_t attr;
-	ATL_TRY(dnnl_primitive_attr_create(&attr));
-	dnnl_status_t st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-	if (st == dnnl_success && groups == 0 && slope != 0) {
-		dnnl_post_ops_t po;
-		st = dnnl_post_ops_create(&po);
-		if (st == dnnl_success) {
-			st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f);
-			if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(attr, po);
-			dnnl_post_ops_destroy(po);
-		}
-	}
-	dnnl_primitive_desc_t pd = NULL;
-	if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &cd, attr, atl_engine, NULL);
+	const char *e = atl_attr(&attr, groups == 0 ? slope : 0); // after a normalisation, the activation follows it
+	if (e) return e;
+	dnnl_primitive_desc_t pd;
+	dnnl_status_t st = dnnl_primitive_desc_create(&pd, &cd, attr, atl_engine, NULL);
 	dnnl_primitive_attr_destroy(attr);
 	if (st != dnnl_success) return dnnl_status2str(st);
-	const char *e = NULL;
 	const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
 	const dnnl_memory_desc_t *wei = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 	const dnnl_memory_desc_t *dst = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
@@ -134,14 +116,14 @@ static const char *atl_block_new(atl_chain *c, atl_block *b, dnnl_memory_t prev,
 		b->wei = b->wei_user;
 	} else if (!e) {
 		if (dnnl_memory_create(&b->wei, wei, atl_engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) e = "weights memory";
-		if (!e) e = atl_new_reorder(&wei_user, wei, &b->wei_reorder);
+		if (!e) e = atl_reorder_new(&wei_user, wei, &b->wei_reorder);
 	}
 	if (!e && bias && dnnl_memory_create(&b->bias, &bia, atl_engine, DNNL_MEMORY_NONE) != dnnl_success) e = "bias memory";
 	if (!e && dnnl_memory_get_memory_desc(prev, &prev_md) != dnnl_success) e = "input memory";
 	if (!e && dnnl_memory_desc_equal(prev_md, src)) {
 		b->src = prev;
 	} else if (!e && !(e = atl_new_lent(c, src, &b->src))) {
-		e = atl_new_reorder(prev_md, src, &b->src_reorder);
+		e = atl_reorder_new(prev_md, src, &b->src_reorder);
 	}
 	if (!e) e = atl_new_lent(c, dst, &b->dst);
 	dnnl_primitive_desc_destroy(pd);
@@ -181,7 +163,7 @@ static const char *atl_chain_new(atl_chain **out, int n, int batch, int ch, int 
 	ATL_TRY(dnnl_memory_create(&c->y, &md, atl_engine, DNNL_MEMORY_NONE));
 	const dnnl_memory_desc_t *last;
 	ATL_TRY(dnnl_memory_get_memory_desc(prev, &last));
-	return atl_new_reorder(last, &md, &c->y_reorder); // a copy at worst, of the smallest map
+	return atl_reorder_new(last, &md, &c->y_reorder); // a copy at worst, of the smallest map
 }
 
 // ATL_GN_BLOCKED(B) defines atl_gn_b##B, the group normalisation and leaky
@@ -282,19 +264,7 @@ static const char *atl_chain_forward(atl_chain *c, const float *x, float *y, con
 	atl_buf *bufs[sizeof c->lent / sizeof c->lent[0]];
 	const char *e = NULL;
 	int taken = 0;
-	while (taken < c->nlent) {
-		const dnnl_memory_desc_t *md;
-		if (dnnl_memory_get_memory_desc(c->lent[taken], &md) != dnnl_success || !(bufs[taken] = atl_take(dnnl_memory_desc_get_size(md)))) {
-			e = "out of memory";
-			break;
-		}
-		dnnl_status_t s = dnnl_memory_set_data_handle(c->lent[taken], atl_data(bufs[taken]));
-		taken++;
-		if (s != dnnl_success) {
-			e = dnnl_status2str(s);
-			break;
-		}
-	}
+	while (taken < c->nlent && !(e = atl_lend_memory(c->lent[taken], &bufs[taken]))) taken++;
 	if (!e) e = atl_chain_run(c, params);
 	while (taken-- > 0) atl_give(bufs[taken]);
 	return e;

@@ -95,15 +95,7 @@ static const char *atl_tensor_init(atl_tensor *t, dnnl_engine_t eng, const dnnl_
 	}
 	t->lent = lent && !input;
 	ATL_TRY(dnnl_memory_create(&t->prim, prim, eng, t->lent ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE));
-	dnnl_primitive_desc_t pd;
-	if (input) {
-		ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, user, eng, prim, eng, NULL));
-	} else {
-		ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, prim, eng, user, eng, NULL));
-	}
-	dnnl_status_t s = dnnl_primitive_create(&t->reorder, pd);
-	dnnl_primitive_desc_destroy(pd);
-	return s == dnnl_success ? NULL : dnnl_status2str(s);
+	return input ? atl_reorder_new(user, prim, &t->reorder) : atl_reorder_new(prim, user, &t->reorder);
 }
 
 static void atl_tensor_free(atl_tensor *t) {
@@ -133,12 +125,7 @@ static const char *atl_in(atl_conv *c, atl_tensor *t, const float *buf) {
 // when t is lent (*b is NULL otherwise); atl_give returns it.
 static const char *atl_lend(atl_tensor *t, atl_buf **b) {
 	*b = NULL;
-	if (!t->lent) return NULL;
-	const dnnl_memory_desc_t *md;
-	ATL_TRY(dnnl_memory_get_memory_desc(t->prim, &md));
-	if (!(*b = atl_take(dnnl_memory_desc_get_size(md)))) return "out of memory";
-	ATL_TRY(dnnl_memory_set_data_handle(t->prim, (char *)*b + 64));
-	return NULL;
+	return t->lent ? atl_lend_memory(t->prim, b) : NULL;
 }
 
 // atl_run executes p on args (at most 4) and its scratchpad sp, if any.
@@ -147,10 +134,8 @@ static const char *atl_run(atl_conv *c, dnnl_primitive_t p, dnnl_memory_t sp, in
 	memcpy(all, args, n * sizeof *args);
 	atl_buf *b = NULL;
 	if (sp) {
-		const dnnl_memory_desc_t *md;
-		ATL_TRY(dnnl_memory_get_memory_desc(sp, &md));
-		if (!(b = atl_take(dnnl_memory_desc_get_size(md)))) return "out of memory";
-		dnnl_memory_set_data_handle(sp, (char *)b + 64);
+		const char *e = atl_lend_memory(sp, &b);
+		if (e) return e;
 		all[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, sp};
 	}
 	dnnl_status_t s = dnnl_primitive_execute(p, c->stream, n, all);
@@ -169,26 +154,6 @@ static const char *atl_scratch(atl_conv *c, const_dnnl_primitive_desc_t pd, dnnl
 }
 
 static const char *atl_any(atl_conv *c, dnnl_memory_desc_t *a, dnnl_memory_desc_t *w, dnnl_memory_desc_t *d);
-
-// atl_attr creates *attr: the scratchpad provided by the caller (see
-// atl_conv.sp_fwd) and, unless slope is 0, a leaky ReLU of that slope
-// as a post-op, which the convolution applies to its output in registers.
-static const char *atl_attr(dnnl_primitive_attr_t *attr, float slope) {
-	ATL_TRY(dnnl_primitive_attr_create(attr));
-	dnnl_status_t s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
-	if (s == dnnl_success && slope != 0) {
-		dnnl_post_ops_t po;
-		ATL_TRY(dnnl_post_ops_create(&po));
-		s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f);
-		if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(*attr, po);
-		dnnl_post_ops_destroy(po);
-	}
-	if (s != dnnl_success) {
-		dnnl_primitive_attr_destroy(*attr);
-		*attr = NULL;
-	}
-	return s == dnnl_success ? NULL : dnnl_status2str(s);
-}
 
 // atl_forward_pd creates c's forward primitive descriptor with algorithm
 // alg and, unless slope is 0, a leaky ReLU of that slope fused as a

@@ -191,8 +191,8 @@ static void atl_gn(float *restrict y, const float *restrict x, const float *gamm
 	long m = cpg * sp;
 	for (long q = 0; q < n * groups; q++) {
 		const float *xq = x + q * m;
-		double mu = atl_gn_sum(xq, m, 0) / m;
-		double r = 1 / sqrt(atl_gn_sumsq(xq, m, (float)mu) / m + eps);
+		double mu, r;
+		atl_gn_stats(xq, m, eps, &mu, &r);
 		long c0 = (q % groups) * cpg;
 		for (long c = 0; c < cpg; c++) {
 			float a = (float)r * gamma[c0 + c];

@@ -189,7 +189,8 @@ func (n *GroupNorm) Forward(g *Graph, x *G.Node) *G.Node {
 		Out:  s,
 		Forward: func(out []float32, in [][]float32) {
 			eachPart(batch, func(lo, hi int) {
-				groupNormLoop(out[lo*ch*sp:hi*ch*sp], in[0][lo*ch*sp:hi*ch*sp], in[1], in[2], hi-lo, n.Groups, cpg, sp, eps)
+				a, b := lo*ch*sp, hi*ch*sp
+				groupNormLoop(out[a:b], in[0][a:b], in[1], in[2], hi-lo, n.Groups, cpg, sp, eps)
 			})
 		},
 		Backward: []func(dst []float32, in [][]float32, out, gout []float32){

@@ -120,3 +120,41 @@ void atl_affine_act(float *x, long chp, long px, long blk, const float *a, const
 		}
 	}
 }
+
+const char *atl_attr(dnnl_primitive_attr_t *attr, float slope) {
+	ATL_TRY(dnnl_primitive_attr_create(attr));
+	dnnl_status_t s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
+	if (s == dnnl_success && slope != 0) {
+		dnnl_post_ops_t po;
+		ATL_TRY(dnnl_post_ops_create(&po));
+		s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, slope, 0.0f);
+		if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(*attr, po);
+		dnnl_post_ops_destroy(po);
+	}
+	if (s != dnnl_success) {
+		dnnl_primitive_attr_destroy(*attr);
+		*attr = NULL;
+	}
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+const char *atl_reorder_new(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_t *p) {
+	dnnl_primitive_desc_t pd;
+	ATL_TRY(dnnl_reorder_primitive_desc_create(&pd, from, atl_engine, to, atl_engine, NULL));
+	dnnl_status_t s = dnnl_primitive_create(p, pd);
+	dnnl_primitive_desc_destroy(pd);
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}
+
+const char *atl_lend_memory(dnnl_memory_t m, atl_buf **b) {
+	const dnnl_memory_desc_t *md;
+	*b = NULL;
+	ATL_TRY(dnnl_memory_get_memory_desc(m, &md));
+	if (!(*b = atl_take(dnnl_memory_desc_get_size(md)))) return "out of memory";
+	dnnl_status_t s = dnnl_memory_set_data_handle(m, atl_data(*b));
+	if (s != dnnl_success) {
+		atl_give(*b);
+		*b = NULL;
+	}
+	return s == dnnl_success ? NULL : dnnl_status2str(s);
+}

@@ -39,6 +39,20 @@ static inline void *atl_data(atl_buf *b) { return (char *)b + 64; }
 #define ATL_CLONES
 #endif
 
+// atl_lend_memory gives m a buffer from the pool, *b, for one call; the
+// caller returns it with atl_give. *b is NULL on failure.
+const char *atl_lend_memory(dnnl_memory_t m, atl_buf **b);
+
+// atl_attr creates *attr for a primitive whose scratchpad the caller
+// provides (lent per call: oneDNN's own is thread-local, set up on the
+// creating thread, and goroutines move between threads) and, unless slope
+// is 0, with a leaky ReLU of that slope as its post-op, applied to the
+// output in registers.
+const char *atl_attr(dnnl_primitive_attr_t *attr, float slope);
+
+// atl_reorder_new creates *p, the reorder from layout from to layout to.
+const char *atl_reorder_new(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_t *p);
+
 // atl_unsupported is the error of a constructor for a layer or stack it
 // does not take, which the caller then computes another way;
 // atl_is_unsupported tells it from other errors.
