@@ -81,7 +81,12 @@ static const char *atl_block_new(atl_chain *c, atl_block *b, dnnl_memory_t prev,
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&bia, 1, db, dnnl_f32, dnnl_a));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&wei_user, 4, dw, dnnl_f32, dnnl_oihw));
 	dnnl_convolution_desc_t cd;
-	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &as, &aw, bias ? &bia : NULL, &ad, strides, pad, pad));
+	// Training's propagation kind, though nothing here trains: on AVX-512
+	// oneDNN 2.6 answers an inference convolution with its brgemm kernels
+	// in NHWC, which the normalisation pass does not take and which were
+	// slower for every layer of φ than the blocked kernels training gets
+	// (and NHWC costs a reorder of the input). On AVX2 both get the latter.
+	ATL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct, &as, &aw, bias ? &bia : NULL, &ad, strides, pad, pad));
 	dnnl_primitive_attr_t attr;
 	const char *e = atl_attr(&attr, groups == 0 ? slope : 0); // after a normalisation, the activation follows it
 	if (e) return e;
