@@ -113,7 +113,13 @@
 //     Layers with fewer than eight input channels (images) take their
 //     backward-data pass from im2col, which oneDNN's padding to 16
 //     channels makes many times slower. This build also runs Adam's update,
-//     pixel norm and group norm as C loops (loops_c.go).
+//     pixel norm and group norm as C loops (loops_c.go). Its C calling
+//     oneDNN lives in .c files, each with a header that is its whole
+//     interface to Go (conv_onednn, eltwise_onednn, chain_onednn; the
+//     engine and scratch pool they share in onednn.c).
+//     oneDNN's kernels and layouts differ by CPU (channels blocked by 16
+//     and Winograd's algorithm on AVX-512, by 8 on AVX2), so
+//     make test-backends runs these tests as on AVX2 too.
 //   - "im2col" (always): the column matrix of a group of samples side by
 //     side and one sgemm per group, then Go loops.
 //
