@@ -9,7 +9,8 @@
 # around them has broken on one kind while passing on the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-have=" $(scripts/tags.sh) "
+all=$(scripts/tags.sh)
+have=" $all "
 combos=("")
 [[ $have == *" openblas "* ]] && combos+=("openblas")
 [[ $have == *" onednn "* ]] && combos+=("onednn")
@@ -19,6 +20,6 @@ for tags in "${combos[@]}"; do
 	go test -count=1 -tags "$tags" ./internal/nn/ ./gan/ ./recommender/
 done
 if [[ $have == *" onednn "* ]] && grep -qw avx512f /proc/cpuinfo; then
-	echo "test-backends: tags '$(scripts/tags.sh)' as on an AVX2 CPU (DNNL_MAX_CPU_ISA=AVX2)"
-	DNNL_MAX_CPU_ISA=AVX2 go test -count=1 -tags "$(scripts/tags.sh)" ./internal/nn/ ./gan/ ./recommender/
+	echo "test-backends: tags '$all' as on an AVX2 CPU (DNNL_MAX_CPU_ISA=AVX2)"
+	DNNL_MAX_CPU_ISA=AVX2 go test -count=1 -tags "$all" ./internal/nn/ ./gan/ ./recommender/
 fi

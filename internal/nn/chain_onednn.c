@@ -159,15 +159,14 @@ const char *atl_chain_new(atl_chain **out, int n, int batch, int ch, int h, int 
 	return atl_reorder_new(last, &md, &c->y_reorder); // a copy at worst, of the smallest map
 }
 
-// ATL_GN_BLOCKED(B) defines atl_gn_b##B, the group normalisation and leaky
-// ReLU of one sample x of ch channels in blocks of B (B a constant, so that
-// gcc turns each loop over a block's lanes into vector instructions), in
-// place, its last step by atl_affine_act. Each channel's sum (then sum of
-// squared deviations from its group's mean) runs in B float lanes per 64
-// pixels, added in double, as the per-layer op sums each group
-// (atl_gn_sum); the group statistics are the same up to the order of
-// those sums.
-#define ATL_GN_BLOCKED(B) \
+// ATL_GN_LANES(B) defines atl_gn_lanes##B, which adds to sums[l] each
+// channel's sum over the pixels of one block of B channels (B a constant,
+// so that gcc turns the loop over a block's lanes into vector
+// instructions), or with squares set its sum of squared deviations from
+// mu[l]. The sums run in B float lanes per 64 pixels, added in double, as
+// the per-layer op sums each group (atl_gn_sum); the group statistics are
+// the same up to the order of those sums.
+#define ATL_GN_LANES(B) \
 	ATL_CLONES \
 	static void atl_gn_lanes##B(double *restrict sums, const float *restrict x, long pixels, const float *restrict mu, int squares) { \
 		for (long p0 = 0; p0 < pixels; p0 += 64) { \
@@ -185,33 +184,51 @@ const char *atl_chain_new(atl_chain **out, int n, int batch, int ch, int h, int 
 			} \
 			for (int l = 0; l < B; l++) sums[l] += lane[l]; \
 		} \
-	} \
-	static void atl_gn_b##B(atl_block *bl, float *x) { \
-		long ch = bl->ch, px = bl->pixels, cpg = ch / bl->groups; \
-		double *sums = bl->sums, *sq = bl->sums + ch, m = (double)cpg * px; \
-		float *mu = bl->scale, *a = bl->scale + ch, *b = bl->scale + 2 * ch; \
-		memset(sums, 0, 2 * ch * sizeof *sums); \
-		for (long c = 0; c < ch; c += B) atl_gn_lanes##B(sums + c, x + c * px, px, NULL, 0); \
-		for (long g = 0; g < ch; g += cpg) { \
-			double t = 0; \
-			for (long c = g; c < g + cpg; c++) t += sums[c]; \
-			for (long c = g; c < g + cpg; c++) mu[c] = (float)(t / m); \
-		} \
-		for (long c = 0; c < ch; c += B) atl_gn_lanes##B(sq + c, x + c * px, px, mu + c, 1); \
-		for (long g = 0; g < ch; g += cpg) { \
-			double t = 0; \
-			for (long c = g; c < g + cpg; c++) t += sq[c]; \
-			float mean = mu[g], r = (float)(1 / sqrt(t / m + bl->eps)); \
-			for (long c = g; c < g + cpg; c++) { \
-				a[c] = r * bl->gamma[c]; \
-				b[c] = bl->beta[c] - mean * a[c]; \
-			} \
-		} \
-		float neg = bl->slope != 0 ? bl->slope : 1; \
-		atl_affine_act(x, ch, px, B, a, b, neg); \
 	}
-ATL_GN_BLOCKED(8)
-ATL_GN_BLOCKED(16)
+ATL_GN_LANES(8)
+ATL_GN_LANES(16)
+
+// atl_gn_pass adds to sums (one per channel) what atl_gn_lanes does for
+// every block of bl's output x.
+static void atl_gn_pass(const atl_block *bl, double *sums, const float *x, const float *mu, int squares) {
+	long px = bl->pixels;
+	for (long c = 0; c < bl->ch; c += bl->blk) {
+		const float *m = mu ? mu + c : NULL;
+		if (bl->blk == 8) atl_gn_lanes8(sums + c, x + c * px, px, m, squares);
+		else atl_gn_lanes16(sums + c, x + c * px, px, m, squares);
+	}
+}
+
+// atl_group_total is the sum of the cpg per-channel sums of the group
+// starting at channel g.
+static double atl_group_total(const double *sums, long g, long cpg) {
+	double t = 0;
+	for (long c = g; c < g + cpg; c++) t += sums[c];
+	return t;
+}
+
+// atl_gn_blocked applies bl's group normalisation and leaky ReLU to one
+// sample x of its output, in place, its last step by atl_affine_act.
+static void atl_gn_blocked(atl_block *bl, float *x) {
+	long ch = bl->ch, cpg = ch / bl->groups;
+	double *sums = bl->sums, *sq = bl->sums + ch, m = (double)cpg * bl->pixels;
+	float *mu = bl->scale, *a = bl->scale + ch, *b = bl->scale + 2 * ch;
+	memset(sums, 0, 2 * ch * sizeof *sums);
+	atl_gn_pass(bl, sums, x, NULL, 0);
+	for (long g = 0; g < ch; g += cpg) {
+		float mean = (float)(atl_group_total(sums, g, cpg) / m);
+		for (long c = g; c < g + cpg; c++) mu[c] = mean;
+	}
+	atl_gn_pass(bl, sq, x, mu, 1);
+	for (long g = 0; g < ch; g += cpg) {
+		float mean = mu[g], r = (float)(1 / sqrt(atl_group_total(sq, g, cpg) / m + bl->eps));
+		for (long c = g; c < g + cpg; c++) {
+			a[c] = r * bl->gamma[c];
+			b[c] = bl->beta[c] - mean * a[c];
+		}
+	}
+	atl_affine_act(x, ch, bl->pixels, bl->blk, a, b, bl->slope != 0 ? bl->slope : 1);
+}
 
 // atl_chain_run is atl_chain_forward once the lent buffers are set.
 static const char *atl_chain_run(atl_chain *c, const float **params) {
@@ -238,10 +255,7 @@ static const char *atl_chain_run(atl_chain *c, const float **params) {
 		b->beta = *params++;
 		void *d;
 		ATL_TRY(dnnl_memory_get_data_handle(b->dst, &d));
-		for (long q = 0; q < c->batch; q++) {
-			float *xq = (float *)d + q * b->ch * b->pixels;
-			if (b->blk == 8) atl_gn_b8(b, xq); else atl_gn_b16(b, xq);
-		}
+		for (long q = 0; q < c->batch; q++) atl_gn_blocked(b, (float *)d + q * b->ch * b->pixels);
 	}
 	dnnl_exec_arg_t ya[2] = {{DNNL_ARG_FROM, c->b[c->n - 1].dst}, {DNNL_ARG_TO, c->y}};
 	ATL_TRY(dnnl_primitive_execute(c->y_reorder, c->stream, 2, ya));

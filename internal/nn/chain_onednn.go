@@ -17,6 +17,7 @@ package nn
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 )
@@ -55,11 +56,11 @@ func newOneDNNChain(layers []chainLayer, batch int) (chainOps, error) {
 		&o[0], &k[0], &s[0], &p[0], &bias[0], &groups[0], &eps[0], &slope[0])
 	d := &oneDNNChain{c: c, params: make([]*C.float, nParams)}
 	runtime.SetFinalizer(d, func(d *oneDNNChain) { C.atl_chain_free(d.c) })
-	if msg != nil {
-		if C.atl_is_unsupported(msg) != 0 {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("onednn conv blocks: %s", C.GoString(msg))
+	switch err := oneDNNError("conv blocks", msg); {
+	case errors.Is(err, errUnsupported):
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
 	return d, nil
 }

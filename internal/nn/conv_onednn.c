@@ -25,7 +25,6 @@ typedef struct {
 // atl_conv is one convolution (or transposed convolution) for one batch
 // size: its three primitives, created as the passes are first needed.
 struct atl_conv {
-	dnnl_engine_t eng;
 	dnnl_stream_t stream;
 	dnnl_memory_desc_t src, wei, bia, dst; // plain layouts
 	dnnl_dims_t strides, pad;
@@ -71,14 +70,14 @@ struct atl_conv {
 // atl_tensor_init makes t's memories; an output whose primitive layout
 // differs from the plain one and that nothing reads after the call (lent)
 // gets its buffer per call from atl_pool.
-static const char *atl_tensor_init(atl_tensor *t, dnnl_engine_t eng, const dnnl_memory_desc_t *user, const dnnl_memory_desc_t *prim, int input, int lent) {
-	ATL_TRY(dnnl_memory_create(&t->user, user, eng, DNNL_MEMORY_NONE));
+static const char *atl_tensor_init(atl_tensor *t, const dnnl_memory_desc_t *user, const dnnl_memory_desc_t *prim, int input, int lent) {
+	ATL_TRY(dnnl_memory_create(&t->user, user, atl_engine, DNNL_MEMORY_NONE));
 	if (dnnl_memory_desc_equal(user, prim)) {
 		t->prim = t->user;
 		return NULL;
 	}
 	t->lent = lent && !input;
-	ATL_TRY(dnnl_memory_create(&t->prim, prim, eng, t->lent ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE));
+	ATL_TRY(dnnl_memory_create(&t->prim, prim, atl_engine, t->lent ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE));
 	return input ? atl_reorder_new(user, prim, &t->reorder) : atl_reorder_new(prim, user, &t->reorder);
 }
 
@@ -133,7 +132,7 @@ static const char *atl_scratch(atl_conv *c, const_dnnl_primitive_desc_t pd, dnnl
 	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
 	*m = NULL;
 	if (!md || dnnl_memory_desc_get_size(md) == 0) return NULL;
-	ATL_TRY(dnnl_memory_create(m, md, c->eng, DNNL_MEMORY_NONE));
+	ATL_TRY(dnnl_memory_create(m, md, atl_engine, DNNL_MEMORY_NONE));
 	return NULL;
 }
 
@@ -155,7 +154,7 @@ static dnnl_status_t atl_forward_pd(atl_conv *c, dnnl_alg_kind_t alg, float slop
 	if (s != dnnl_success) return s;
 	dnnl_primitive_attr_t attr;
 	if (atl_attr(&attr, slope)) return dnnl_runtime_error;
-	s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, c->eng, NULL);
+	s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, atl_engine, NULL);
 	dnnl_primitive_attr_destroy(attr);
 	return s;
 }
@@ -167,7 +166,7 @@ static const char *atl_post_leaky(atl_conv *c, float slope) {
 	dnnl_eltwise_desc_t ed;
 	ATL_TRY(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, dnnl_eltwise_relu, md, slope, 0));
 	dnnl_primitive_desc_t pd;
-	ATL_TRY(dnnl_primitive_desc_create(&pd, &ed, NULL, c->eng, NULL));
+	ATL_TRY(dnnl_primitive_desc_create(&pd, &ed, NULL, atl_engine, NULL));
 	dnnl_status_t s = dnnl_primitive_create(&c->post, pd);
 	dnnl_primitive_desc_destroy(pd);
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
@@ -197,7 +196,6 @@ const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int
 	atl_conv *c = calloc(1, sizeof *c);
 	if (!c) return "out of memory";
 	*out = c;
-	c->eng = atl_engine;
 	c->bias = bias;
 	c->deconv = deconv;
 	int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
@@ -208,7 +206,7 @@ const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int
 	dnnl_dims_t ds = {n, ch, h, w}, dw = {o, ch, k, k}, db = {o}, dd = {n, o, oh, ow};
 	c->strides[0] = c->strides[1] = s;
 	c->pad[0] = c->pad[1] = p;
-	ATL_TRY(dnnl_stream_create(&c->stream, c->eng, dnnl_stream_default_flags));
+	ATL_TRY(dnnl_stream_create(&c->stream, atl_engine, dnnl_stream_default_flags));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->src, 4, ds, dnnl_f32, dnnl_nchw));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->wei, 4, dw, dnnl_f32, dnnl_oihw));
 	ATL_TRY(dnnl_memory_desc_init_by_tag(&c->bia, 1, db, dnnl_f32, dnnl_a));
@@ -233,10 +231,10 @@ const char *atl_conv_new(atl_conv **out, int n, int ch, int h, int w, int o, int
 		slope = 0; // applied there
 	}
 	if (slope != 0 && (e = atl_post_leaky(c, slope))) return e;
-	if ((e = atl_tensor_init(&c->f_src, c->eng, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1, 0))) return e;
-	if ((e = atl_tensor_init(&c->f_wei, c->eng, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 0))) return e;
-	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, c->eng, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1, 0))) return e;
-	return atl_tensor_init(&c->f_dst, c->eng, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0, 1);
+	if ((e = atl_tensor_init(&c->f_src, &c->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 1, 0))) return e;
+	if ((e = atl_tensor_init(&c->f_wei, &c->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 0))) return e;
+	if (bias && !deconv && (e = atl_tensor_init(&c->f_bia, &c->bia, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1, 0))) return e;
+	return atl_tensor_init(&c->f_dst, &c->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 0, 1);
 }
 
 // atl_shared_input sets *m to buf in mine's primitive layout: other's
@@ -356,7 +354,7 @@ static const char *atl_backward_pd(atl_conv *c, int weights, dnnl_alg_kind_t alg
 	}
 	dnnl_primitive_attr_t attr;
 	if ((e = atl_attr(&attr, 0))) return e;
-	dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, c->eng, c->fwd_pd);
+	dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, atl_engine, c->fwd_pd);
 	dnnl_primitive_attr_destroy(attr);
 	return s == dnnl_success ? NULL : dnnl_status2str(s);
 }
@@ -376,7 +374,7 @@ static const char *atl_make_backward(atl_conv *c, int weights, dnnl_primitive_t 
 	dnnl_status_t s = dnnl_primitive_create(p, pd);
 	if (s == dnnl_success) e = atl_scratch(c, pd, sp);
 	for (int i = 0; s == dnnl_success && !e && i < n; i++) {
-		e = atl_tensor_init(ops[i].t, c->eng, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, ops[i].index), ops[i].input, 1);
+		e = atl_tensor_init(ops[i].t, ops[i].user, dnnl_primitive_desc_query_md(pd, ops[i].query, ops[i].index), ops[i].input, 1);
 	}
 	dnnl_primitive_desc_destroy(pd);
 	return s != dnnl_success ? dnnl_status2str(s) : e;

@@ -37,6 +37,18 @@ import (
 // (C.atl_unsupported); the caller computes it another way.
 var errUnsupported = errors.New("unsupported")
 
+// oneDNNError is the error of a constructor's message msg (nil: none):
+// errUnsupported for C.atl_unsupported, else msg under what.
+func oneDNNError(what string, msg *C.char) error {
+	switch {
+	case msg == nil:
+		return nil
+	case C.atl_is_unsupported(msg) != 0:
+		return errUnsupported
+	}
+	return fmt.Errorf("onednn %s: %s", what, C.GoString(msg))
+}
+
 func init() {
 	convBackends["onednn"] = newOneDNNConv
 	upConvBackends["onednn"] = newOneDNNUpConv
@@ -95,11 +107,8 @@ func newOneDNNPrimitive(geo convGeom, batch, nOut int, bias bool, slope float32,
 	d := &oneDNNConv{c: c}
 	d.owner = d
 	runtime.SetFinalizer(d, func(d *oneDNNConv) { C.atl_conv_free(d.c) })
-	if msg != nil {
-		if C.atl_is_unsupported(msg) != 0 {
-			return nil, errUnsupported
-		}
-		return nil, fmt.Errorf("onednn convolution: %s", C.GoString(msg))
+	if err := oneDNNError("convolution", msg); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -10,10 +10,7 @@ package nn
 */
 import "C"
 
-import (
-	"fmt"
-	"runtime"
-)
+import "runtime"
 
 // oneDNNEltwise is an elementwise function over a fixed number of
 // elements.
@@ -35,8 +32,8 @@ func newOneDNNEltwise(f eltwiseFunc, n int) (eltwiseOps, error) {
 	msg := C.atl_eltwise_new(&l, C.int(n), d.logistic, C.float(f.slope), d.useY)
 	d.l = l
 	runtime.SetFinalizer(d, func(d *oneDNNEltwise) { C.atl_eltwise_free(d.l) })
-	if msg != nil {
-		return nil, fmt.Errorf("onednn %s: %s", f, C.GoString(msg))
+	if err := oneDNNError(f.String(), msg); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
